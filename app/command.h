@@ -1,0 +1,28 @@
+// The subcommand registry of the `steptree` binary. Each app/cmd_*.cc registers one
+// command with a static CommandRegistrar; main.cc dispatches on argv[1].
+//
+// Exit codes: 0 success; 2 bad usage or bad input (InputError / UsageError / cxxopts
+// parse errors, printed as one line); 1 internal errors. main.cc maps exceptions to them,
+// so commands just throw.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace steptree::app {
+
+struct Command {
+  std::string name;     // "grade"
+  std::string summary;  // one line for `steptree --help`
+  // argv[0] is "steptree NAME"; returns the exit code.
+  std::function<int(int argc, char** argv)> run;
+};
+
+const std::vector<Command>& Commands();
+
+struct CommandRegistrar {
+  explicit CommandRegistrar(Command command);
+};
+
+}  // namespace steptree::app

@@ -1,0 +1,77 @@
+// steptree: process-supervised math reasoning data with search. Dispatches subcommands.
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <cxxopts.hpp>
+
+#include "app/command.h"
+#include "datasets/input_error.h"
+
+namespace steptree::app {
+namespace {
+
+std::vector<Command>& MutableCommands() {
+  static std::vector<Command> commands;
+  return commands;
+}
+
+void PrintUsage(std::ostream& out) {
+  out << "steptree: process-supervised math reasoning data with search\n\n"
+         "usage: steptree COMMAND [options]   (steptree COMMAND --help for its options)\n\n"
+         "commands:\n";
+  std::vector<Command> sorted = Commands();
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Command& a, const Command& b) { return a.name < b.name; });
+  for (const Command& c : sorted) {
+    out << "  " << c.name << std::string(c.name.size() < 14 ? 14 - c.name.size() : 1, ' ')
+        << c.summary << "\n";
+  }
+}
+
+}  // namespace
+
+const std::vector<Command>& Commands() { return MutableCommands(); }
+
+CommandRegistrar::CommandRegistrar(Command command) {
+  MutableCommands().push_back(std::move(command));
+}
+
+}  // namespace steptree::app
+
+int main(int argc, char** argv) {
+  using namespace steptree;
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+      !std::strcmp(argv[1], "help")) {
+    app::PrintUsage(std::cout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string name = argv[1];
+  for (const app::Command& command : app::Commands()) {
+    if (command.name != name) continue;
+    std::string program = "steptree " + name;
+    std::vector<char*> args;
+    args.push_back(program.data());
+    for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+    try {
+      return command.run(static_cast<int>(args.size()), args.data());
+    } catch (const InputError& e) {
+      std::cerr << "steptree " << name << ": error: " << e.what() << "\n";
+      return 2;
+    } catch (const UsageError& e) {
+      std::cerr << "steptree " << name << ": usage error: " << e.what() << "\n";
+      return 2;
+    } catch (const cxxopts::exceptions::exception& e) {
+      std::cerr << "steptree " << name << ": usage error: " << e.what() << "\n";
+      return 2;
+    } catch (const std::exception& e) {
+      std::cerr << "steptree " << name << ": internal error: " << e.what() << "\n";
+      return 1;
+    }
+  }
+  std::cerr << "steptree: unknown command '" << name << "' (steptree --help lists them)\n";
+  return 2;
+}

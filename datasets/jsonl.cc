@@ -1,0 +1,149 @@
+#include "datasets/jsonl.h"
+
+#include <stdexcept>
+
+#include "datasets/input_error.h"
+
+namespace steptree {
+
+bool IsValidUtf8(const std::string& text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    int extra;
+    unsigned int code;
+    if ((c & 0xE0) == 0xC0) {
+      extra = 1;
+      code = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+      code = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3;
+      code = c & 0x07;
+    } else {
+      return false;
+    }
+    for (int k = 1; k <= extra; ++k) {
+      if (i + k >= n) return false;
+      const unsigned char cc = s[i + k];
+      if ((cc & 0xC0) != 0x80) return false;
+      code = (code << 6) | (cc & 0x3F);
+    }
+    static const unsigned int kMinimum[4] = {0, 0x80, 0x800, 0x10000};
+    if (code < kMinimum[extra] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+      return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+JsonlReader::JsonlReader(const std::string& path) : path_(path), in_(path, std::ios::binary) {
+  if (!in_) throw InputError(path, 0, "a readable file");
+}
+
+bool JsonlReader::Next(nlohmann::json* record) {
+  std::string line;
+  while (std::getline(in_, line)) {
+    ++line_number_;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    if (!IsValidUtf8(line)) throw InputError(path_, line_number_, "UTF-8 text, found invalid bytes");
+    try {
+      *record = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error& e) {
+      const bool truncated = std::string(e.what()).find("unexpected end of input") != std::string::npos;
+      throw InputError(path_, line_number_,
+                       truncated ? "a complete JSON value, the line ends early (truncated?)"
+                                 : "one JSON value per line (" + std::to_string(e.byte) +
+                                       ": not valid JSON)");
+    }
+    ++records_;
+    return true;
+  }
+  if (in_.bad()) throw InputError(path_, line_number_ + 1, "a readable line (I/O error)");
+  return false;
+}
+
+void JsonlReader::RequireRecords() const {
+  if (records_ == 0) throw InputError(path_, 0, "at least one JSON record, the file is empty");
+}
+
+namespace {
+
+const char* TypeName(const nlohmann::json& v) { return v.type_name(); }
+
+}  // namespace
+
+const nlohmann::json& RequireField(const nlohmann::json& record, const std::string& field,
+                                   const RecordContext& where) {
+  if (!record.is_object()) {
+    throw InputError(where.file, where.line,
+                     std::string("a JSON object, found ") + TypeName(record));
+  }
+  auto it = record.find(field);
+  if (it == record.end()) {
+    throw InputError(where.file, where.line, "field \"" + field + "\", it is missing");
+  }
+  return *it;
+}
+
+std::string RequireString(const nlohmann::json& record, const std::string& field,
+                          const RecordContext& where) {
+  const nlohmann::json& v = RequireField(record, field, where);
+  if (!v.is_string()) {
+    throw InputError(where.file, where.line,
+                     "field \"" + field + "\" to be a string, found " + TypeName(v));
+  }
+  return v.get<std::string>();
+}
+
+std::optional<std::string> OptionalString(const nlohmann::json& record, const std::string& field,
+                                          const RecordContext& where) {
+  if (!record.is_object()) {
+    throw InputError(where.file, where.line,
+                     std::string("a JSON object, found ") + TypeName(record));
+  }
+  auto it = record.find(field);
+  if (it == record.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) {
+    throw InputError(where.file, where.line,
+                     "field \"" + field + "\" to be a string, found " + TypeName(*it));
+  }
+  return it->get<std::string>();
+}
+
+std::optional<std::string> OptionalStringOrNumber(const nlohmann::json& record,
+                                                  const std::string& field,
+                                                  const RecordContext& where) {
+  if (!record.is_object()) {
+    throw InputError(where.file, where.line,
+                     std::string("a JSON object, found ") + TypeName(record));
+  }
+  auto it = record.find(field);
+  if (it == record.end() || it->is_null()) return std::nullopt;
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number()) return it->dump();
+  throw InputError(where.file, where.line,
+                   "field \"" + field + "\" to be a string or number, found " + TypeName(*it));
+}
+
+JsonlWriter::JsonlWriter(const std::string& path, bool append)
+    : path_(path), out_(path, append ? std::ios::app : std::ios::trunc) {
+  if (!out_) throw InputError(path, 0, "a writable output file");
+}
+
+void JsonlWriter::Write(const nlohmann::json& record) {
+  out_ << record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+  out_.flush();
+  if (!out_) throw std::runtime_error("cannot write to " + path_);
+}
+
+}  // namespace steptree

@@ -1,0 +1,72 @@
+// JSONL input with errors users can act on, and JSONL output that never loses work.
+//
+// Reading: every line must be valid UTF-8 holding one JSON value; blank lines are skipped.
+// Violations throw InputError(file, line, what was expected). An empty file (no records)
+// is an error for readers that need records (see RequireRecords).
+#pragma once
+
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace steptree {
+
+// True when `text` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
+bool IsValidUtf8(const std::string& text);
+
+class JsonlReader {
+ public:
+  // Throws InputError(path, 0, "a readable file") when it cannot be opened.
+  explicit JsonlReader(const std::string& path);
+
+  // Reads the next non-blank line into *record; false at end of file.
+  // Throws InputError on non-UTF-8 bytes or a line that is not one JSON value.
+  bool Next(nlohmann::json* record);
+
+  // 1-based number of the line last returned by Next.
+  long line_number() const { return line_number_; }
+  const std::string& path() const { return path_; }
+
+  // Throws InputError(path, 0, "at least one JSON record") when nothing was read.
+  void RequireRecords() const;
+
+ private:
+  std::string path_;
+  std::ifstream in_;
+  long line_number_ = 0;
+  long records_ = 0;
+};
+
+// Field access for records, each throwing InputError(file, line, "field \"name\" ...").
+struct RecordContext {
+  const std::string& file;
+  long line;
+};
+const nlohmann::json& RequireField(const nlohmann::json& record, const std::string& field,
+                                   const RecordContext& where);
+std::string RequireString(const nlohmann::json& record, const std::string& field,
+                          const RecordContext& where);
+std::optional<std::string> OptionalString(const nlohmann::json& record, const std::string& field,
+                                          const RecordContext& where);
+// Accepts a JSON string or number (numbers are written as JSON would print them).
+std::optional<std::string> OptionalStringOrNumber(const nlohmann::json& record,
+                                                  const std::string& field,
+                                                  const RecordContext& where);
+
+// Appends records as lines and flushes each one, so a killed run keeps every finished
+// record. Opens in append mode when `append`, otherwise truncates.
+class JsonlWriter {
+ public:
+  JsonlWriter(const std::string& path, bool append = false);
+  void Write(const nlohmann::json& record);
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+};
+
+}  // namespace steptree

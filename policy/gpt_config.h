@@ -1,0 +1,30 @@
+// Configuration of the built-in GPT-style policy (decoder-only, pre-norm). No torch here.
+// Stored as config.json in every checkpoint directory.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace steptree {
+
+struct GptConfig {
+  std::string architecture = "steptree-gpt";  // fixed tag, checked on load
+  std::string tokenizer = "byte";             // Tokenizer::kind()
+  int vocab_size = 259;                       // tokenizer vocabulary
+  int n_layer = 4;                            // transformer blocks
+  int n_head = 4;                             // attention heads; d_model % n_head == 0
+  int d_model = 128;                          // residual width
+  int d_ff = 512;                             // MLP hidden width
+  int context = 256;                          // maximum sequence length in tokens
+  std::string positions = "rope";             // "rope" or "learned"
+  float rope_theta = 10000.f;                 // RoPE base
+  float dropout = 0.f;                        // training only
+  bool tie_embeddings = true;                 // output projection shares the token embedding
+
+  nlohmann::json ToJson() const;
+  // Throws InputError(source, 0, ...) on missing/mistyped fields or inconsistent sizes.
+  static GptConfig FromJson(const nlohmann::json& j, const std::string& source);
+};
+
+}  // namespace steptree

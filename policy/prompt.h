@@ -1,0 +1,28 @@
+// How a problem and its steps become model text (the built-in step format).
+//
+//   BOS "Q: " question "\n" step_1 "\n" step_2 "\n" ... step_n EOS
+//
+// Each step is one line; the step delimiter is "\n" and the last step ("The answer is N")
+// ends with EOS instead. A prefix for generating step k is BOS + question line + steps
+// 1..k-1 each followed by "\n". No torch here.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "policy/tokenizer.h"
+
+namespace steptree {
+
+inline constexpr const char* kQuestionPrefix = "Q: ";
+
+// Token ids of the prompt plus the given steps (each followed by the step delimiter).
+std::vector<int> EncodePrefix(const Tokenizer& tokenizer, const std::string& question,
+                              const std::vector<std::string>& steps);
+
+// Token ids of a full training sequence: prefix with all steps but the last, the last step,
+// EOS. `prompt_length` receives the number of ids before the first step (no loss there).
+std::vector<int> EncodeSolution(const Tokenizer& tokenizer, const std::string& question,
+                                const std::vector<std::string>& steps, size_t* prompt_length);
+
+}  // namespace steptree

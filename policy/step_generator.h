@@ -1,0 +1,63 @@
+// Batched step generation with a KV cache: the policy's side of the search backend.
+//
+// A batch of token prefixes of different lengths each generates one reasoning step: tokens
+// are decoded until the step delimiter (Tokenizer::EndsStep), EOS, the per-step token limit
+// or the model's context. Prefixes are prefilled once; each decode step runs one token per
+// unfinished row through the cached keys and values. No torch in this header.
+//
+// Reproducibility: row i samples from its own generator seeded with seeds[i], so a row's
+// step does not depend on which other rows share its batch or on the thread count.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace steptree {
+
+class Tokenizer;
+
+struct SamplingParams {
+  float temperature = 0.f;  // 0 = greedy (argmax); otherwise logits / temperature
+  int top_k = 0;            // keep the k most likely tokens; 0 = off
+  float top_p = 1.f;        // nucleus: smallest set with mass >= top_p; 1 = off
+  int max_step_tokens = 96; // tokens per step before it is cut (end = kLength)
+};
+
+enum class StepEnd { kDelimiter, kEos, kLength, kContext };
+const char* StepEndName(StepEnd end);
+
+struct GeneratedStep {
+  std::string text;            // decoded step, without the delimiter or EOS
+  std::vector<int> token_ids;  // every generated id, including a final delimiter/EOS
+  double logprob_sum = 0;      // sum over token_ids of log p(token) under the model at T=1
+  int num_tokens = 0;          // token_ids.size()
+  StepEnd end = StepEnd::kLength;
+};
+
+struct GenerationStats {
+  long prefill_tokens = 0;    // prompt tokens run through the model
+  long generated_tokens = 0;  // tokens sampled
+  long forward_calls = 0;     // batched model invocations
+};
+
+class Policy;  // policy/policy.h
+
+class StepGenerator {
+ public:
+  explicit StepGenerator(const Policy& policy);
+  ~StepGenerator();
+
+  // prefixes[i] must be non-empty and shorter than the context; seeds.size() ==
+  // prefixes.size(). Returns one step per prefix, in order.
+  std::vector<GeneratedStep> GenerateSteps(const std::vector<std::vector<int>>& prefixes,
+                                           const SamplingParams& sampling,
+                                           const std::vector<uint64_t>& seeds,
+                                           GenerationStats* stats = nullptr) const;
+
+ private:
+  const Policy& policy_;
+};
+
+}  // namespace steptree

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Fresh machine -> set up, build, run the main job.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh
+build/steptree demo "$@"

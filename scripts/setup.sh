@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Idempotent set-up: installs (with apt-get) only the Debian packages that are missing.
+# Every dependency of steptree comes from here; nothing is downloaded at build or run time.
+set -euo pipefail
+
+packages=(
+  cmake g++ make
+  libtorch-dev          # LibTorch 1.13 (CPU)
+  libeigen3-dev
+  libtbb-dev            # oneTBB 2021
+  libcxxopts-dev
+  doctest-dev
+  nlohmann-json3-dev
+  libopenblas0-openmp   # without it torch's matmuls run on the reference BLAS, ~15x slower
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all packages present"
+fi

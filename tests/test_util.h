@@ -1,0 +1,64 @@
+// Helpers shared by the test suites: temporary folders, paths to the shared data sets and
+// the built binary, and running the CLI.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+namespace steptree::test {
+
+// A fresh folder under the system temp dir, removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = std::filesystem::temp_directory_path() /
+            ("steptree-test-" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string path() const { return path_.string(); }
+  std::string Write(const std::string& name, const std::string& content) const {
+    const std::string p = (path_ / name).string();
+    std::ofstream(p, std::ios::binary) << content;
+    return p;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Folder with gsm8k/ and math500/: $STEPTREE_DATA_DIR, else the configured default.
+inline std::string DataDir() {
+  if (const char* env = std::getenv("STEPTREE_DATA_DIR")) return env;
+  return STEPTREE_DATA_DIR;
+}
+inline bool HaveData(const std::string& relative) {
+  return std::filesystem::exists(DataDir() + "/" + relative);
+}
+
+inline std::string SourceDir() { return STEPTREE_SOURCE_DIR; }
+inline std::string Binary() { return STEPTREE_BINARY; }
+
+struct CommandResult {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs a shell command line, capturing stdout+stderr.
+inline CommandResult Run(const std::string& command) {
+  TempDir dir;
+  const std::string out = dir.path() + "/out.txt";
+  const int status = std::system((command + " > " + out + " 2>&1").c_str());
+  std::ifstream in(out);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+}  // namespace steptree::test
