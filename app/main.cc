@@ -55,7 +55,18 @@ int main(int argc, char** argv) {
     std::string program = "steptree " + name;
     std::vector<char*> args;
     args.push_back(program.data());
-    for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+    // cxxopts reads one-letter names as short flags only; accept "--n 5" and "--n=5" too.
+    std::vector<std::string> rewritten;
+    rewritten.reserve(argc);
+    for (int i = 2; i < argc; ++i) {
+      std::string arg = argv[i];
+      if (arg.size() >= 3 && arg[0] == '-' && arg[1] == '-' && arg[2] != '-' &&
+          (arg.size() == 3 || arg[3] == '=')) {
+        arg = "-" + arg.substr(2, 1) + (arg.size() > 4 ? arg.substr(4) : "");
+      }
+      rewritten.push_back(std::move(arg));
+    }
+    for (std::string& arg : rewritten) args.push_back(arg.data());
     try {
       return command.run(static_cast<int>(args.size()), args.data());
     } catch (const InputError& e) {

@@ -40,7 +40,8 @@ class SafetensorsFile {
   // file is missing, too short, has a header size over the limit or past the end, a header
   // that is not a JSON object of valid entries, an unknown dtype, a negative or overflowing
   // shape, offsets outside the data buffer, overlapping tensors, or a byte length that does
-  // not match dtype x shape.
+  // not match dtype x shape. Headers are limited to kMaxHeaderBytes.
+  static constexpr uint64_t kMaxHeaderBytes = 100'000'000;
   static std::unique_ptr<SafetensorsFile> Open(const std::string& path);
   ~SafetensorsFile();
   SafetensorsFile(const SafetensorsFile&) = delete;
@@ -59,6 +60,7 @@ class SafetensorsFile {
   void* mapping_ = nullptr;
   size_t mapping_size_ = 0;
   std::vector<TensorView> tensors_;
+  std::map<std::string, size_t> index_;  // name -> position in tensors_
   std::map<std::string, std::string> metadata_;
 };
 
@@ -72,7 +74,9 @@ struct TensorToWrite {
 };
 
 // Writes a safetensors file atomically (to path + ".tmp", then rename), tensors in the
-// given order, 8-byte aligned data. Throws std::runtime_error on I/O failure.
+// given order, 8-byte aligned data. Throws std::invalid_argument on a bad request (duplicate
+// or reserved name, non-UTF-8 text, nbytes not matching dtype x shape) and
+// std::runtime_error on I/O failure.
 void WriteSafetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 

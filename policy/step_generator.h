@@ -56,6 +56,16 @@ class StepGenerator {
                                            const std::vector<uint64_t>& seeds,
                                            GenerationStats* stats = nullptr) const;
 
+  // Whole solutions in one pass: each row keeps its KV cache across steps and decodes until
+  // EOS, a step cut at max_step_tokens (kLength), the context (kContext), or `max_steps`
+  // (>= 1) steps ending with the delimiter. Returns each row's steps in order; the last
+  // step's `end` says why the row stopped (kEos: a complete solution; kDelimiter: the step
+  // cap, or a delimiter that filled the context). Row i samples every token from one
+  // generator seeded with seeds[i]; with max_steps == 1 this is GenerateSteps.
+  std::vector<std::vector<GeneratedStep>> GenerateSolutions(
+      const std::vector<std::vector<int>>& prefixes, const SamplingParams& sampling,
+      const std::vector<uint64_t>& seeds, int max_steps, GenerationStats* stats = nullptr) const;
+
  private:
   const Policy& policy_;
 };

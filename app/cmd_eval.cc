@@ -1,0 +1,103 @@
+// steptree eval: accuracy of a policy on a problem set (the policy alone, no search).
+#include <filesystem>
+#include <iostream>
+
+#include <cxxopts.hpp>
+
+#include "app/command.h"
+#include "app/data_flags.h"
+#include "app/default_model.h"
+#include "app/evaluation.h"
+#include "datasets/input_error.h"
+#include "datasets/jsonl.h"
+#include "datasets/loaders.h"
+#include "datasets/progress.h"
+#include "policy/blas_check.h"
+#include "policy/policy.h"
+
+namespace steptree::app {
+namespace {
+
+int RunEval(int argc, char** argv) {
+  cxxopts::Options options(
+      "steptree eval",
+      "Decodes a solution per problem with the policy alone and grades it.\n"
+      "Without --data: --n held-out synthetic problems across difficulties 1..8.\n"
+      "--json prints {\"accuracy\", \"n\", \"correct\", \"by_difficulty\": {\"1\": {\"accuracy\", \"n\"}, ...},\n"
+      "\"tokens_per_problem\", \"tokens_per_second\", \"prefill_tokens\", \"generated_tokens\",\n"
+      "\"forward_calls\", \"seconds\", \"seconds_per_problem\", \"mode\", \"model\"}.");
+  options.add_options()
+      ("model", "checkpoint directory (default: the embedded default)", cxxopts::value<std::string>())
+      ("data", "problem JSONL (default: held-out synthetic problems)", cxxopts::value<std::string>())
+      ("n", "number of held-out synthetic problems without --data", cxxopts::value<long>()->default_value("400"))
+      ("problem-seed", "seed of the held-out synthetic problems", cxxopts::value<uint64_t>()->default_value("7"))
+      ("mode", "greedy | sample", cxxopts::value<std::string>()->default_value("greedy"))
+      ("temperature", "sampling temperature (mode sample)", cxxopts::value<float>()->default_value("0.6"))
+      ("top-k", "top-k (0 = off)", cxxopts::value<int>()->default_value("0"))
+      ("top-p", "nucleus mass (1 = off)", cxxopts::value<float>()->default_value("1"))
+      ("seed", "sampling seed", cxxopts::value<uint64_t>()->default_value("1"))
+      ("max-steps", "steps per solution at most", cxxopts::value<int>()->default_value("16"))
+      ("batch-size", "problems decoded together", cxxopts::value<int>()->default_value("64"))
+      ("threads", "torch threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
+      ("o,output", "write one solution record per problem (JSONL)", cxxopts::value<std::string>())
+      ("json", "print the summary as one JSON object")
+      ("h,help", "show this help");
+  AddDataFlags(options);
+  const cxxopts::ParseResult args = options.parse(argc, argv);
+  if (args.count("help")) {
+    std::cout << options.help() << std::endl;
+    return 0;
+  }
+  const std::string mode = args["mode"].as<std::string>();
+  if (mode != "greedy" && mode != "sample") throw UsageError("--mode expects greedy or sample");
+  SolveOptions solve;
+  if (mode == "sample") {
+    solve.sampling.temperature = args["temperature"].as<float>();
+    solve.sampling.top_k = args["top-k"].as<int>();
+    solve.sampling.top_p = args["top-p"].as<float>();
+    if (!(solve.sampling.temperature > 0)) throw UsageError("--temperature must be > 0 in mode sample");
+  }
+  solve.seed = args["seed"].as<uint64_t>();
+  solve.max_steps = args["max-steps"].as<int>();
+  solve.batch_size = args["batch-size"].as<int>();
+  if (solve.max_steps < 1 || solve.batch_size < 1) throw UsageError("--max-steps and --batch-size must be >= 1");
+
+  ConfigureTorchThreads(args["threads"].as<int>());
+  WarnIfReferenceBlas();
+  const std::string model_dir =
+      args.count("model") ? args["model"].as<std::string>() : RequireDefaultModelDir();
+  std::vector<Problem> problems;
+  if (args.count("data")) {
+    problems = LoadProblems(args["data"].as<std::string>(), DataFlagsFrom(args)).problems;
+  } else {
+    const long n = args["n"].as<long>();
+    if (n < 1) throw UsageError("--n must be >= 1");
+    problems = DefaultEvalProblems(n, args["problem-seed"].as<uint64_t>());
+  }
+  const std::unique_ptr<Policy> policy = Policy::Load(model_dir);
+  std::unique_ptr<JsonlWriter> writer;
+  if (args.count("output")) writer = std::make_unique<JsonlWriter>(args["output"].as<std::string>());
+
+  Progress progress("eval");
+  SolveStats stats;
+  const std::vector<Solution> solutions = SolveProblems(
+      *policy, problems, solve, &stats, [&](long done, long total) { progress.Update(done, total); });
+  progress.Finish();
+  if (writer) {
+    for (size_t i = 0; i < problems.size(); ++i) writer->Write(SolutionRecord(problems[i], solutions[i]));
+  }
+  nlohmann::json summary = SummariseSolutions(problems, solutions, stats);
+  summary["mode"] = mode;
+  summary["model"] = model_dir;
+  if (args.count("json")) {
+    std::cout << summary.dump() << std::endl;
+  } else {
+    std::cout << "model " << model_dir << ", mode " << mode << "\n" << FormatSummary(summary);
+  }
+  return 0;
+}
+
+CommandRegistrar registrar({"eval", "accuracy of the policy alone (greedy or sampled)", RunEval});
+
+}  // namespace
+}  // namespace steptree::app

@@ -1,0 +1,266 @@
+// `steptree inspect FILE [--json]`: says what a file is. A JSONL data set (format, problem
+// count, gold answers, reference steps, difficulties), a checkpoint directory (config.json +
+// model.safetensors) or a .safetensors file (config, tensors, parameter count). Anything
+// else, and any corrupt input, is an InputError (exit 2) naming the file.
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include <cxxopts.hpp>
+#include <nlohmann/json.hpp>
+
+#include "app/command.h"
+#include "app/data_flags.h"
+#include "datasets/input_error.h"
+#include "datasets/jsonl.h"
+#include "datasets/loaders.h"
+#include "policy/gpt_config.h"
+#include "policy/safetensors.h"
+
+namespace steptree::app {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr const char* kJsonKeys = R"(
+With --json, prints one JSON object:
+  every file:  "path", "kind" ("dataset", "checkpoint" or "safetensors")
+  dataset:     "format", "format_detected" (bool), "problems", "with_gold",
+               "with_reference_steps", "reference_steps" (total), "difficulty"
+               (object: level -> count), "without_difficulty", "sources" (object:
+               source -> count), "first_id"
+  checkpoint / safetensors:
+               "safetensors" (path of the weights), "config" (object or null),
+               "metadata" (object), "tensors" (array of {"name", "dtype", "shape"}),
+               "tensor_count", "parameters" (total element count), "bytes" (tensor data)
+)";
+
+// ---- data sets --------------------------------------------------------------------------
+
+json SummarizeDataset(const LoadedDataset& data) {
+  long with_gold = 0, with_steps = 0, steps = 0, without_difficulty = 0;
+  std::map<int, long> difficulty;
+  std::map<std::string, long> sources;
+  for (const Problem& p : data.problems) {
+    if (p.gold) ++with_gold;
+    if (!p.reference_steps.empty()) ++with_steps;
+    steps += static_cast<long>(p.reference_steps.size());
+    if (p.difficulty) {
+      ++difficulty[*p.difficulty];
+    } else {
+      ++without_difficulty;
+    }
+    ++sources[p.source];
+  }
+  json histogram = json::object();
+  for (const auto& [level, count] : difficulty) histogram[std::to_string(level)] = count;
+  return {{"path", data.path},
+          {"kind", "dataset"},
+          {"format", data.format},
+          {"format_detected", data.detected},
+          {"problems", data.problems.size()},
+          {"with_gold", with_gold},
+          {"with_reference_steps", with_steps},
+          {"reference_steps", steps},
+          {"difficulty", histogram},
+          {"without_difficulty", without_difficulty},
+          {"sources", sources},
+          {"first_id", data.problems.empty() ? "" : data.problems.front().id}};
+}
+
+void PrintDataset(const json& s, std::ostream& out) {
+  const long problems = s["problems"].get<long>();
+  out << "file         " << s["path"].get<std::string>() << "\n"
+      << "kind         JSONL data set\n"
+      << "format       " << s["format"].get<std::string>()
+      << (s["format_detected"].get<bool>() ? " (detected)" : " (named)") << "\n"
+      << "problems     " << problems << "\n"
+      << "with gold    " << s["with_gold"].get<long>() << "\n"
+      << "with steps   " << s["with_reference_steps"].get<long>();
+  if (s["with_reference_steps"].get<long>() > 0) {
+    char mean[32];
+    std::snprintf(mean, sizeof mean, "%.1f",
+                  s["reference_steps"].get<double>() / s["with_reference_steps"].get<double>());
+    out << " (" << mean << " steps each on average)";
+  }
+  out << "\ndifficulty  ";
+  std::map<int, long> levels;
+  for (const auto& [level, count] : s["difficulty"].items()) {
+    levels[std::stoi(level)] = count.get<long>();
+  }
+  for (const auto& [level, count] : levels) out << " " << level << ": " << count;
+  const long without = s["without_difficulty"].get<long>();
+  if (without == problems) {
+    out << " none given";
+  } else if (without > 0) {
+    out << "  (" << without << " without)";
+  }
+  out << "\nsources     ";
+  for (const auto& [source, count] : s["sources"].items()) {
+    out << " " << source << ": " << count.get<long>();
+  }
+  out << "\nfirst id     " << s["first_id"].get<std::string>() << "\n";
+}
+
+// ---- checkpoints and safetensors files --------------------------------------------------
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, "a readable file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw InputError(path, 0, "a readable file (I/O error)");
+  return text.str();
+}
+
+// The checkpoint's config.json, validated by GptConfig::FromJson; null when absent.
+json ReadConfig(const std::string& path) {
+  if (!fs::exists(path)) return nullptr;
+  const std::string text = ReadWholeFile(path);
+  if (!IsValidUtf8(text)) throw InputError(path, 0, "UTF-8 JSON text, found invalid bytes");
+  json config;
+  try {
+    config = json::parse(text);
+  } catch (const json::parse_error& e) {
+    long line = 1;
+    for (size_t i = 0; i < e.byte && i < text.size(); ++i) line += text[i] == '\n';
+    throw InputError(path, line, "a JSON object (the model config), not valid JSON here");
+  }
+  if (!config.is_object()) {
+    throw InputError(path, 0, std::string("a JSON object (the model config), found ") +
+                                  config.type_name());
+  }
+  return GptConfig::FromJson(config, path).ToJson();
+}
+
+json SummarizeWeights(const std::string& kind, const std::string& path,
+                      const std::string& weights, const json& config) {
+  std::unique_ptr<SafetensorsFile> file = SafetensorsFile::Open(weights);
+  json tensors = json::array();
+  unsigned long long parameters = 0, bytes = 0;
+  for (const TensorView& t : file->tensors()) {
+    unsigned long long count = 1;
+    for (int64_t d : t.shape) count *= static_cast<unsigned long long>(d);
+    parameters += count;
+    bytes += t.nbytes;
+    tensors.push_back({{"name", t.name}, {"dtype", DTypeName(t.dtype)}, {"shape", t.shape}});
+  }
+  return {{"path", path},
+          {"kind", kind},
+          {"safetensors", weights},
+          {"config", config},
+          {"metadata", file->metadata()},
+          {"tensors", tensors},
+          {"tensor_count", tensors.size()},
+          {"parameters", parameters},
+          {"bytes", bytes}};
+}
+
+void PrintWeights(const json& s, std::ostream& out) {
+  out << "file         " << s["path"].get<std::string>() << "\n"
+      << "kind         "
+      << (s["kind"] == "checkpoint" ? "checkpoint directory" : "safetensors file") << "\n";
+  if (s["config"].is_null()) {
+    out << "config       none\n";
+  } else {
+    out << "config      ";
+    for (const auto& [key, value] : s["config"].items()) out << " " << key << "=" << value.dump();
+    out << "\n";
+  }
+  for (const auto& [key, value] : s["metadata"].items()) {
+    out << "metadata     " << key << " = " << value.get<std::string>() << "\n";
+  }
+  out << "tensors      " << s["tensor_count"].get<size_t>() << "\n";
+  size_t width = 0;
+  for (const json& t : s["tensors"]) width = std::max(width, t["name"].get<std::string>().size());
+  for (const json& t : s["tensors"]) {
+    const std::string name = t["name"].get<std::string>();
+    std::string shape = "[";
+    for (size_t i = 0; i < t["shape"].size(); ++i) {
+      shape += (i ? ", " : "") + t["shape"][i].dump();
+    }
+    shape += "]";
+    out << "  " << name << std::string(width - name.size() + 2, ' ') << t["dtype"].get<std::string>()
+        << "  " << shape << "\n";
+  }
+  out << "parameters   " << s["parameters"].get<unsigned long long>() << " ("
+      << s["bytes"].get<unsigned long long>() << " bytes)\n";
+}
+
+// True when the file starts like a safetensors file: a little-endian u64 header length
+// below 4 GiB followed by '{'.
+bool LooksLikeSafetensors(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  unsigned char head[9];
+  if (!in.read(reinterpret_cast<char*>(head), sizeof head)) return false;
+  return head[4] == 0 && head[5] == 0 && head[6] == 0 && head[7] == 0 && head[8] == '{';
+}
+
+json Inspect(const std::string& path, const LoaderOptions& loader, std::string* kind) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) throw InputError(path, 0, "an existing file or directory");
+  if (fs::is_directory(status)) {
+    const std::string weights = (fs::path(path) / "model.safetensors").string();
+    if (!fs::exists(weights)) {
+      throw InputError(path, 0,
+                       "a checkpoint directory holding model.safetensors (and config.json)");
+    }
+    *kind = "checkpoint";
+    return SummarizeWeights("checkpoint", path, weights,
+                            ReadConfig((fs::path(path) / "config.json").string()));
+  }
+  if (fs::path(path).extension() == ".safetensors" || LooksLikeSafetensors(path)) {
+    *kind = "safetensors";
+    return SummarizeWeights("safetensors", path, path, nullptr);
+  }
+  *kind = "dataset";
+  return SummarizeDataset(LoadProblems(path, loader));
+}
+
+int RunInspect(int argc, char** argv) {
+  cxxopts::Options options("steptree inspect",
+                           "Says what a file is: a JSONL data set, a checkpoint directory "
+                           "(config.json + model.safetensors) or a .safetensors file.");
+  // clang-format off
+  options.add_options()
+    ("file", "data set, checkpoint directory or .safetensors file", cxxopts::value<std::string>())
+    ("json", "print one JSON object (keys below)")
+    ("h,help", "print this help");
+  // clang-format on
+  AddDataFlags(options);
+  options.parse_positional({"file"});
+  options.positional_help("FILE");
+  const cxxopts::ParseResult result = options.parse(argc, argv);
+  if (result.count("help")) {
+    std::cout << options.help() << kJsonKeys;
+    return 0;
+  }
+  if (!result.count("file")) throw UsageError("inspect needs FILE (steptree inspect --help)");
+  if (!result.unmatched().empty()) {
+    throw UsageError("inspect takes one FILE, found also '" + result.unmatched().front() + "'");
+  }
+  std::string kind;
+  const json summary =
+      Inspect(result["file"].as<std::string>(), DataFlagsFrom(result), &kind);
+  if (result.count("json")) {
+    std::cout << summary.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+  } else if (kind == "dataset") {
+    PrintDataset(summary, std::cout);
+  } else {
+    PrintWeights(summary, std::cout);
+  }
+  return 0;
+}
+
+CommandRegistrar registrar({"inspect", "what a file is: data set or checkpoint", RunInspect});
+
+}  // namespace
+}  // namespace steptree::app

@@ -1,0 +1,83 @@
+#include "app/default_model.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "datasets/input_error.h"
+
+namespace steptree::app {
+namespace {
+
+bool IsCheckpoint(const std::filesystem::path& dir) {
+  return std::filesystem::exists(dir / "config.json") &&
+         std::filesystem::exists(dir / "model.safetensors");
+}
+
+}  // namespace
+
+TrainOptions DefaultRecipe() {
+  TrainOptions options;
+  options.config.n_layer = 4;
+  options.config.n_head = 4;
+  options.config.d_model = 160;
+  options.config.d_ff = 640;
+  options.config.context = 512;
+  options.config.positions = "rope";
+  options.seed = 1;
+  options.steps = 3000;
+  options.batch_tokens = 12288;
+  options.max_batch_rows = 256;
+  options.pool_size = 2048;
+  options.lr = 2e-3;
+  options.min_lr_ratio = 0.05;
+  options.warmup_steps = 100;
+  options.weight_decay = 0.1;
+  options.grad_clip = 1.0;
+  options.eval_every = 250;
+  options.save_every = 250;
+  return options;
+}
+
+SyntheticOptions DefaultTrainingData() {
+  SyntheticOptions data;
+  data.seed = 1;
+  data.min_difficulty = kMinDifficulty;
+  data.max_difficulty = kMaxDifficulty;
+  data.word_problem_share = 0.5;
+  data.split = ProblemSplit::kTrain;
+  return data;
+}
+
+std::string FindDefaultModelDir() {
+  if (const char* env = std::getenv("STEPTREE_MODEL_DIR")) {
+    if (IsCheckpoint(env)) return env;
+  }
+  char exe[4096];
+  const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = '\0';
+    const std::filesystem::path beside =
+        std::filesystem::path(exe).parent_path().parent_path() / "models" / "default";
+    if (IsCheckpoint(beside)) return beside.string();
+  }
+#ifdef STEPTREE_SOURCE_DIR_FOR_MODELS
+  const std::filesystem::path source =
+      std::filesystem::path(STEPTREE_SOURCE_DIR_FOR_MODELS) / "models" / "default";
+  if (IsCheckpoint(source)) return source.string();
+#endif
+  return "";
+}
+
+std::string RequireDefaultModelDir() {
+  std::string dir = FindDefaultModelDir();
+  if (dir.empty()) {
+    throw UsageError(
+        "no default model found (models/default/); pass --model DIR or train it with "
+        "`steptree train-policy --recipe default -o models/default`");
+  }
+  return dir;
+}
+
+}  // namespace steptree::app

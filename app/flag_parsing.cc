@@ -1,0 +1,40 @@
+#include "app/flag_parsing.h"
+
+#include <cstdlib>
+
+#include "datasets/input_error.h"
+
+namespace steptree::app {
+namespace {
+
+int ParseLevel(const std::string& text, const std::string& whole) {
+  char* end = nullptr;
+  const long value = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || value < kMinDifficulty || value > kMaxDifficulty) {
+    throw UsageError("--difficulty expects a level 1..8 or a range like 1-8, got \"" + whole + "\"");
+  }
+  return static_cast<int>(value);
+}
+
+}  // namespace
+
+std::pair<int, int> ParseDifficultyRange(const std::string& text) {
+  const size_t dash = text.find('-');
+  if (dash == std::string::npos) {
+    const int level = ParseLevel(text, text);
+    return {level, level};
+  }
+  const int lo = ParseLevel(text.substr(0, dash), text);
+  const int hi = ParseLevel(text.substr(dash + 1), text);
+  if (lo > hi) throw UsageError("--difficulty range must be increasing, got \"" + text + "\"");
+  return {lo, hi};
+}
+
+ProblemSplit ParseSplit(const std::string& text) {
+  if (text == "any") return ProblemSplit::kAny;
+  if (text == "train") return ProblemSplit::kTrain;
+  if (text == "heldout") return ProblemSplit::kHeldOut;
+  throw UsageError("--split expects any, train or heldout, got \"" + text + "\"");
+}
+
+}  // namespace steptree::app

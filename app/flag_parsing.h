@@ -1,0 +1,16 @@
+// Small helpers shared by subcommands for flag values that cxxopts does not check.
+#pragma once
+
+#include <string>
+#include <utility>
+
+#include "datasets/synthetic.h"
+
+namespace steptree::app {
+
+// "3" -> {3,3}; "1-8" -> {1,8}; throws UsageError outside 1..8.
+std::pair<int, int> ParseDifficultyRange(const std::string& text);
+// "any" | "train" | "heldout"; throws UsageError otherwise.
+ProblemSplit ParseSplit(const std::string& text);
+
+}  // namespace steptree::app

@@ -1,0 +1,283 @@
+#include "datasets/synthetic.h"
+
+#include <cctype>
+#include <stdexcept>
+
+#include "datasets/rng.h"
+
+namespace steptree {
+namespace {
+
+// Operand ranges grow with difficulty so long problems are also numerically harder.
+constexpr SyntheticLevel kLevels[] = {
+    {1, 20, 9, 200},   {2, 30, 9, 500},    {3, 50, 9, 999},    {4, 99, 9, 999},
+    {5, 150, 12, 2000}, {6, 300, 12, 5000}, {7, 500, 15, 9999}, {8, 999, 20, 9999},
+};
+
+enum Precedence { kAtom = 3, kProduct = 2, kSum = 1 };
+
+int PrecedenceOf(char op) { return op == '+' || op == '-' ? kSum : kProduct; }
+
+long long Apply(long long a, char op, long long b) {
+  switch (op) {
+    case '+': return a + b;
+    case '-': return a - b;
+    case '*': return a * b;
+    default: return a / b;
+  }
+}
+
+// One operation of the chain: value_before (op) operand, or operand (op) value_before
+// when operand_first (only in expressions; never for /).
+struct Operation {
+  char op;
+  long long operand;
+  bool operand_first;
+};
+
+// Picks an operation keeping the result an exact integer in [0, level.max_result];
+// nullopt when the drawn operator has no valid operand for `value`.
+std::optional<Operation> DrawOperation(Rng& rng, const SyntheticLevel& level, long long value,
+                                       bool allow_operand_first) {
+  static constexpr char kOps[] = {'+', '-', '*', '/'};
+  const char op = kOps[rng.Uniform(0, 3)];
+  switch (op) {
+    case '+': {
+      const long long hi = std::min<long long>(level.max_operand, level.max_result - value);
+      if (hi < 1) return std::nullopt;
+      return Operation{op, rng.Uniform(1, hi), allow_operand_first && rng.Bernoulli(0.3)};
+    }
+    case '-': {
+      if (allow_operand_first && value < level.max_operand && rng.Bernoulli(0.3)) {
+        return Operation{op, rng.Uniform(value + 1, level.max_operand), true};
+      }
+      const long long hi = std::min<long long>(level.max_operand, value - 1);
+      if (hi < 1) return std::nullopt;
+      return Operation{op, rng.Uniform(1, hi), false};
+    }
+    case '*': {
+      if (value < 2) return std::nullopt;
+      const long long hi = std::min<long long>(level.max_factor, level.max_result / value);
+      if (hi < 2) return std::nullopt;
+      return Operation{op, rng.Uniform(2, hi), allow_operand_first && rng.Bernoulli(0.3)};
+    }
+    default: {
+      std::vector<long long> divisors;
+      for (long long d = 2; d <= level.max_factor && d < value; ++d) {
+        if (value % d == 0) divisors.push_back(d);
+      }
+      if (divisors.empty()) return std::nullopt;
+      return Operation{op, divisors[rng.Uniform(0, divisors.size() - 1)], false};
+    }
+  }
+}
+
+struct Chain {
+  long long start;
+  std::vector<Operation> operations;
+  std::vector<std::string> steps;  // "a op b=c" per operation
+  long long answer;
+};
+
+Chain DrawChain(Rng& rng, const SyntheticLevel& level, bool allow_operand_first) {
+  Chain chain;
+  chain.start = rng.Uniform(2, level.max_operand);
+  long long value = chain.start;
+  while (static_cast<int>(chain.operations.size()) < level.steps) {
+    std::optional<Operation> operation = DrawOperation(rng, level, value, allow_operand_first);
+    if (!operation) continue;
+    const long long lhs = operation->operand_first ? operation->operand : value;
+    const long long rhs = operation->operand_first ? value : operation->operand;
+    const long long result = Apply(lhs, operation->op, rhs);
+    chain.steps.push_back(std::to_string(lhs) + operation->op + std::to_string(rhs) + "=" +
+                          std::to_string(result));
+    chain.operations.push_back(*operation);
+    value = result;
+  }
+  chain.answer = value;
+  return chain;
+}
+
+// Renders the chain with the parentheses its evaluation order needs, so that evaluating
+// the expression by the usual rules performs exactly the reference steps, in order.
+std::string RenderExpression(const Chain& chain) {
+  std::string text = std::to_string(chain.start);
+  int top = kAtom;  // precedence of the outermost operator of `text`
+  for (const Operation& operation : chain.operations) {
+    const int precedence = PrecedenceOf(operation.op);
+    const std::string operand = std::to_string(operation.operand);
+    if (operation.operand_first) {
+      // The chain is the right operand: parenthesise it unless it is an atom or binds tighter.
+      const std::string inner = top <= precedence ? "(" + text + ")" : text;
+      text = operand + operation.op + inner;
+    } else {
+      const std::string inner = top < precedence ? "(" + text + ")" : text;
+      text = inner + operation.op + operand;
+    }
+    top = precedence;
+  }
+  return text;
+}
+
+struct Person {
+  const char* name;
+  const char* pronoun;  // capitalised subject pronoun
+};
+constexpr Person kPeople[] = {{"Ava", "She"},  {"Ben", "He"},  {"Mia", "She"}, {"Leo", "He"},
+                              {"Zoe", "She"},  {"Sam", "He"},  {"Ivy", "She"}, {"Max", "He"},
+                              {"Lily", "She"}, {"Noah", "He"}, {"Emma", "She"}, {"Omar", "He"},
+                              {"Nina", "She"}, {"Raj", "He"},  {"Sara", "She"}, {"Tom", "He"}};
+constexpr const char* kItems[] = {"apples", "marbles", "stickers", "coins", "cards",
+                                  "books",  "pencils", "stamps",   "shells", "beads"};
+constexpr const char* kExpressionLeads[] = {"Compute", "Calculate", "Evaluate", "What is"};
+
+std::string Sentence(Rng& rng, const Operation& operation, const char* pronoun) {
+  const std::string n = std::to_string(operation.operand);
+  const std::string p = pronoun;
+  switch (operation.op) {
+    case '+': {
+      static constexpr const char* kVerbs[] = {"gets", "buys", "finds", "wins"};
+      return p + " " + rng.Pick(kVerbs) + " " + n + " more.";
+    }
+    case '-': {
+      static constexpr const char* kVerbs[] = {"gives away", "loses", "sells", "uses"};
+      return p + " " + rng.Pick(kVerbs) + " " + n + ".";
+    }
+    case '*':
+      return rng.Bernoulli(0.5) ? "Then " + std::string(pronoun[0] == 'S' ? "she" : "he") +
+                                      " has " + n + " times as many."
+                                : p + " multiplies them by " + n + ".";
+    default:
+      return rng.Bernoulli(0.5) ? p + " splits them into " + n + " equal piles and keeps one."
+                                : p + " keeps one of " + n + " equal shares.";
+  }
+}
+
+std::string RenderWordProblem(Rng& rng, const Chain& chain) {
+  const Person& person = rng.Pick(kPeople);
+  const std::string items = rng.Pick(kItems);
+  std::string text = std::string(person.name) + " has " + std::to_string(chain.start) + " " + items + ".";
+  for (const Operation& operation : chain.operations) {
+    text += " " + Sentence(rng, operation, person.pronoun);
+  }
+  text += " How many " + items + " does " + person.name + " have now?";
+  return text;
+}
+
+}  // namespace
+
+SyntheticLevel LevelFor(int difficulty) {
+  if (difficulty < kMinDifficulty || difficulty > kMaxDifficulty) {
+    throw std::out_of_range("difficulty must be in 1..8");
+  }
+  return kLevels[difficulty - 1];
+}
+
+bool IsHeldOutQuestion(const std::string& question) {
+  return HashString("steptree-split:" + question) % 10 == 0;
+}
+
+Problem MakeSyntheticProblem(const SyntheticOptions& options, long index) {
+  if (options.min_difficulty < kMinDifficulty || options.max_difficulty > kMaxDifficulty ||
+      options.min_difficulty > options.max_difficulty) {
+    throw std::invalid_argument("difficulty range must lie in 1..8");
+  }
+  const int span = options.max_difficulty - options.min_difficulty + 1;
+  const int difficulty = options.min_difficulty + static_cast<int>(index % span);
+  const SyntheticLevel level = LevelFor(difficulty);
+  // Draw attempts until the question falls in the requested split; attempt 0 for kAny.
+  for (uint64_t attempt = 0;; ++attempt) {
+    Rng rng(DeriveSeed(DeriveSeed(options.seed, static_cast<uint64_t>(index)), attempt));
+    const bool word = rng.UniformReal() < options.word_problem_share;
+    const Chain chain = DrawChain(rng, level, /*allow_operand_first=*/!word);
+    std::string question;
+    if (word) {
+      question = RenderWordProblem(rng, chain);
+    } else {
+      const std::string lead = rng.Pick(kExpressionLeads);
+      question = lead + " " + RenderExpression(chain) + (lead[0] == 'W' ? "?" : ".");
+    }
+    if (options.split != ProblemSplit::kAny &&
+        IsHeldOutQuestion(question) != (options.split == ProblemSplit::kHeldOut)) {
+      continue;
+    }
+    Problem problem;
+    problem.id = "syn-" + std::to_string(options.seed) + "-" + std::to_string(index);
+    problem.question = question;
+    problem.gold = std::to_string(chain.answer);
+    problem.reference_steps = chain.steps;
+    problem.reference_steps.push_back("The answer is " + std::to_string(chain.answer));
+    problem.source = "synthetic";
+    problem.difficulty = difficulty;
+    problem.record = {{"id", problem.id},
+                      {"question", problem.question},
+                      {"answer", *problem.gold},
+                      {"steps", problem.reference_steps},
+                      {"difficulty", difficulty},
+                      {"kind", word ? "word" : "expression"},
+                      {"source", "synthetic"}};
+    return problem;
+  }
+}
+
+std::vector<Problem> MakeSyntheticProblems(const SyntheticOptions& options, long count) {
+  std::vector<Problem> problems;
+  problems.reserve(count);
+  for (long i = 0; i < count; ++i) problems.push_back(MakeSyntheticProblem(options, i));
+  return problems;
+}
+
+std::optional<Calculation> ParseCalculation(const std::string& step) {
+  size_t i = 0;
+  auto skip_spaces = [&] {
+    while (i < step.size() && step[i] == ' ') ++i;
+  };
+  auto read_number = [&](long long* out) {
+    skip_spaces();
+    bool negative = false;
+    if (i < step.size() && step[i] == '-') {
+      negative = true;
+      ++i;
+    }
+    const size_t begin = i;
+    long long value = 0;
+    while (i < step.size() && std::isdigit(static_cast<unsigned char>(step[i]))) {
+      if (i - begin >= 15) return false;
+      value = value * 10 + (step[i] - '0');
+      ++i;
+    }
+    if (i == begin) return false;
+    *out = negative ? -value : value;
+    return true;
+  };
+  Calculation c;
+  if (!read_number(&c.lhs)) return std::nullopt;
+  skip_spaces();
+  if (i >= step.size()) return std::nullopt;
+  if (step.compare(i, 2, "\xc3\x97") == 0) {  // ×
+    c.op = '*';
+    i += 2;
+  } else if (std::string("+-*/x").find(step[i]) != std::string::npos) {
+    c.op = step[i] == 'x' ? '*' : step[i];
+    ++i;
+  } else {
+    return std::nullopt;
+  }
+  if (!read_number(&c.rhs)) return std::nullopt;
+  skip_spaces();
+  if (i >= step.size() || step[i] != '=') return std::nullopt;
+  ++i;
+  if (!read_number(&c.result)) return std::nullopt;
+  skip_spaces();
+  if (i != step.size()) return std::nullopt;
+  return c;
+}
+
+bool CheckCalculation(const std::string& step) {
+  const std::optional<Calculation> c = ParseCalculation(step);
+  if (!c) return false;
+  if (c->op == '/') return c->rhs != 0 && c->lhs % c->rhs == 0 && c->lhs / c->rhs == c->result;
+  return Apply(c->lhs, c->op, c->rhs) == c->result;
+}
+
+}  // namespace steptree

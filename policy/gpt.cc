@@ -1,0 +1,327 @@
+// GptImpl: construction, initialisation, the training forward and the KV-cached inference
+// paths. Formulas and conventions are in policy/gpt.h.
+#include "policy/gpt.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace steptree {
+namespace F = torch::nn::functional;
+
+namespace {
+
+constexpr double kLayerNormEps = 1e-5;
+// Prefill runs rows in chunks of at most this many (padded) tokens: bounds the [n, H, T, T]
+// score tensor while keeping matrix products large.
+constexpr int64_t kPrefillChunkTokens = 16384;
+
+torch::nn::LayerNorm MakeLayerNorm(int64_t d) {
+  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}).eps(kLayerNormEps));
+}
+
+torch::Tensor LayerNorm(const torch::Tensor& x, const torch::nn::LayerNorm& ln) {
+  return torch::layer_norm(x, {x.size(-1)}, ln->weight, ln->bias, kLayerNormEps);
+}
+
+torch::Tensor Linear(const torch::Tensor& x, const torch::nn::Linear& l) {
+  return F::linear(x, l->weight, l->bias);
+}
+
+// RoPE in rotate-half form on a [.., head_dim] tensor: x * cos + swap_halves(x) * sin, where
+// the table's sin already carries the sign (-sin on the first half, +sin on the second):
+//   out[i]        = x[i] cos(a_i) - x[i + h] sin(a_i)
+//   out[i + h]    = x[i + h] cos(a_i) + x[i] sin(a_i)
+torch::Tensor ApplyRope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+  const int64_t half = x.size(-1) / 2;
+  torch::Tensor swapped = torch::cat({x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+  return x * cos + swapped * sin;
+}
+
+}  // namespace
+
+// What the attention of one forward needs besides the block input.
+struct GptImpl::AttnContext {
+  torch::Tensor cos, sin;  // RoPE tables broadcastable to [B, T, 2, H, head_dim]
+  torch::Tensor bias;      // additive attention bias broadcastable to [B, H, T, S]
+  bool dropout = false;    // residual/embedding dropout (training forward only)
+  KvCache* cache = nullptr;
+  int64_t row0 = 0, slot0 = 0, attend0 = 0;  // see RunCached
+};
+
+AttentionImpl::AttentionImpl(int64_t d_model) {
+  qkv = register_module("qkv", torch::nn::Linear(d_model, 3 * d_model));
+  proj = register_module("proj", torch::nn::Linear(d_model, d_model));
+}
+
+MlpImpl::MlpImpl(int64_t d_model, int64_t d_ff) {
+  fc = register_module("fc", torch::nn::Linear(d_model, d_ff));
+  proj = register_module("proj", torch::nn::Linear(d_ff, d_model));
+}
+
+BlockImpl::BlockImpl(int64_t d_model, int64_t d_ff) {
+  ln1 = register_module("ln1", MakeLayerNorm(d_model));
+  attn = register_module("attn", Attention(d_model));
+  ln2 = register_module("ln2", MakeLayerNorm(d_model));
+  mlp = register_module("mlp", Mlp(d_model, d_ff));
+}
+
+GptImpl::GptImpl(const GptConfig& config, uint64_t seed)
+    : config_(config),
+      head_dim_(config.d_model / config.n_head),
+      rope_(config.positions == "rope"),
+      dropout_(config.dropout) {
+  TORCH_CHECK(config.d_model % config.n_head == 0, "d_model % n_head != 0");
+  TORCH_CHECK(!rope_ || head_dim_ % 2 == 0, "RoPE needs an even head width");
+  const int64_t d = config.d_model;
+  tok_emb = register_module("tok_emb", torch::nn::Embedding(config.vocab_size, d));
+  if (!rope_) pos_emb = register_module("pos_emb", torch::nn::Embedding(config.context, d));
+  blocks = register_module("blocks", torch::nn::ModuleList());
+  for (int i = 0; i < config.n_layer; ++i) {
+    block_list_.push_back(Block(d, config.d_ff));
+    blocks->push_back(block_list_.back());
+  }
+  ln_f = register_module("ln_f", MakeLayerNorm(d));
+  if (!config.tie_embeddings) {
+    head = register_module("head", torch::nn::Linear(torch::nn::LinearOptions(d, config.vocab_size).bias(false)));
+  }
+
+  const int64_t n = config.context;
+  causal_bias_ = torch::zeros({n, n}).masked_fill_(
+      torch::ones({n, n}, torch::kBool).triu(1), -std::numeric_limits<float>::infinity());
+  if (rope_) {
+    // Angles in double, tables in float.
+    const int64_t half = head_dim_ / 2;
+    auto opts = torch::TensorOptions().dtype(torch::kFloat64);
+    torch::Tensor inv_freq =
+        torch::pow(static_cast<double>(config.rope_theta), torch::arange(half, opts) * (-2.0 / head_dim_));
+    torch::Tensor angle = torch::arange(n, opts).unsqueeze(1) * inv_freq.unsqueeze(0);  // [n, half]
+    torch::Tensor cos = torch::cat({angle.cos(), angle.cos()}, 1);                   // [n, hd]
+    torch::Tensor sin = torch::cat({-angle.sin(), angle.sin()}, 1);
+    const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim_));
+    rope_cos_ = torch::stack({cos * scale, cos}, 1).unsqueeze(2).to(torch::kFloat32).contiguous();
+    rope_sin_ = torch::stack({sin * scale, sin}, 1).unsqueeze(2).to(torch::kFloat32).contiguous();
+  }
+  ResetParameters(seed);
+}
+
+int64_t GptImpl::NumParameters() const {
+  int64_t n = 0;
+  for (const auto& p : parameters()) n += p.numel();
+  return n;
+}
+
+void GptImpl::ResetParameters(uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const double std = 0.02;
+  const double residual_std = std / std::sqrt(2.0 * config_.n_layer);
+  auto normal = [&](torch::Tensor& w, double s) { w.normal_(0.0, s, gen); };
+  auto linear = [&](torch::nn::Linear& l, double s) {
+    normal(l->weight, s);
+    if (l->bias.defined()) l->bias.zero_();
+  };
+  auto layer_norm = [](torch::nn::LayerNorm& ln) {
+    ln->weight.fill_(1.0);
+    ln->bias.zero_();
+  };
+  normal(tok_emb->weight, std);
+  if (pos_emb) normal(pos_emb->weight, std);
+  for (auto& b : block_list_) {
+    layer_norm(b->ln1);
+    linear(b->attn->qkv, std);
+    linear(b->attn->proj, residual_std);
+    layer_norm(b->ln2);
+    linear(b->mlp->fc, std);
+    linear(b->mlp->proj, residual_std);
+  }
+  layer_norm(ln_f);
+  if (head) linear(head, std);
+}
+
+torch::Tensor GptImpl::HeadWeight() const { return head ? head->weight : tok_emb->weight; }
+
+torch::Tensor GptImpl::SelfAttention(BlockImpl& block, int64_t layer, const torch::Tensor& h,
+                                     const AttnContext& ctx) {
+  const int64_t b = h.size(0), t = h.size(1), heads = config_.n_head;
+  torch::Tensor qkv = Linear(h, block.attn->qkv).view({b, t, 3, heads, head_dim_});
+  torch::Tensor q, k, v = qkv.select(2, 2);
+  if (rope_) {
+    torch::Tensor qk = ApplyRope(qkv.narrow(2, 0, 2), ctx.cos, ctx.sin);  // q pre-scaled
+    q = qk.select(2, 0);
+    k = qk.select(2, 1);
+  } else {
+    q = qkv.select(2, 0) * (1.0 / std::sqrt(static_cast<double>(head_dim_)));
+    k = qkv.select(2, 1);
+  }
+  q = q.transpose(1, 2);  // [B, H, T, hd]
+  k = k.transpose(1, 2);
+  v = v.transpose(1, 2);
+  if (ctx.cache != nullptr) {
+    torch::Tensor kc = ctx.cache->keys(layer).narrow(0, ctx.row0, b);
+    torch::Tensor vc = ctx.cache->values(layer).narrow(0, ctx.row0, b);
+    kc.narrow(2, ctx.slot0, t).copy_(k);
+    vc.narrow(2, ctx.slot0, t).copy_(v);
+    const int64_t s = ctx.slot0 + t - ctx.attend0;
+    k = kc.narrow(2, ctx.attend0, s);
+    v = vc.narrow(2, ctx.attend0, s);
+  }
+  torch::Tensor scores = torch::matmul(q, k.transpose(-2, -1));  // [B, H, T, S]
+  scores.add_(ctx.bias);
+  torch::Tensor y = torch::matmul(torch::softmax(scores, -1), v);  // [B, H, T, hd]
+  y = y.transpose(1, 2).reshape({b, t, config_.d_model});
+  return Linear(y, block.attn->proj);
+}
+
+torch::Tensor GptImpl::RunBlocks(torch::Tensor x, const AttnContext& ctx) {
+  for (size_t l = 0; l < block_list_.size(); ++l) {
+    BlockImpl& block = *block_list_[l];
+    torch::Tensor a = SelfAttention(block, static_cast<int64_t>(l), LayerNorm(x, block.ln1), ctx);
+    if (ctx.dropout) a = F::dropout(a, F::DropoutFuncOptions().p(dropout_).training(true));
+    x = x + a;
+    torch::Tensor m = Linear(torch::gelu(Linear(LayerNorm(x, block.ln2), block.mlp->fc)), block.mlp->proj);
+    if (ctx.dropout) m = F::dropout(m, F::DropoutFuncOptions().p(dropout_).training(true));
+    x = x + m;
+  }
+  return x;
+}
+
+GptOutput GptImpl::Head(const torch::Tensor& x) {
+  GptOutput out;
+  out.hidden = LayerNorm(x, ln_f);
+  out.logits = F::linear(out.hidden, HeadWeight());
+  return out;
+}
+
+GptOutput GptImpl::Forward(const torch::Tensor& ids) {
+  TORCH_CHECK(ids.dim() == 2 && ids.scalar_type() == torch::kInt64, "Forward: ids must be int64 [B, T]");
+  const int64_t t = ids.size(1);
+  TORCH_CHECK(t >= 1 && t <= config_.context, "Forward: sequence longer than the context");
+  AttnContext ctx;
+  ctx.dropout = dropout_ > 0 && is_training();
+  torch::Tensor x = F::embedding(ids, tok_emb->weight);
+  if (rope_) {
+    ctx.cos = rope_cos_.narrow(0, 0, t);
+    ctx.sin = rope_sin_.narrow(0, 0, t);
+  } else {
+    x = x + pos_emb->weight.narrow(0, 0, t);
+  }
+  if (ctx.dropout) x = F::dropout(x, F::DropoutFuncOptions().p(dropout_).training(true));
+  ctx.bias = causal_bias_.narrow(0, 0, t).narrow(1, 0, t);
+  return Head(RunBlocks(x, ctx));
+}
+
+torch::Tensor GptImpl::RunCached(const torch::Tensor& ids, const torch::Tensor& positions,
+                                 const torch::Tensor& bias, KvCache* cache, int64_t row0,
+                                 int64_t slot0, int64_t attend0) {
+  const int64_t n = ids.size(0), t = ids.size(1);
+  AttnContext ctx;
+  ctx.bias = bias;
+  ctx.cache = cache;
+  ctx.row0 = row0;
+  ctx.slot0 = slot0;
+  ctx.attend0 = attend0;
+  torch::Tensor x = F::embedding(ids, tok_emb->weight);
+  const torch::Tensor flat = positions.reshape({-1});
+  if (rope_) {
+    ctx.cos = rope_cos_.index_select(0, flat).view({n, t, 2, 1, head_dim_});
+    ctx.sin = rope_sin_.index_select(0, flat).view({n, t, 2, 1, head_dim_});
+  } else {
+    x = x + pos_emb->weight.index_select(0, flat).view({n, t, config_.d_model});
+  }
+  return RunBlocks(x, ctx);
+}
+
+GptOutput GptImpl::Prefill(const std::vector<std::vector<int>>& prefixes, int64_t capacity,
+                           KvCache* cache) {
+  torch::NoGradGuard no_grad;
+  const int64_t rows = static_cast<int64_t>(prefixes.size());
+  TORCH_CHECK(rows > 0, "Prefill: no prefixes");
+  std::vector<int64_t> order(rows);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return prefixes[a].size() > prefixes[b].size(); });
+  const int64_t longest = static_cast<int64_t>(prefixes[order[0]].size());
+  TORCH_CHECK(longest <= config_.context, "Prefill: prefix longer than the context");
+  TORCH_CHECK(capacity >= longest, "Prefill: capacity below the longest prefix");
+  std::vector<int64_t> pad(rows);
+  for (int64_t i = 0; i < rows; ++i) {
+    TORCH_CHECK(!prefixes[order[i]].empty(), "Prefill: empty prefix");
+    pad[i] = longest - static_cast<int64_t>(prefixes[order[i]].size());
+  }
+  *cache = KvCache(config_.n_layer, config_.n_head, head_dim_, capacity, pad);
+
+  // Chunks of length-sorted rows; chunk c (longest row Lc) occupies slots [longest - Lc,
+  // longest) and is left-padded within them. Slots before that stay zero (and masked).
+  torch::Tensor last = torch::empty({rows, config_.d_model});
+  for (int64_t r0 = 0; r0 < rows;) {
+    const int64_t lc = static_cast<int64_t>(prefixes[order[r0]].size());
+    const int64_t n = std::min(rows - r0, std::max<int64_t>(1, kPrefillChunkTokens / lc));
+    torch::Tensor ids = torch::zeros({n, lc}, torch::kInt64);
+    torch::Tensor pos = torch::zeros({n, lc}, torch::kInt64);
+    torch::Tensor key_pad = torch::zeros({n, 1, 1, lc});
+    auto ids_a = ids.accessor<int64_t, 2>();
+    auto pos_a = pos.accessor<int64_t, 2>();
+    auto key_a = key_pad.accessor<float, 4>();
+    for (int64_t i = 0; i < n; ++i) {
+      const std::vector<int>& p = prefixes[order[r0 + i]];
+      const int64_t offset = lc - static_cast<int64_t>(p.size());
+      for (int64_t j = 0; j < offset; ++j) key_a[i][0][0][j] = kPadBias;
+      for (size_t j = 0; j < p.size(); ++j) {
+        TORCH_CHECK(p[j] >= 0 && p[j] < config_.vocab_size, "Prefill: token id out of range");
+        ids_a[i][offset + j] = p[j];
+        pos_a[i][offset + j] = static_cast<int64_t>(j);
+      }
+    }
+    torch::Tensor bias = key_pad + causal_bias_.narrow(0, 0, lc).narrow(1, 0, lc);  // [n, 1, lc, lc]
+    torch::Tensor x = RunCached(ids, pos, bias, cache, r0, longest - lc, longest - lc);
+    last.narrow(0, r0, n).copy_(x.select(1, lc - 1));
+    r0 += n;
+  }
+  cache->Advance(longest);
+  GptOutput out = Head(last);
+
+  bool sorted = true;
+  for (int64_t i = 0; i < rows; ++i) sorted = sorted && order[i] == i;
+  if (!sorted) {
+    std::vector<int64_t> inverse(rows);
+    for (int64_t i = 0; i < rows; ++i) inverse[order[i]] = i;
+    torch::Tensor inv = torch::tensor(inverse, torch::kInt64);
+    cache->SelectRows(inv);
+    out.logits = out.logits.index_select(0, inv);
+    out.hidden = out.hidden.index_select(0, inv);
+  }
+  return out;
+}
+
+GptOutput GptImpl::Extend(const torch::Tensor& ids, KvCache* cache) {
+  torch::NoGradGuard no_grad;
+  TORCH_CHECK(ids.dim() == 2 && ids.size(0) == cache->rows(), "Extend: ids must be [rows, T]");
+  const int64_t rows = ids.size(0), t = ids.size(1), length = cache->length();
+  if (length + t > cache->capacity()) {
+    cache->Reserve(std::max(length + t, cache->capacity() + std::max<int64_t>(64, cache->capacity() / 2)));
+  }
+  torch::Tensor pos = (cache->NextPositions().unsqueeze(1) + torch::arange(t, torch::kInt64).unsqueeze(0))
+                          .clamp_(0, config_.context - 1);
+  const int64_t s = length + t;
+  torch::Tensor bias = cache->KeyBias(s).view({rows, 1, 1, s});
+  if (t > 1) {
+    torch::Tensor later = torch::arange(s).unsqueeze(0) > (torch::arange(t) + length).unsqueeze(1);
+    bias = bias + torch::zeros({t, s}).masked_fill_(later, -std::numeric_limits<float>::infinity());
+  }
+  torch::Tensor x = RunCached(ids, pos, bias, cache, 0, length, 0);
+  cache->Advance(t);
+  return Head(x);
+}
+
+GptOutput GptImpl::Decode(const torch::Tensor& ids, KvCache* cache) {
+  GptOutput out = Extend(ids.view({-1, 1}), cache);
+  out.logits = out.logits.squeeze(1);
+  out.hidden = out.hidden.squeeze(1);
+  return out;
+}
+
+}  // namespace steptree

@@ -1,0 +1,65 @@
+// Per-layer key/value cache for batched incremental decoding (torch; include only from
+// torch translation units).
+//
+// Rows are left-padded: every row writes its next token into the same slot, `length()`,
+// so a decode step is one slice write per layer for the whole batch. Row r's real tokens
+// fill slots [pad[r], length) and the token in slot s has position s - pad[r], so each row
+// sees RoPE/learned positions starting at 0 at its first real token, exactly as if it ran
+// alone. Padding slots are excluded from attention by an additive bias (kPadBias).
+//
+// Invariants:
+//   - keys(l), values(l): float [rows, n_head, capacity, head_dim]; slots >= length are
+//     unused; every slot < capacity holds finite numbers (zero-initialised), so a masked
+//     slot never turns a real row into NaN (0 * NaN = NaN in the attention product).
+//   - key_bias: float [rows, capacity]; kPadBias on slots < pad[r], 0 elsewhere.
+//   - 0 <= pad[r] <= length <= capacity.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <torch/torch.h>
+
+namespace steptree {
+
+// Additive attention bias of a padding key. Finite on purpose: a padding *query* whose keys
+// are all padding then gets a uniform (ignored) softmax instead of NaN.
+inline constexpr float kPadBias = -1e9f;
+
+class KvCache {
+ public:
+  KvCache() = default;
+  // An empty cache (length 0) with the given padding per row; capacity >= max(pad).
+  KvCache(int64_t n_layer, int64_t n_head, int64_t head_dim, int64_t capacity,
+          const std::vector<int64_t>& pad);
+
+  int64_t rows() const { return pad_.defined() ? pad_.size(0) : 0; }
+  int64_t length() const { return length_; }
+  int64_t capacity() const { return keys_.empty() ? 0 : keys_[0].size(2); }
+  int64_t n_layer() const { return static_cast<int64_t>(keys_.size()); }
+
+  torch::Tensor& keys(int64_t layer) { return keys_[layer]; }
+  torch::Tensor& values(int64_t layer) { return values_[layer]; }
+  const torch::Tensor& pad() const { return pad_; }  // int64 [rows]
+  // Additive bias of the first `slots` key slots: [rows, slots].
+  torch::Tensor KeyBias(int64_t slots) const { return key_bias_.narrow(1, 0, slots); }
+  // Position of the token each row writes next: length - pad, int64 [rows].
+  torch::Tensor NextPositions() const { return pad_.neg() + length_; }
+
+  // Grows to at least `capacity` slots (copying what is there); never shrinks.
+  void Reserve(int64_t capacity);
+  // Keeps rows `rows` (int64 indices; may repeat to duplicate rows), in that order.
+  void SelectRows(const torch::Tensor& rows);
+  // Marks `n` more slots as written (the model wrote them through keys()/values()).
+  void Advance(int64_t n);
+  // Bytes held by keys and values.
+  int64_t Bytes() const;
+
+ private:
+  std::vector<torch::Tensor> keys_, values_;
+  torch::Tensor pad_;
+  torch::Tensor key_bias_;
+  int64_t length_ = 0;
+};
+
+}  // namespace steptree

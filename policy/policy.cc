@@ -1,0 +1,156 @@
+// Policy: creation, checkpoint save and validated load (layout in policy/policy.h).
+//
+// A checkpoint is untrusted data: Load checks the directory, the config (strict JSON
+// schema, GptConfig::FromJson), the safetensors header (SafetensorsFile::Open), the
+// metadata format tag, and that the tensors are exactly the model's parameters with the
+// same shapes, all F32. Every failure is an InputError naming the offending file.
+#include "policy/policy.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "datasets/input_error.h"
+#include "policy/gpt.h"
+#include "policy/tensor_io.h"
+
+namespace steptree {
+namespace {
+
+constexpr const char* kConfigFile = "config.json";
+constexpr const char* kWeightsFile = "model.safetensors";
+constexpr const char* kFormat = "steptree-gpt";
+constexpr const char* kVersion = "1";
+
+std::string ShapeString(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+nlohmann::json ReadJsonFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, "a readable file");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    const size_t upto = std::min(text.size(), static_cast<size_t>(e.byte > 0 ? e.byte - 1 : 0));
+    const long line = 1 + static_cast<long>(std::count(text.begin(), text.begin() + upto, '\n'));
+    throw InputError(path, line, "valid JSON (" + std::string(e.what()) + ")");
+  }
+}
+
+void WriteFileAtomically(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << content;
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + ec.message());
+}
+
+std::unique_ptr<Tokenizer> CheckedTokenizer(const GptConfig& config, const std::string& source) {
+  std::unique_ptr<Tokenizer> tokenizer = MakeTokenizer(config.tokenizer, source);
+  if (config.vocab_size < tokenizer->vocab_size()) {
+    throw InputError(source, 0,
+                     "vocab_size >= " + std::to_string(tokenizer->vocab_size()) + " for tokenizer \"" +
+                         config.tokenizer + "\", got " + std::to_string(config.vocab_size));
+  }
+  return tokenizer;
+}
+
+}  // namespace
+
+struct Policy::ModelHolder {
+  explicit ModelHolder(const GptConfig& config, uint64_t seed) : model(config, seed) {}
+  Gpt model;
+};
+
+Policy::~Policy() = default;
+
+std::unique_ptr<Policy> Policy::Create(const GptConfig& config, uint64_t seed) {
+  std::unique_ptr<Policy> policy(new Policy());
+  // Same checks as a loaded config: a programmatic config must be just as valid.
+  policy->config_ = GptConfig::FromJson(config.ToJson(), "model config");
+  policy->tokenizer_ = CheckedTokenizer(policy->config_, "model config");
+  policy->holder_ = std::make_unique<ModelHolder>(policy->config_, seed);
+  policy->holder_->model->eval();
+  return policy;
+}
+
+std::unique_ptr<Policy> Policy::Load(const std::string& dir) {
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(dir)) {
+    throw InputError(dir, 0, std::string("a checkpoint directory with ") + kConfigFile + " and " + kWeightsFile);
+  }
+  const std::string config_path = (fs::path(dir) / kConfigFile).string();
+  const std::string weights_path = (fs::path(dir) / kWeightsFile).string();
+  if (!fs::is_regular_file(config_path)) throw InputError(config_path, 0, "a model configuration file");
+
+  std::unique_ptr<Policy> policy(new Policy());
+  policy->config_ = GptConfig::FromJson(ReadJsonFile(config_path), config_path);
+  policy->tokenizer_ = CheckedTokenizer(policy->config_, config_path);
+  policy->holder_ = std::make_unique<ModelHolder>(policy->config_, 0);
+  GptImpl& model = *policy->holder_->model;
+
+  std::map<std::string, std::string> metadata;
+  std::map<std::string, torch::Tensor> tensors = LoadTensorMap(weights_path, &metadata);
+  auto format = metadata.find("format");
+  if (format == metadata.end() || format->second != kFormat) {
+    throw InputError(weights_path, 0, std::string("metadata \"format\": \"") + kFormat + "\"");
+  }
+  auto version = metadata.find("version");
+  if (version == metadata.end() || version->second != kVersion) {
+    throw InputError(weights_path, 0, std::string("metadata \"version\": \"") + kVersion + "\"");
+  }
+
+  torch::NoGradGuard no_grad;
+  const auto params = model.named_parameters();
+  for (const auto& item : params) {
+    auto it = tensors.find(item.key());
+    if (it == tensors.end()) throw InputError(weights_path, 0, "tensor \"" + item.key() + "\"");
+    const torch::Tensor& t = it->second;
+    if (t.scalar_type() != torch::kFloat32) {
+      throw InputError(weights_path, 0, "tensor \"" + item.key() + "\" of dtype F32");
+    }
+    if (t.sizes() != item.value().sizes()) {
+      throw InputError(weights_path, 0,
+                       "tensor \"" + item.key() + "\" of shape " + ShapeString(item.value().sizes().vec()) +
+                           ", got " + ShapeString(t.sizes().vec()));
+    }
+    item.value().copy_(t);
+  }
+  for (const auto& [name, t] : tensors) {
+    if (!params.contains(name)) {
+      throw InputError(weights_path, 0, "only the model's tensors, got an extra \"" + name + "\"");
+    }
+  }
+  model.eval();
+  return policy;
+}
+
+void Policy::Save(const std::string& dir, const nlohmann::json& extra) const {
+  std::filesystem::create_directories(dir);
+  nlohmann::json config = config_.ToJson();
+  config["training"] = extra;
+  WriteFileAtomically((std::filesystem::path(dir) / kConfigFile).string(), config.dump(2) + "\n");
+  std::map<std::string, torch::Tensor> tensors;
+  for (const auto& item : holder_->model->named_parameters()) tensors[item.key()] = item.value().detach();
+  SaveTensorMap((std::filesystem::path(dir) / kWeightsFile).string(), tensors,
+                {{"format", kFormat}, {"version", kVersion}});
+}
+
+int64_t Policy::num_parameters() const { return holder_->model->NumParameters(); }
+
+GptImpl& Policy::model() const { return *holder_->model; }
+
+}  // namespace steptree

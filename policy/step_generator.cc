@@ -1,0 +1,207 @@
+// Batched step/solution decoding over the KV cache (policy/step_generator.h).
+//
+// One prefill of the distinct prefixes (identical prefixes, e.g. K samples from one search
+// node, are run once and their cache rows copied), then one Decode call per generated token
+// position for all unfinished rows. Finished rows are compacted out of the cache once they
+// make up a quarter of it; until then they are fed PAD and their outputs ignored. Each
+// row's tokens depend only on its prefix and its own generator (policy/sampling.h).
+#include "policy/step_generator.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+#include "policy/gpt.h"
+#include "policy/policy.h"
+#include "policy/sampling.h"
+
+namespace steptree {
+namespace {
+
+// Rows of logits sampled per parallel task (sampling a 259-way row takes a few µs).
+constexpr int64_t kSampleGrain = 16;
+
+struct RowState {
+  explicit RowState(uint64_t seed) : rng(seed) {}
+  Rng rng;
+  int length = 0;  // tokens in the row's sequence (prefix + generated)
+  std::vector<GeneratedStep> steps;
+  GeneratedStep current;
+  bool done = false;
+};
+
+void FinishStep(const Tokenizer& tokenizer, StepEnd end, RowState* row) {
+  GeneratedStep& step = row->current;
+  step.end = end;
+  step.num_tokens = static_cast<int>(step.token_ids.size());
+  std::vector<int> text_ids = step.token_ids;
+  if ((end == StepEnd::kDelimiter || end == StepEnd::kEos) && !text_ids.empty()) text_ids.pop_back();
+  step.text = tokenizer.Decode(text_ids);
+  row->steps.push_back(std::move(step));
+  row->current = GeneratedStep();
+}
+
+}  // namespace
+
+const char* StepEndName(StepEnd end) {
+  switch (end) {
+    case StepEnd::kDelimiter: return "delimiter";
+    case StepEnd::kEos: return "eos";
+    case StepEnd::kLength: return "length";
+    case StepEnd::kContext: return "context";
+  }
+  return "unknown";
+}
+
+StepGenerator::StepGenerator(const Policy& policy) : policy_(policy) {}
+StepGenerator::~StepGenerator() = default;
+
+std::vector<GeneratedStep> StepGenerator::GenerateSteps(const std::vector<std::vector<int>>& prefixes,
+                                                        const SamplingParams& sampling,
+                                                        const std::vector<uint64_t>& seeds,
+                                                        GenerationStats* stats) const {
+  std::vector<std::vector<GeneratedStep>> solutions = GenerateSolutions(prefixes, sampling, seeds, 1, stats);
+  std::vector<GeneratedStep> steps;
+  steps.reserve(solutions.size());
+  for (auto& s : solutions) steps.push_back(std::move(s.front()));
+  return steps;
+}
+
+std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
+    const std::vector<std::vector<int>>& prefixes, const SamplingParams& sampling,
+    const std::vector<uint64_t>& seeds, int max_steps, GenerationStats* stats) const {
+  const GptConfig& config = policy_.config();
+  const Tokenizer& tokenizer = policy_.tokenizer();
+  const int n = static_cast<int>(prefixes.size());
+  if (seeds.size() != prefixes.size()) throw std::invalid_argument("GenerateSteps: one seed per prefix");
+  if (max_steps < 1) throw std::invalid_argument("GenerateSolutions: max_steps >= 1");
+  if (sampling.max_step_tokens < 1) throw std::invalid_argument("GenerateSteps: max_step_tokens >= 1");
+  if (n == 0) return {};
+  for (const auto& p : prefixes) {
+    if (p.empty() || static_cast<int>(p.size()) >= config.context) {
+      throw std::invalid_argument("GenerateSteps: prefixes must be non-empty and shorter than the context");
+    }
+    for (int id : p) {
+      if (id < 0 || id >= config.vocab_size) throw std::invalid_argument("GenerateSteps: token id out of range");
+    }
+  }
+
+  torch::NoGradGuard no_grad;
+  GptImpl& model = policy_.model();
+  GenerationStats local;
+
+  // Prefill distinct prefixes once; cache row r then belongs to original row rows[r].
+  std::map<std::vector<int>, int64_t> distinct_index;
+  std::vector<std::vector<int>> distinct;
+  std::vector<int64_t> expand(n);
+  size_t shortest = prefixes[0].size(), longest = 0;
+  for (int i = 0; i < n; ++i) {
+    auto [it, inserted] = distinct_index.emplace(prefixes[i], static_cast<int64_t>(distinct.size()));
+    if (inserted) {
+      distinct.push_back(prefixes[i]);
+      local.prefill_tokens += static_cast<long>(prefixes[i].size());
+    }
+    expand[i] = it->second;
+    shortest = std::min(shortest, prefixes[i].size());
+    longest = std::max(longest, prefixes[i].size());
+  }
+  const int64_t budget = max_steps == 1 ? std::min<int64_t>(sampling.max_step_tokens, config.context - shortest)
+                                        : config.context - static_cast<int64_t>(shortest);
+  KvCache cache;
+  torch::Tensor logits =
+      model.Prefill(distinct, static_cast<int64_t>(longest) + std::min<int64_t>(budget, 128), &cache).logits;
+  ++local.forward_calls;
+  if (distinct.size() < prefixes.size()) {
+    torch::Tensor index = torch::tensor(expand, torch::kInt64);
+    cache.SelectRows(index);
+    logits = logits.index_select(0, index);
+  }
+
+  std::vector<RowState> state;
+  state.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    state.emplace_back(seeds[i]);
+    state.back().length = static_cast<int>(prefixes[i].size());
+  }
+  std::vector<int> rows(n);  // cache row -> original row
+  for (int i = 0; i < n; ++i) rows[i] = i;
+  std::vector<SampledToken> sampled;
+
+  while (true) {
+    // Sample the next token of every unfinished row (in parallel; per-row generators).
+    logits = logits.contiguous();
+    const int64_t r_count = static_cast<int64_t>(rows.size());
+    const int vocab = static_cast<int>(logits.size(1));
+    const float* data = logits.data_ptr<float>();
+    sampled.assign(r_count, SampledToken());
+    at::parallel_for(0, r_count, kSampleGrain, [&](int64_t begin, int64_t end) {
+      SamplingScratch scratch;
+      for (int64_t r = begin; r < end; ++r) {
+        RowState& row = state[rows[r]];
+        if (!row.done) sampled[r] = SampleToken(data + r * vocab, vocab, sampling, &row.rng, &scratch);
+      }
+    });
+
+    // Append and decide who stops.
+    std::vector<int64_t> next_ids(r_count, tokenizer.pad_id());
+    std::vector<int64_t> keep;
+    keep.reserve(r_count);
+    for (int64_t r = 0; r < r_count; ++r) {
+      RowState& row = state[rows[r]];
+      if (row.done) continue;
+      const int id = sampled[r].id;
+      row.current.token_ids.push_back(id);
+      row.current.logprob_sum += sampled[r].logprob;
+      ++row.length;
+      ++local.generated_tokens;
+      const int step_tokens = static_cast<int>(row.current.token_ids.size());
+      if (id == tokenizer.eos_id()) {
+        FinishStep(tokenizer, StepEnd::kEos, &row);
+        row.done = true;
+      } else if (tokenizer.EndsStep(id)) {
+        FinishStep(tokenizer, StepEnd::kDelimiter, &row);
+        row.done = static_cast<int>(row.steps.size()) >= max_steps || row.length >= config.context;
+      } else if (step_tokens >= sampling.max_step_tokens) {
+        FinishStep(tokenizer, StepEnd::kLength, &row);
+        row.done = true;
+      } else if (row.length >= config.context) {
+        FinishStep(tokenizer, StepEnd::kContext, &row);
+        row.done = true;
+      }
+      if (!row.done) {
+        next_ids[r] = id;
+        keep.push_back(r);
+      }
+    }
+    if (keep.empty()) break;
+
+    // Compact once a quarter of the cache rows are finished.
+    if (static_cast<int64_t>(keep.size()) * 4 <= r_count * 3) {
+      std::vector<int> kept_rows;
+      std::vector<int64_t> kept_ids;
+      for (int64_t r : keep) {
+        kept_rows.push_back(rows[r]);
+        kept_ids.push_back(next_ids[r]);
+      }
+      cache.SelectRows(torch::tensor(keep, torch::kInt64));
+      rows = std::move(kept_rows);
+      next_ids = std::move(kept_ids);
+    }
+    logits = model.Decode(torch::tensor(next_ids, torch::kInt64), &cache).logits;
+    ++local.forward_calls;
+  }
+
+  if (stats != nullptr) {
+    stats->prefill_tokens += local.prefill_tokens;
+    stats->generated_tokens += local.generated_tokens;
+    stats->forward_calls += local.forward_calls;
+  }
+  std::vector<std::vector<GeneratedStep>> out;
+  out.reserve(n);
+  for (auto& row : state) out.push_back(std::move(row.steps));
+  return out;
+}
+
+}  // namespace steptree
