@@ -12,6 +12,7 @@
 #include <cctype>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "datasets/answer.h"
 #include "datasets/answer_text.h"

@@ -1,6 +1,7 @@
 // Value-form normalisation rules (see answer_rules.h).
 #include "datasets/answer_rules.h"
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
 #include <vector>

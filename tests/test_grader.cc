@@ -435,7 +435,7 @@ TEST_CASE("cli: grade --input good and broken files") {
   CHECK(records[2]["equal"] == false);
 
   // Without -o: JSONL on stdout, the summary line on stderr.
-  r = test::Run(grade + " --input " + good + " 2>/dev/null");
+  r = test::Run("(" + grade + " --input " + good + " 2>/dev/null)");
   CHECK(r.exit_code == 0);
   std::istringstream lines(r.output);
   int count = 0;
@@ -444,8 +444,10 @@ TEST_CASE("cli: grade --input good and broken files") {
     ++count;
   }
   CHECK(count == 3);
-  r = test::Run(grade + " --input " + good + " >/dev/null");
+  r = test::Run("(" + grade + " --input " + good + " >/dev/null)");
   CHECK(r.output == "graded 3, equal 2\n");
+  r = test::Run("(" + grade + " --input " + good + " --json >/dev/null)");
+  CHECK(nlohmann::json::parse(r.output)["n"] == 3);
 
   const std::pair<const char*, const char*> broken[] = {
       {"truncated.jsonl", "{\"pred\": \"1\", \"gold\": \"1\"}\n{\"pred\": \"2\", \"gold\n"},
