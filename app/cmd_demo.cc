@@ -70,14 +70,20 @@ int RunDemo(int argc, char** argv) {
   const std::filesystem::path output = args["output"].as<std::string>();
   if (output.has_parent_path()) std::filesystem::create_directories(output.parent_path());
   JsonlWriter writer(output.string());
+  auto WriteSolution = [&](const Problem& problem, const Solution& solution) {
+    writer.Write(SolutionRecord(problem, solution));
+  };
 
   Progress progress("demo");
   SolveStats stats;
   const std::vector<Solution> solutions =
       SolveProblems(*policy, problems, SolveOptions{}, &stats,
-                    [&](long done, long total) { progress.Update(done, total); });
+                    [&](const std::vector<size_t>& finished, const std::vector<Solution>& solved, long done,
+          long total) {
+        for (size_t i : finished) WriteSolution(problems[i], solved[i]);
+        progress.Update(done, total);
+      });
   progress.Finish();
-  for (size_t i = 0; i < problems.size(); ++i) writer.Write(SolutionRecord(problems[i], solutions[i]));
 
   nlohmann::json summary = SummariseSolutions(problems, solutions, stats);
   summary["mode"] = "greedy";

@@ -77,15 +77,19 @@ int RunEval(int argc, char** argv) {
   const std::unique_ptr<Policy> policy = Policy::Load(model_dir);
   std::unique_ptr<JsonlWriter> writer;
   if (args.count("output")) writer = std::make_unique<JsonlWriter>(args["output"].as<std::string>());
+  auto WriteSolution = [&](const Problem& problem, const Solution& solution) {
+    if (writer) writer->Write(SolutionRecord(problem, solution));
+  };
 
   Progress progress("eval");
   SolveStats stats;
   const std::vector<Solution> solutions = SolveProblems(
-      *policy, problems, solve, &stats, [&](long done, long total) { progress.Update(done, total); });
+      *policy, problems, solve, &stats, [&](const std::vector<size_t>& finished, const std::vector<Solution>& solved, long done,
+          long total) {
+        for (size_t i : finished) WriteSolution(problems[i], solved[i]);
+        progress.Update(done, total);
+      });
   progress.Finish();
-  if (writer) {
-    for (size_t i = 0; i < problems.size(); ++i) writer->Write(SolutionRecord(problems[i], solutions[i]));
-  }
   nlohmann::json summary = SummariseSolutions(problems, solutions, stats);
   summary["mode"] = mode;
   summary["model"] = model_dir;

@@ -202,7 +202,10 @@ Problem MakeSyntheticProblem(const SyntheticOptions& options, long index) {
       continue;
     }
     Problem problem;
-    problem.id = "syn-" + std::to_string(options.seed) + "-" + std::to_string(index);
+    // The split is part of the id: problem i of a seed differs between splits.
+    static constexpr const char* kSplitTags[] = {"-", "-train-", "-heldout-"};
+    problem.id = "syn-" + std::to_string(options.seed) + kSplitTags[static_cast<int>(options.split)] +
+                 std::to_string(index);
     problem.question = question;
     problem.gold = std::to_string(chain.answer);
     problem.reference_steps = chain.steps;

@@ -4,8 +4,8 @@
 //   m = b1 m + (1 - b1) g          v = b2 v + (1 - b2) g^2
 //   p -= lr * ( (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps) + wd * p )
 //
-// Weight decay applies to matrices (dim >= 2) only: not to norms, biases or position
-// tables of rank 1. Torch translation units only.
+// Weight decay applies to tensors of rank >= 2 (linear weights, embedding tables), not to
+// LayerNorm gains or biases. Torch translation units only.
 #pragma once
 
 #include <map>

@@ -5,6 +5,8 @@
 #include <mutex>
 #include <thread>
 
+#include <torch/torch.h>
+
 namespace steptree {
 
 std::string LoadedBlasPath() {

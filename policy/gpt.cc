@@ -9,6 +9,8 @@
 #include <limits>
 #include <numeric>
 
+#include "policy/attention.h"
+
 namespace steptree {
 namespace F = torch::nn::functional;
 
@@ -29,16 +31,6 @@ torch::Tensor LayerNorm(const torch::Tensor& x, const torch::nn::LayerNorm& ln) 
 
 torch::Tensor Linear(const torch::Tensor& x, const torch::nn::Linear& l) {
   return F::linear(x, l->weight, l->bias);
-}
-
-// RoPE in rotate-half form on a [.., head_dim] tensor: x * cos + swap_halves(x) * sin, where
-// the table's sin already carries the sign (-sin on the first half, +sin on the second):
-//   out[i]        = x[i] cos(a_i) - x[i + h] sin(a_i)
-//   out[i + h]    = x[i + h] cos(a_i) + x[i] sin(a_i)
-torch::Tensor ApplyRope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
-  const int64_t half = x.size(-1) / 2;
-  torch::Tensor swapped = torch::cat({x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
-  return x * cos + swapped * sin;
 }
 
 }  // namespace
@@ -144,42 +136,38 @@ void GptImpl::ResetParameters(uint64_t seed) {
 
 torch::Tensor GptImpl::HeadWeight() const { return head ? head->weight : tok_emb->weight; }
 
-torch::Tensor GptImpl::SelfAttention(BlockImpl& block, int64_t layer, const torch::Tensor& h,
+torch::Tensor GptImpl::AttentionBranch(BlockImpl& block, int64_t layer, const torch::Tensor& h,
                                      const AttnContext& ctx) {
   const int64_t b = h.size(0), t = h.size(1), heads = config_.n_head;
   torch::Tensor qkv = Linear(h, block.attn->qkv).view({b, t, 3, heads, head_dim_});
-  torch::Tensor q, k, v = qkv.select(2, 2);
-  if (rope_) {
-    torch::Tensor qk = ApplyRope(qkv.narrow(2, 0, 2), ctx.cos, ctx.sin);  // q pre-scaled
-    q = qk.select(2, 0);
-    k = qk.select(2, 1);
+  // RoPE tables carry the 1/sqrt(head_dim) scale of the queries; learned positions scale
+  // inside the product.
+  const double alpha = rope_ ? 1.0 : 1.0 / std::sqrt(static_cast<double>(head_dim_));
+  if (ctx.cache == nullptr) {
+    torch::Tensor y = steptree::SelfAttention(qkv, ctx.cos, ctx.sin, ctx.bias, alpha);  // [B, T, H, d]
+    return Linear(y.view({b, t, config_.d_model}), block.attn->proj);
+  }
+  torch::Tensor qk = rope_ ? ApplyRope(qkv.narrow(2, 0, 2), ctx.cos, ctx.sin) : qkv.narrow(2, 0, 2);
+  torch::Tensor q = qk.select(2, 0).transpose(1, 2);  // [B, H, T, d]
+  torch::Tensor kc = ctx.cache->keys(layer).narrow(0, ctx.row0, b);
+  torch::Tensor vc = ctx.cache->values(layer).narrow(0, ctx.row0, b);
+  kc.narrow(2, ctx.slot0, t).copy_(qk.select(2, 1).transpose(1, 2));
+  vc.narrow(2, ctx.slot0, t).copy_(qkv.select(2, 2).transpose(1, 2));
+  torch::Tensor y;
+  if (t == 1 && ctx.row0 == 0 && ctx.attend0 == 0 && b == ctx.cache->rows()) {
+    // A decode step over the whole cache: the direct kernel.
+    y = DecodeAttention(q.select(2, 0), *ctx.cache, layer, ctx.slot0 + 1, alpha);
   } else {
-    q = qkv.select(2, 0) * (1.0 / std::sqrt(static_cast<double>(head_dim_)));
-    k = qkv.select(2, 1);
-  }
-  q = q.transpose(1, 2);  // [B, H, T, hd]
-  k = k.transpose(1, 2);
-  v = v.transpose(1, 2);
-  if (ctx.cache != nullptr) {
-    torch::Tensor kc = ctx.cache->keys(layer).narrow(0, ctx.row0, b);
-    torch::Tensor vc = ctx.cache->values(layer).narrow(0, ctx.row0, b);
-    kc.narrow(2, ctx.slot0, t).copy_(k);
-    vc.narrow(2, ctx.slot0, t).copy_(v);
     const int64_t s = ctx.slot0 + t - ctx.attend0;
-    k = kc.narrow(2, ctx.attend0, s);
-    v = vc.narrow(2, ctx.attend0, s);
+    y = AttentionNoGrad(q, kc.narrow(2, ctx.attend0, s), vc.narrow(2, ctx.attend0, s), ctx.bias, alpha);
   }
-  torch::Tensor scores = torch::matmul(q, k.transpose(-2, -1));  // [B, H, T, S]
-  scores.add_(ctx.bias);
-  torch::Tensor y = torch::matmul(torch::softmax(scores, -1), v);  // [B, H, T, hd]
-  y = y.transpose(1, 2).reshape({b, t, config_.d_model});
-  return Linear(y, block.attn->proj);
+  return Linear(y.reshape({b, t, config_.d_model}), block.attn->proj);
 }
 
 torch::Tensor GptImpl::RunBlocks(torch::Tensor x, const AttnContext& ctx) {
   for (size_t l = 0; l < block_list_.size(); ++l) {
     BlockImpl& block = *block_list_[l];
-    torch::Tensor a = SelfAttention(block, static_cast<int64_t>(l), LayerNorm(x, block.ln1), ctx);
+    torch::Tensor a = AttentionBranch(block, static_cast<int64_t>(l), LayerNorm(x, block.ln1), ctx);
     if (ctx.dropout) a = F::dropout(a, F::DropoutFuncOptions().p(dropout_).training(true));
     x = x + a;
     torch::Tensor m = Linear(torch::gelu(Linear(LayerNorm(x, block.ln2), block.mlp->fc)), block.mlp->proj);

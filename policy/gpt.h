@@ -9,7 +9,8 @@
 // Positions: RoPE (Su et al. 2021, "RoFormer"), rotate-half pairing (dimension i pairs
 // with i + head_dim/2), angle pos * theta^(-2i/head_dim), applied to queries and keys;
 // or learned absolute embeddings. The attention scale 1/sqrt(head_dim) is folded into
-// the query's RoPE table (or applied to q for learned positions).
+// the query's RoPE table (or applied inside the q.k product for learned positions).
+// Attention itself lives in policy/attention.h (direct BLAS products, fused backward).
 //
 // Initialisation (GPT-2): every weight ~ N(0, 0.02), residual output projections
 // (attn.proj, mlp.proj) ~ N(0, 0.02 / sqrt(2 n_layer)), biases 0, LayerNorm gains 1.
@@ -104,7 +105,7 @@ class GptImpl : public torch::nn::Module {
   struct AttnContext;
   torch::Tensor Embed(const torch::Tensor& ids, const torch::Tensor& positions);
   torch::Tensor RunBlocks(torch::Tensor x, const AttnContext& ctx);
-  torch::Tensor SelfAttention(BlockImpl& block, int64_t layer, const torch::Tensor& h,
+  torch::Tensor AttentionBranch(BlockImpl& block, int64_t layer, const torch::Tensor& h,
                               const AttnContext& ctx);
   GptOutput Head(const torch::Tensor& x);
   // Runs ids [n, T] at cache rows [row0, row0 + n), writing slots [slot0, slot0 + T) and

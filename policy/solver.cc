@@ -13,7 +13,7 @@ namespace steptree {
 
 std::vector<Solution> SolveProblems(const Policy& policy, const std::vector<Problem>& problems,
                                     const SolveOptions& options, SolveStats* stats,
-                                    const std::function<void(long, long)>& on_batch) {
+                                    const SolvedBatchCallback& on_batch) {
   const auto start = std::chrono::steady_clock::now();
   const Tokenizer& tokenizer = policy.tokenizer();
   const int context = policy.config().context;
@@ -36,6 +36,7 @@ std::vector<Solution> SolveProblems(const Policy& policy, const std::vector<Prob
     std::vector<std::vector<int>> batch;
     std::vector<uint64_t> seeds;
     std::vector<size_t> rows;  // problem index of each batch row
+    std::vector<size_t> finished(order.begin() + begin, order.begin() + end);
     for (size_t k = begin; k < end; ++k) {
       const size_t i = order[k];
       if (static_cast<int>(prompts[i].size()) >= context) {
@@ -63,15 +64,15 @@ std::vector<Solution> SolveProblems(const Policy& policy, const std::vector<Prob
         if (!steps[r].empty()) solution.end = steps[r].back().end;
       }
     }
-    if (on_batch) on_batch(static_cast<long>(end), static_cast<long>(order.size()));
-  }
-  for (size_t i = 0; i < problems.size(); ++i) {
-    Solution& solution = solutions[i];
-    std::string text;
-    for (const std::string& step : solution.steps) text += step + "\n";
-    solution.answer = ExtractAnswer(text);
-    solution.correct = solution.answer && problems[i].gold &&
-                       AnswersEqual(*solution.answer, *problems[i].gold);
+    for (size_t i : finished) {
+      Solution& solution = solutions[i];
+      std::string text;
+      for (const std::string& step : solution.steps) text += step + "\n";
+      solution.answer = ExtractAnswer(text);
+      solution.correct = solution.answer && problems[i].gold &&
+                         AnswersEqual(*solution.answer, *problems[i].gold);
+    }
+    if (on_batch) on_batch(finished, solutions, static_cast<long>(end), static_cast<long>(order.size()));
   }
   if (stats) {
     stats->generation = total;

@@ -38,9 +38,14 @@ struct SolveStats {
   double seconds = 0;
 };
 
-// `on_batch(done, total)` is called after every batch (progress reporting).
+// Called after every batch with the indices of the problems it finished (their solutions
+// are final, graded) and the count done so far: write them out, report progress.
+using SolvedBatchCallback = std::function<void(const std::vector<size_t>& finished,
+                                               const std::vector<Solution>& solutions, long done,
+                                               long total)>;
+
 std::vector<Solution> SolveProblems(const Policy& policy, const std::vector<Problem>& problems,
                                     const SolveOptions& options, SolveStats* stats = nullptr,
-                                    const std::function<void(long, long)>& on_batch = nullptr);
+                                    const SolvedBatchCallback& on_batch = nullptr);
 
 }  // namespace steptree

@@ -2,8 +2,9 @@
 //
 // A batch of token prefixes of different lengths each generates one reasoning step: tokens
 // are decoded until the step delimiter (Tokenizer::EndsStep), EOS, the per-step token limit
-// or the model's context. Prefixes are prefilled once; each decode step runs one token per
-// unfinished row through the cached keys and values. No torch in this header.
+// or the model's context. Prefixes are prefilled once (identical prefixes in one call only
+// once); each decode step runs one token per unfinished row through the cached keys and
+// values, and finished rows are compacted out of the batch. No torch in this header.
 //
 // Reproducibility: row i samples from its own generator seeded with seeds[i], so a row's
 // step does not depend on which other rows share its batch or on the thread count.

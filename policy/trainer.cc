@@ -133,7 +133,14 @@ class BatchPlanner {
   long skipped() const { return skipped_; }
 
   Batch Next() {
-    if (pool_ < 0 || next_batch_ >= static_cast<long>(batches_.size())) {
+    // A pool can be empty when all its problems are unusable; a long run of them means the
+    // data cannot train this model at all.
+    for (int empty_pools = 0; pool_ < 0 || next_batch_ >= static_cast<long>(batches_.size());) {
+      if (pool_ >= 0 && batches_.empty() && ++empty_pools > 8) {
+        throw std::runtime_error(
+            "no usable training sequence in 8 pools: every problem lacks reference steps or is "
+            "longer than the context");
+      }
       LoadPool(pool_ + 1);
       next_batch_ = 0;
     }
@@ -142,6 +149,8 @@ class BatchPlanner {
 
  private:
   void LoadPool(long pool) {
+    revisiting_ = pool <= highest_pool_;
+    highest_pool_ = std::max(highest_pool_, pool);
     pool_ = pool;
     examples_.clear();
     batches_.clear();
@@ -150,7 +159,7 @@ class BatchPlanner {
       std::optional<Example> e = Encode(tokenizer_, stream_.Get(first + i), ContextOf());
       if (e) {
         examples_.push_back(std::move(*e));
-      } else {
+      } else if (!revisiting_) {
         ++skipped_;
       }
     }
@@ -191,7 +200,9 @@ class BatchPlanner {
   const TrainOptions& options_;
   long pool_ = -1;
   long next_batch_ = 0;
-  long skipped_ = 0;
+  long skipped_ = 0;         // problems left out (no steps / too long), each pool counted once
+  long highest_pool_ = -1;
+  bool revisiting_ = false;
   std::vector<Example> examples_;
   std::vector<std::vector<const Example*>> batches_;
 };
@@ -345,13 +356,20 @@ TrainResult TrainPolicy(const TrainOptions& options, const ProblemStream& train,
   for (const Problem& p : heldout) {
     if (auto e = Encode(tokenizer, p, policy->config().context)) heldout_examples.push_back(*e);
   }
+  if (heldout_examples.empty()) {
+    std::cerr << "train-policy: no usable held-out problem (none has reference steps that fit "
+                 "the context); held-out loss will be null\n";
+  }
+  if (options.resume && !resuming) {
+    std::cerr << "train-policy: --resume: no " << state_path << ", starting a new run\n";
+  }
 
   TrainResult result;
   Progress progress("train-policy");
   double interval_loss = 0;
   long interval_batches = 0;
   double last_heldout = std::nan("");
-  char detail[160];
+  char detail[160] = "";
   const long first_step = state.step;
   for (long step = state.step; step < options.steps; ++step) {
     const Batch batch = planner.Next();

@@ -7,11 +7,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 
 #include "datasets/input_error.h"
+#include <ATen/Parallel.h>
 #include <torch/csrc/autograd/profiler_legacy.h>
 
+#include "policy/attention.h"
 #include "policy/gpt.h"
 #include "policy/policy.h"
 #include "policy/prompt.h"
@@ -218,6 +221,40 @@ TEST_CASE("kv-cached decoding equals full recomputation") {
   }
 }
 
+TEST_CASE("fused self-attention matches a plain autograd reference, values and gradients") {
+  const int64_t b = 3, t = 7, h = 2, d = 8;
+  torch::Tensor causal = torch::zeros({t, t}).masked_fill_(torch::ones({t, t}, torch::kBool).triu(1),
+                                                           -std::numeric_limits<float>::infinity());
+  torch::Tensor angle = torch::rand({t, 2, 1, d / 2});
+  torch::Tensor cos = torch::cat({angle.cos(), angle.cos()}, -1);
+  torch::Tensor sin = torch::cat({-angle.sin(), angle.sin()}, -1);
+  for (bool rope : {true, false}) {
+    CAPTURE(rope);
+    torch::Tensor x = torch::randn({b, t, 3, h, d}, torch::requires_grad());
+    torch::Tensor g = torch::randn({b, t, h, d});
+    const double alpha = rope ? 1.0 : 0.35;
+    torch::Tensor y = SelfAttention(x, rope ? cos : torch::Tensor(), rope ? sin : torch::Tensor(), causal, alpha);
+    torch::Tensor dx = torch::autograd::grad({y}, {x}, {g})[0];
+
+    torch::Tensor xr = x.detach().clone().requires_grad_(true);
+    torch::Tensor q = xr.select(2, 0), k = xr.select(2, 1), v = xr.select(2, 2);
+    if (rope) {
+      auto rot = [&](const torch::Tensor& z, int i) {
+        torch::Tensor sw = torch::cat({z.narrow(-1, d / 2, d / 2), z.narrow(-1, 0, d / 2)}, -1);
+        return z * cos.select(1, i) + sw * sin.select(1, i);
+      };
+      q = rot(q, 0);
+      k = rot(k, 1);
+    }
+    torch::Tensor s = torch::matmul(q.transpose(1, 2), k.transpose(1, 2).transpose(-2, -1)) * alpha + causal;
+    torch::Tensor yr = torch::matmul(torch::softmax(s, -1), v.transpose(1, 2)).transpose(1, 2);
+    torch::Tensor dxr = torch::autograd::grad({yr}, {xr}, {g})[0];
+    CHECK(MaxDiff(y, yr) < 1e-5);
+    CHECK(MaxDiff(dx, dxr) < 1e-4);
+  }
+  MESSAGE("direct BLAS products: " << std::string(HaveDirectGemm() ? "yes" : "no (torch::matmul fallback)"));
+}
+
 TEST_CASE("chunked prefill of many rows matches the right-padded training forward") {
   auto policy = Policy::Create(TinyConfig(), 5);
   GptImpl& model = policy->model();
@@ -326,6 +363,38 @@ TEST_CASE("generated steps do not depend on the batch") {
       CHECK(alone[0].end == batch[i].end);
     }
   }
+}
+
+TEST_CASE("rows finishing at different times (compaction) match rows run alone") {
+  auto policy = Policy::Create(TinyConfig(), 31);
+  StepGenerator gen(*policy);
+  std::vector<std::vector<int>> prefixes;
+  std::vector<uint64_t> seeds;
+  for (int i = 0; i < 8; ++i) {
+    prefixes.push_back(RandomIds(30 + 4 * i, 500 + i));  // reach the 64-token context at different times
+    seeds.push_back(40 + i);
+  }
+  SamplingParams params;
+  params.temperature = 1.f;
+  params.max_step_tokens = 40;
+  GenerationStats stats;
+  auto batch = gen.GenerateSolutions(prefixes, params, seeds, 3, &stats);
+  long generated = 0;
+  for (size_t i = 0; i < prefixes.size(); ++i) {
+    auto alone = gen.GenerateSolutions({prefixes[i]}, params, {seeds[i]}, 3);
+    REQUIRE(alone[0].size() == batch[i].size());
+    int tokens = 0;
+    for (size_t k = 0; k < batch[i].size(); ++k) {
+      CHECK(alone[0][k].token_ids == batch[i][k].token_ids);
+      CHECK(alone[0][k].end == batch[i][k].end);
+      tokens += batch[i][k].num_tokens;
+    }
+    generated += tokens;
+    const GeneratedStep& last = batch[i].back();
+    if (last.end == StepEnd::kContext) CHECK(static_cast<int>(prefixes[i].size()) + tokens == 64);
+    CHECK(static_cast<int>(prefixes[i].size()) + tokens <= 64);
+  }
+  CHECK(stats.generated_tokens == generated);
 }
 
 TEST_CASE("sampled steps: reproducible, seed-dependent, top-k 1 and tiny top-p are greedy") {
@@ -574,7 +643,27 @@ TEST_CASE("gpt throughput" * doctest::skip()) {
   auto t2 = now();
   gen.GenerateSteps(prefixes, params, seeds, &stats);
   const double gen_s = std::chrono::duration<double>(now() - t2).count();
+  std::vector<std::vector<int>> big(256);
+  std::vector<uint64_t> big_seeds(256);
+  for (int i = 0; i < 256; ++i) {
+    big[i] = RandomIds(40 + i % 24, 1000 + i);
+    big_seeds[i] = static_cast<uint64_t>(i);
+  }
+  GenerationStats big_stats;
+  auto t3 = now();
+  gen.GenerateSteps(big, params, big_seeds, &big_stats);
+  const double big_s = std::chrono::duration<double>(now() - t3).count();
+  SamplingParams sol_params = params;
+  sol_params.max_step_tokens = 48;
+  GenerationStats sol_stats;
+  auto t4 = now();
+  gen.GenerateSolutions(prefixes, sol_params, seeds, 10, &sol_stats);
+  const double sol_s = std::chrono::duration<double>(now() - t4).count();
   MESSAGE("params " << policy->num_parameters() << " threads " << torch::get_num_threads());
+  MESSAGE("decode batch 256: " << big_stats.generated_tokens / big_s << " tokens/s (" << big_s * 1000 << " ms)");
+  MESSAGE("solutions batch 64 (<= 10 steps): " << sol_stats.generated_tokens / sol_s << " tokens/s, "
+                                               << sol_stats.generated_tokens << " tokens, " << sol_stats.forward_calls
+                                               << " calls");
   MESSAGE("train fwd+bwd+AdamW: " << batch * t * steps / train_s << " tokens/s (" << train_s / steps * 1000
                                   << " ms/step)");
   MESSAGE("forward only (no grad): " << batch * t * steps / fwd_s << " tokens/s");
@@ -623,6 +712,71 @@ TEST_CASE("gpt profile" * doctest::skip()) {
     torch::autograd::profiler::RecordProfile guard(tmp + "/steptree-decode.trace");
     gen.GenerateSteps(prefixes, params, seeds);
   }
+}
+
+// Micro-benchmarks behind the formulation choices (min over repeats, ms): exact-erf GELU is
+// the cheapest GELU here; the fused attention and RoPE kernels of policy/attention.cc.
+TEST_CASE("gpt op micro" * doctest::skip()) {
+  const char* threads = std::getenv("STEPTREE_BENCH_THREADS");
+  torch::set_num_threads(threads ? std::atoi(threads) : 2);
+  auto time_min = [](auto&& f) {
+    double best = 1e9;
+    for (int i = 0; i < 7; ++i) {
+      auto t0 = std::chrono::steady_clock::now();
+      f();
+      best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    return best * 1000;
+  };
+  torch::Tensor x = torch::randn({8192, 512}, torch::requires_grad());
+  torch::Tensor g = torch::randn({8192, 512});
+  auto fb = [&](auto&& act) {
+    return time_min([&] {
+      torch::Tensor y = act(x);
+      torch::autograd::grad({y}, {x}, {g});
+    });
+  };
+  MESSAGE("gelu erf fwd+bwd " << fb([](const torch::Tensor& t) { return torch::gelu(t); }));
+  MESSAGE("gelu tanh fwd+bwd " << fb([](const torch::Tensor& t) { return torch::gelu(t, "tanh"); }));
+  MESSAGE("silu fwd+bwd " << fb([](const torch::Tensor& t) { return torch::silu(t); }));
+  MESSAGE("relu fwd+bwd " << fb([](const torch::Tensor& t) { return torch::relu(t); }));
+  MESSAGE("mul fwd+bwd " << fb([](const torch::Tensor& t) { return t * 2.0; }));
+  torch::NoGradGuard ng;
+  MESSAGE("gelu erf fwd " << time_min([&] { torch::gelu(x); }));
+  MESSAGE("gelu tanh fwd " << time_min([&] { torch::gelu(x, "tanh"); }));
+  MESSAGE("copy " << time_min([&] { x.clone(); }));
+  torch::Tensor s = torch::randn({64, 4, 128, 128});
+  MESSAGE("softmax fwd 4M " << time_min([&] { torch::softmax(s, -1); }));
+  torch::Tensor p = torch::softmax(s, -1);
+  MESSAGE("softmax bwd 4M " << time_min([&] { torch::_softmax_backward_data(s, p, -1, torch::kFloat); }));
+  {
+    torch::Tensor qkv = torch::randn({64, 128, 3, 4, 32}, torch::requires_grad());
+    torch::Tensor cosx = torch::randn({128, 2, 1, 32}), sinx = torch::randn({128, 2, 1, 32});
+    torch::Tensor causal = torch::zeros({128, 128}).masked_fill_(torch::ones({128, 128}, torch::kBool).triu(1),
+                                                                 -std::numeric_limits<float>::infinity());
+    torch::Tensor gy = torch::randn({64, 128, 4, 32});
+    torch::AutoGradMode grad_on(true);
+    MESSAGE("fused attention fwd " << time_min([&] { SelfAttention(qkv, cosx, sinx, causal, 1.0); }));
+    MESSAGE("fused attention fwd+bwd " << time_min([&] {
+      torch::autograd::grad({SelfAttention(qkv, cosx, sinx, causal, 1.0)}, {qkv}, {gy});
+    }));
+    MESSAGE("fused attention no rope fwd+bwd " << time_min([&] {
+      torch::autograd::grad({SelfAttention(qkv, torch::Tensor(), torch::Tensor(), causal, 0.2)}, {qkv}, {gy});
+    }));
+    torch::NoGradGuard off;
+    MESSAGE("rope fwd " << time_min([&] { ApplyRope(qkv.narrow(2, 0, 2), cosx, sinx); }));
+  }
+  {
+    KvCache cache(1, 4, 32, 128, std::vector<int64_t>(256, 0));
+    cache.keys(0).normal_();
+    cache.values(0).normal_();
+    cache.Advance(120);
+    torch::Tensor q = torch::randn({256, 4, 32});
+    MESSAGE("decode attention 256x4x120x32: " << time_min([&] { DecodeAttention(q, cache, 0, 120, 1.0); }));
+  }
+  torch::Tensor a = torch::randn({8192, 128}), w = torch::randn({512, 128});
+  MESSAGE("mm 8192x128x512 " << time_min([&] { torch::mm(a, w.t()); }) << " (GFLOP/s "
+                             << 2.0 * 8192 * 128 * 512 / 1e6 / time_min([&] { torch::mm(a, w.t()); }) << ")");
 }
 
 }  // TEST_SUITE
