@@ -21,16 +21,16 @@ TrainOptions DefaultRecipe() {
   TrainOptions options;
   options.config.n_layer = 4;
   options.config.n_head = 4;
-  options.config.d_model = 160;
-  options.config.d_ff = 640;
+  options.config.d_model = 128;
+  options.config.d_ff = 512;
   options.config.context = 512;
   options.config.positions = "rope";
   options.seed = 1;
-  options.steps = 3000;
-  options.batch_tokens = 12288;
+  options.steps = 4400;
+  options.batch_tokens = 4096;
   options.max_batch_rows = 256;
   options.pool_size = 2048;
-  options.lr = 2e-3;
+  options.lr = 3e-3;
   options.min_lr_ratio = 0.05;
   options.warmup_steps = 100;
   options.weight_decay = 0.1;
@@ -46,6 +46,9 @@ SyntheticOptions DefaultTrainingData() {
   data.min_difficulty = kMinDifficulty;
   data.max_difficulty = kMaxDifficulty;
   data.word_problem_share = 0.5;
+  // Short problems are cheap and teach copying and arithmetic first: levels 1-2 get three
+  // times the problems of levels 5-8.
+  data.difficulty_weights = {3, 3, 2, 2, 1, 1, 1, 1};
   data.split = ProblemSplit::kTrain;
   return data;
 }

@@ -183,7 +183,22 @@ Problem MakeSyntheticProblem(const SyntheticOptions& options, long index) {
     throw std::invalid_argument("difficulty range must lie in 1..8");
   }
   const int span = options.max_difficulty - options.min_difficulty + 1;
-  const int difficulty = options.min_difficulty + static_cast<int>(index % span);
+  int difficulty = options.min_difficulty + static_cast<int>(index % span);
+  if (!options.difficulty_weights.empty()) {
+    if (static_cast<int>(options.difficulty_weights.size()) != span) {
+      throw std::invalid_argument("difficulty_weights needs one weight per level of the range");
+    }
+    long cycle = 0;
+    for (int w : options.difficulty_weights) {
+      if (w < 0) throw std::invalid_argument("difficulty weights must be >= 0");
+      cycle += w;
+    }
+    if (cycle == 0) throw std::invalid_argument("difficulty weights must not all be 0");
+    long position = index % cycle;
+    int level = 0;
+    while (position >= options.difficulty_weights[level]) position -= options.difficulty_weights[level++];
+    difficulty = options.min_difficulty + level;
+  }
   const SyntheticLevel level = LevelFor(difficulty);
   // Draw attempts until the question falls in the requested split; attempt 0 for kAny.
   for (uint64_t attempt = 0;; ++attempt) {

@@ -44,8 +44,11 @@ bool IsHeldOutQuestion(const std::string& question);
 
 struct SyntheticOptions {
   uint64_t seed = 1;
-  int min_difficulty = 1;  // problem i has difficulty min + i % (max - min + 1)
+  int min_difficulty = 1;  // problem i has difficulty min + i % (max - min + 1) ...
   int max_difficulty = 8;
+  // ... unless weights are given: weight w_k for level min + k, and levels repeat in a fixed
+  // cycle holding level min + k exactly w_k times (e.g. {2, 1} -> min, min, min+1, ...).
+  std::vector<int> difficulty_weights;
   double word_problem_share = 0.5;  // the rest are expressions
   ProblemSplit split = ProblemSplit::kAny;
 };

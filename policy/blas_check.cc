@@ -1,5 +1,6 @@
 #include "policy/blas_check.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -47,7 +48,14 @@ void WarnIfReferenceBlas() {
 }
 
 int ConfigureTorchThreads(int threads) {
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads <= 0) {
+    // "All cores", unless the environment asks for fewer (CI runs tests side by side).
+    threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (const char* env = std::getenv("OMP_NUM_THREADS")) {
+      const int requested = std::atoi(env);
+      if (requested > 0) threads = requested;
+    }
+  }
   torch::set_num_threads(threads);
   return torch::get_num_threads();
 }

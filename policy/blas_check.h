@@ -16,7 +16,8 @@ bool RunningOnReferenceBlas();
 // Prints a loud multi-line warning to stderr when RunningOnReferenceBlas(); once per process.
 void WarnIfReferenceBlas();
 
-// Sets torch's intra-op threads (0 = all cores) and returns the count in effect.
+// Sets torch's intra-op threads (0 = all cores, or $OMP_NUM_THREADS when set) and returns
+// the count in effect.
 int ConfigureTorchThreads(int threads);
 
 }  // namespace steptree

@@ -3,12 +3,17 @@
 namespace steptree {
 namespace {
 
-std::string QuestionLine(const std::string& question) {
-  // The question is one line: its own newlines would read as step ends.
-  std::string line = kQuestionPrefix;
-  for (char c : question) line.push_back(c == '\n' || c == '\r' ? ' ' : c);
-  line.push_back('\n');
+// The step delimiter is "\n": a newline inside the question or a step would read as a step
+// end, so it becomes a space.
+std::string OneLine(const std::string& text) {
+  std::string line;
+  line.reserve(text.size());
+  for (char c : text) line.push_back(c == '\n' || c == '\r' ? ' ' : c);
   return line;
+}
+
+std::string QuestionLine(const std::string& question) {
+  return kQuestionPrefix + OneLine(question) + "\n";
 }
 
 }  // namespace
@@ -17,7 +22,7 @@ std::vector<int> EncodePrefix(const Tokenizer& tokenizer, const std::string& que
                               const std::vector<std::string>& steps) {
   std::vector<int> ids{tokenizer.bos_id()};
   std::string text = QuestionLine(question);
-  for (const std::string& step : steps) text += step + "\n";
+  for (const std::string& step : steps) text += OneLine(step) + "\n";
   std::vector<int> body = tokenizer.Encode(text);
   ids.insert(ids.end(), body.begin(), body.end());
   return ids;
@@ -29,7 +34,7 @@ std::vector<int> EncodeSolution(const Tokenizer& tokenizer, const std::string& q
   if (prompt_length) *prompt_length = ids.size();
   std::string text;
   for (size_t i = 0; i < steps.size(); ++i) {
-    text += steps[i];
+    text += OneLine(steps[i]);
     if (i + 1 < steps.size()) text += "\n";
   }
   std::vector<int> body = tokenizer.Encode(text);

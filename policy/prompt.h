@@ -3,7 +3,7 @@
 //   BOS "Q: " question "\n" step_1 "\n" step_2 "\n" ... step_n EOS
 //
 // Each step is one line; the step delimiter is "\n" and the last step ("The answer is N")
-// ends with EOS instead. A prefix for generating step k is BOS + question line + steps
+// ends with EOS instead. Newlines inside the question or a step become spaces. A prefix for generating step k is BOS + question line + steps
 // 1..k-1 each followed by "\n". No torch here.
 #pragma once
 

@@ -386,7 +386,8 @@ TrainResult TrainPolicy(const TrainOptions& options, const ProblemStream& train,
     const double elapsed = progress.ElapsedSeconds();
 
     const bool last = step + 1 == options.steps ||
-                      (options.max_minutes > 0 && elapsed > options.max_minutes * 60);
+                      (options.max_minutes > 0 && elapsed > options.max_minutes * 60) ||
+                      (options.stop_after_steps > 0 && step + 1 - first_step >= options.stop_after_steps);
     if ((options.eval_every > 0 && (step + 1) % options.eval_every == 0) || last) {
       last_heldout = HeldoutLoss(model, tokenizer, heldout_examples, options.batch_tokens);
       result.train_loss = interval_loss / std::max<long>(1, interval_batches);

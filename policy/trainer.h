@@ -58,6 +58,7 @@ struct TrainOptions {
   int threads = 0;              // torch intra-op threads; 0 = all cores
   bool resume = false;          // continue from out_dir/trainer_state.json when present
   double max_minutes = 0;       // stop (and save) after this wall time; 0 = no limit
+  long stop_after_steps = 0;    // stop (and save) after this many steps of this run; 0 = no limit
 };
 
 struct TrainResult {
