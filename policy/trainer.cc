@@ -37,6 +37,7 @@ class SyntheticStream final : public ProblemStream {
             {"seed", options_.seed},
             {"difficulty", std::to_string(options_.min_difficulty) + "-" +
                                std::to_string(options_.max_difficulty)},
+            {"difficulty_weights", options_.difficulty_weights},
             {"word_problem_share", options_.word_problem_share},
             {"split", "train"}};
   }
