@@ -38,7 +38,8 @@ int RunDemo(int argc, char** argv) {
       "The main job on the embedded default: makes held-out synthetic problems across the\n"
       "difficulty ladder, loads the default model (training it first if absent), decodes\n"
       "greedily, writes the solutions as JSONL and prints accuracy by difficulty and tokens/s.\n"
-      "--json prints the eval summary object (see `steptree eval --help`).");
+      "--json prints the eval summary object (see `steptree eval --help`) plus \"output\",\n"
+      "the solutions file.");
   options.add_options()
       ("n", "held-out problems", cxxopts::value<long>()->default_value("200"))
       ("problem-seed", "seed of the held-out problems", cxxopts::value<uint64_t>()->default_value("2026"))

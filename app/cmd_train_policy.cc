@@ -51,7 +51,7 @@ int RunTrainPolicy(int argc, char** argv) {
       ("save-every", "checkpoint every N steps", cxxopts::value<long>()->default_value(std::to_string(d.save_every)))
       ("max-minutes", "stop and save after this many minutes (0 = none)", cxxopts::value<double>()->default_value("0"))
       ("threads", "torch threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
-      ("json", "print a JSON summary {steps, train_loss, heldout_loss, tokens, seconds, tokens_per_second, out}")
+      ("json", "print a JSON summary {steps, train_loss, heldout_loss, tokens, seconds, tokens_per_second, skipped_too_long, out}")
       ("h,help", "show this help");
   AddDataFlags(options);
   const cxxopts::ParseResult args = options.parse(argc, argv);

@@ -80,14 +80,15 @@ namespace {
 
 const char* TypeName(const nlohmann::json& v) { return v.type_name(); }
 
+void RequireObject(const nlohmann::json& record, const RecordContext& where) {
+  RequireObject(record, where);
+}
+
 }  // namespace
 
 const nlohmann::json& RequireField(const nlohmann::json& record, const std::string& field,
                                    const RecordContext& where) {
-  if (!record.is_object()) {
-    throw InputError(where.file, where.line,
-                     std::string("a JSON object, found ") + TypeName(record));
-  }
+  RequireObject(record, where);
   auto it = record.find(field);
   if (it == record.end()) {
     throw InputError(where.file, where.line, "field \"" + field + "\", it is missing");
@@ -107,10 +108,7 @@ std::string RequireString(const nlohmann::json& record, const std::string& field
 
 std::optional<std::string> OptionalString(const nlohmann::json& record, const std::string& field,
                                           const RecordContext& where) {
-  if (!record.is_object()) {
-    throw InputError(where.file, where.line,
-                     std::string("a JSON object, found ") + TypeName(record));
-  }
+  RequireObject(record, where);
   auto it = record.find(field);
   if (it == record.end() || it->is_null()) return std::nullopt;
   if (!it->is_string()) {
@@ -123,10 +121,7 @@ std::optional<std::string> OptionalString(const nlohmann::json& record, const st
 std::optional<std::string> OptionalStringOrNumber(const nlohmann::json& record,
                                                   const std::string& field,
                                                   const RecordContext& where) {
-  if (!record.is_object()) {
-    throw InputError(where.file, where.line,
-                     std::string("a JSON object, found ") + TypeName(record));
-  }
+  RequireObject(record, where);
   auto it = record.find(field);
   if (it == record.end() || it->is_null()) return std::nullopt;
   if (it->is_string()) return it->get<std::string>();
