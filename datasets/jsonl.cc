@@ -81,7 +81,10 @@ namespace {
 const char* TypeName(const nlohmann::json& v) { return v.type_name(); }
 
 void RequireObject(const nlohmann::json& record, const RecordContext& where) {
-  RequireObject(record, where);
+  if (!record.is_object()) {
+    throw InputError(where.file, where.line,
+                     std::string("a JSON object, found ") + TypeName(record));
+  }
 }
 
 }  // namespace
