@@ -10,6 +10,8 @@
 
 using namespace steptree;
 
+TEST_SUITE("jsonl") {
+
 TEST_CASE("utf8 validation") {
   CHECK(IsValidUtf8("plain ascii"));
   CHECK(IsValidUtf8("\xc3\xa9t\xc3\xa9 \xe2\x88\x92 \xf0\x9f\x98\x80"));
@@ -59,3 +61,5 @@ TEST_CASE("field helpers report mistyped fields") {
   CHECK(OptionalStringOrNumber(record, "q", where) == std::optional<std::string>("3"));
   CHECK_FALSE(OptionalString(record, "absent", where).has_value());
 }
+
+}  // TEST_SUITE
