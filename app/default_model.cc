@@ -26,7 +26,7 @@ TrainOptions DefaultRecipe() {
   options.config.context = 512;
   options.config.positions = "rope";
   options.seed = 1;
-  options.steps = 4800;
+  options.steps = 5400;
   options.batch_tokens = 4096;
   options.max_batch_rows = 256;
   options.pool_size = 2048;
@@ -48,7 +48,7 @@ SyntheticOptions DefaultTrainingData() {
   data.word_problem_share = 0.5;
   // Short problems are cheap and teach copying and arithmetic first: levels 1-2 get four
   // times the problems of levels 5-8.
-  data.difficulty_weights = {4, 4, 2, 2, 1, 1, 1, 1};
+  data.difficulty_weights = {6, 6, 2, 2, 1, 1, 1, 1};
   data.split = ProblemSplit::kTrain;
   return data;
 }
