@@ -31,7 +31,7 @@ int RunTrainPolicy(int argc, char** argv) {
       ("data", "training JSONL with reference solutions", cxxopts::value<std::string>())
       ("eval-data", "held-out JSONL (default: 256 held-out synthetic problems, or 5% of --data)",
        cxxopts::value<std::string>())
-      ("difficulty", "synthetic levels, e.g. 1-8 (1-8: weighted 4,4,2,2,1,1,1,1 as the default recipe)", cxxopts::value<std::string>()->default_value("1-8"))
+      ("difficulty", "synthetic levels, e.g. 1-8 (1-8: weighted 6,6,2,2,1,1,1,1 as the default recipe)", cxxopts::value<std::string>()->default_value("1-8"))
       ("init", "start from this checkpoint instead of a fresh model", cxxopts::value<std::string>())
       ("resume", "continue from OUT/trainer_state.json when present")
       ("seed", "seed of init and data order", cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)))

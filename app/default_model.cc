@@ -46,7 +46,7 @@ SyntheticOptions DefaultTrainingData() {
   data.min_difficulty = kMinDifficulty;
   data.max_difficulty = kMaxDifficulty;
   data.word_problem_share = 0.5;
-  // Short problems are cheap and teach copying and arithmetic first: levels 1-2 get four
+  // Short problems are cheap and teach copying and arithmetic first: levels 1-2 get six
   // times the problems of levels 5-8.
   data.difficulty_weights = {6, 6, 2, 2, 1, 1, 1, 1};
   data.split = ProblemSplit::kTrain;
