@@ -48,11 +48,9 @@ int RunDemo(int argc, char** argv) {
       ("threads", "torch threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
       ("json", "print the summary as one JSON object")
       ("h,help", "show this help");
-  const cxxopts::ParseResult args = options.parse(argc, argv);
-  if (args.count("help")) {
-    std::cout << options.help() << std::endl;
-    return 0;
-  }
+  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  if (!parsed) return 0;
+  const cxxopts::ParseResult& args = *parsed;
   const long n = args["n"].as<long>();
   if (n < 1) throw UsageError("--n must be >= 1");
   ConfigureTorchThreads(args["threads"].as<int>());

@@ -43,11 +43,9 @@ int RunEval(int argc, char** argv) {
       ("json", "print the summary as one JSON object")
       ("h,help", "show this help");
   AddDataFlags(options);
-  const cxxopts::ParseResult args = options.parse(argc, argv);
-  if (args.count("help")) {
-    std::cout << options.help() << std::endl;
-    return 0;
-  }
+  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  if (!parsed) return 0;
+  const cxxopts::ParseResult& args = *parsed;
   const std::string mode = args["mode"].as<std::string>();
   if (mode != "greedy" && mode != "sample") throw UsageError("--mode expects greedy or sample");
   SolveOptions solve;

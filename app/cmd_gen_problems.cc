@@ -32,11 +32,9 @@ int RunGenProblems(int argc, char** argv) {
       ("o,output", "output JSONL file", cxxopts::value<std::string>())
       ("json", "print a JSON summary {\"n\", \"output\", \"by_difficulty\"}")
       ("h,help", "show this help");
-  const cxxopts::ParseResult args = options.parse(argc, argv);
-  if (args.count("help")) {
-    std::cout << options.help() << std::endl;
-    return 0;
-  }
+  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  if (!parsed) return 0;
+  const cxxopts::ParseResult& args = *parsed;
   if (!args.count("output")) throw UsageError("-o/--output is required");
   const long n = args["n"].as<long>();
   if (n < 1) throw UsageError("--n must be at least 1");

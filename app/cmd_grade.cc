@@ -100,11 +100,9 @@ int RunGrade(int argc, char** argv) {
       ("o,output", "output JSONL file for --input (default: stdout)", cxxopts::value<std::string>())
       ("json", "print JSON: {\"equal\", \"pred\", \"gold\"}, {\"extracted\"} or the summary")
       ("h,help", "show this help");
-  const cxxopts::ParseResult args = options.parse(argc, argv);
-  if (args.count("help")) {
-    std::cout << options.help() << std::endl;
-    return 0;
-  }
+  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  if (!parsed) return 0;
+  const cxxopts::ParseResult& args = *parsed;
   if (!args.unmatched().empty()) throw UsageError("unexpected argument '" + args.unmatched()[0] + "'");
   const bool json = args.count("json") > 0;
   const int modes = (args.count("pred") || args.count("gold") ? 1 : 0) +

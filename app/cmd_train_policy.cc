@@ -54,11 +54,9 @@ int RunTrainPolicy(int argc, char** argv) {
       ("json", "print a JSON summary {steps, train_loss, heldout_loss, tokens, seconds, tokens_per_second, skipped_too_long, out}")
       ("h,help", "show this help");
   AddDataFlags(options);
-  const cxxopts::ParseResult args = options.parse(argc, argv);
-  if (args.count("help")) {
-    std::cout << options.help() << std::endl;
-    return 0;
-  }
+  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  if (!parsed) return 0;
+  const cxxopts::ParseResult& args = *parsed;
   if (!args.count("out")) throw UsageError("-o/--out DIR is required");
 
   TrainOptions train;

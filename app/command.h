@@ -6,7 +6,10 @@
 // so commands just throw.
 #pragma once
 
+#include <cxxopts.hpp>
+
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +23,10 @@ struct Command {
 };
 
 const std::vector<Command>& Commands();
+
+// Parses argv with `options`; when --help was given, prints the help and returns nullopt
+// (the command then returns 0). Parse errors throw (exit 2 via main.cc).
+std::optional<cxxopts::ParseResult> ParseOrHelp(cxxopts::Options& options, int argc, char** argv);
 
 struct CommandRegistrar {
   explicit CommandRegistrar(Command command);

@@ -36,6 +36,15 @@ void PrintUsage(std::ostream& out) {
 
 const std::vector<Command>& Commands() { return MutableCommands(); }
 
+std::optional<cxxopts::ParseResult> ParseOrHelp(cxxopts::Options& options, int argc, char** argv) {
+  cxxopts::ParseResult result = options.parse(argc, argv);
+  if (result.count("help")) {
+    std::cout << options.help() << std::endl;
+    return std::nullopt;
+  }
+  return result;
+}
+
 CommandRegistrar::CommandRegistrar(Command command) {
   MutableCommands().push_back(std::move(command));
 }

@@ -41,8 +41,8 @@ using answer_text::SplitTopLevel;
 using answer_text::StartsWith;
 using answer_text::Trim;
 
-bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
-bool IsAlpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
+using answer_text::IsAlpha;
+using answer_text::IsDigit;
 
 std::string ReplaceUnicode(std::string s) {
   static const std::pair<const char*, const char*> kReplacements[] = {

@@ -17,10 +17,10 @@ using answer_text::StartsWith;
 using answer_text::ToLower;
 using answer_text::Trim;
 
-bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
-bool IsAlpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
-bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
-bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+using answer_text::IsAlnum;
+using answer_text::IsAlpha;
+using answer_text::IsDigit;
+using answer_text::IsSpace;
 
 size_t SkipSpaces(const std::string& s, size_t i) {
   while (i < s.size() && IsSpace(s[i])) ++i;

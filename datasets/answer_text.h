@@ -8,10 +8,18 @@
 //    half-open interval "(3,4]" nests like "(3,4)" (SplitTopLevel, WrappedInBrackets).
 #pragma once
 
+#include <cctype>
+
 #include <string>
 #include <vector>
 
 namespace steptree::answer_text {
+
+// <cctype> classes on plain char (safe for bytes >= 0x80).
+inline bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+inline bool IsAlpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
+inline bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+inline bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
 
 std::string Trim(const std::string& s);
 bool StartsWith(const std::string& s, const std::string& prefix);
