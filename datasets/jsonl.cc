@@ -59,7 +59,11 @@ bool JsonlReader::Next(nlohmann::json* record) {
     try {
       *record = nlohmann::json::parse(line);
     } catch (const nlohmann::json::parse_error& e) {
-      const bool truncated = std::string(e.what()).find("unexpected end of input") != std::string::npos;
+      // A line cut short ends inside a value or inside a string.
+      const std::string what = e.what();
+      const bool truncated = what.find("unexpected end of input") != std::string::npos ||
+                             (what.find("missing closing quote") != std::string::npos &&
+                              e.byte >= line.size());
       throw InputError(path_, line_number_,
                        truncated ? "a complete JSON value, the line ends early (truncated?)"
                                  : "one JSON value per line (" + std::to_string(e.byte) +
