@@ -8,6 +8,7 @@
 #include "app/data_flags.h"
 #include "app/default_model.h"
 #include "app/flag_parsing.h"
+#include "app/train_flags.h"
 #include "datasets/input_error.h"
 #include "datasets/loaders.h"
 #include "policy/trainer.h"
@@ -26,57 +27,31 @@ int RunTrainPolicy(int argc, char** argv) {
       "--recipe default reproduces the embedded default model:\n"
       "  steptree train-policy --recipe default -o models/default");
   options.add_options()
-      ("o,out", "checkpoint directory to write", cxxopts::value<std::string>())
       ("recipe", "start from a named recipe: default", cxxopts::value<std::string>())
       ("data", "training JSONL with reference solutions", cxxopts::value<std::string>())
       ("eval-data", "held-out JSONL (default: 256 held-out synthetic problems, or 5% of --data)",
        cxxopts::value<std::string>())
       ("difficulty", "synthetic levels, e.g. 1-8 (1-8: weighted 6,6,2,2,1,1,1,1 as the default recipe)", cxxopts::value<std::string>()->default_value("1-8"))
       ("init", "start from this checkpoint instead of a fresh model", cxxopts::value<std::string>())
-      ("resume", "continue from OUT/trainer_state.json when present")
-      ("seed", "seed of init and data order", cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)))
-      ("steps", "optimizer steps", cxxopts::value<long>()->default_value(std::to_string(d.steps)))
-      ("batch-tokens", "padded tokens per batch", cxxopts::value<long>()->default_value(std::to_string(d.batch_tokens)))
-      ("lr", "peak learning rate", cxxopts::value<double>()->default_value(std::to_string(d.lr)))
-      ("warmup", "warm-up steps", cxxopts::value<long>()->default_value(std::to_string(d.warmup_steps)))
-      ("weight-decay", "AdamW weight decay", cxxopts::value<double>()->default_value(std::to_string(d.weight_decay)))
-      ("grad-clip", "gradient norm clip", cxxopts::value<double>()->default_value(std::to_string(d.grad_clip)))
       ("layers", "transformer blocks", cxxopts::value<int>()->default_value(std::to_string(d.config.n_layer)))
       ("width", "model width d_model", cxxopts::value<int>()->default_value(std::to_string(d.config.d_model)))
       ("heads", "attention heads", cxxopts::value<int>()->default_value(std::to_string(d.config.n_head)))
       ("ff", "MLP width (0 = 4 x width)", cxxopts::value<int>()->default_value("0"))
       ("context", "context length", cxxopts::value<int>()->default_value(std::to_string(d.config.context)))
       ("positions", "rope | learned", cxxopts::value<std::string>()->default_value(d.config.positions))
-      ("eval-every", "held-out loss every N steps", cxxopts::value<long>()->default_value(std::to_string(d.eval_every)))
-      ("save-every", "checkpoint every N steps", cxxopts::value<long>()->default_value(std::to_string(d.save_every)))
-      ("max-minutes", "stop and save after this many minutes (0 = none)", cxxopts::value<double>()->default_value("0"))
-      ("threads", "torch threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
       ("json", "print a JSON summary {steps, train_loss, heldout_loss, tokens, seconds, tokens_per_second, skipped_too_long, out}")
       ("h,help", "show this help");
+  AddTrainingFlags(options, d);
   AddDataFlags(options);
   const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
   if (!parsed) return 0;
   const cxxopts::ParseResult& args = *parsed;
-  if (!args.count("out")) throw UsageError("-o/--out DIR is required");
 
-  TrainOptions train;
   if (args.count("recipe") && args["recipe"].as<std::string>() != "default") {
     throw UsageError("--recipe knows only \"default\"");
   }
-  train = DefaultRecipe();  // the flags' defaults are the default recipe's values
-  train.out_dir = args["out"].as<std::string>();
-  train.seed = args["seed"].as<uint64_t>();
-  train.steps = args["steps"].as<long>();
-  train.batch_tokens = args["batch-tokens"].as<long>();
-  train.lr = args["lr"].as<double>();
-  train.warmup_steps = args["warmup"].as<long>();
-  train.weight_decay = args["weight-decay"].as<double>();
-  train.grad_clip = args["grad-clip"].as<double>();
-  train.eval_every = args["eval-every"].as<long>();
-  train.save_every = args["save-every"].as<long>();
-  train.max_minutes = args["max-minutes"].as<double>();
-  train.threads = args["threads"].as<int>();
-  train.resume = args.count("resume") > 0;
+  TrainOptions train = DefaultRecipe();  // the flags' defaults are the default recipe's values
+  ReadTrainingFlags(args, &train);
   if (args.count("init")) train.init_dir = args["init"].as<std::string>();
   train.config.n_layer = args["layers"].as<int>();
   train.config.d_model = args["width"].as<int>();
@@ -84,23 +59,14 @@ int RunTrainPolicy(int argc, char** argv) {
   train.config.d_ff = args["ff"].as<int>() > 0 ? args["ff"].as<int>() : 4 * train.config.d_model;
   train.config.context = args["context"].as<int>();
   train.config.positions = args["positions"].as<std::string>();
-  if (train.steps < 1 || train.batch_tokens < 16 || !(train.lr > 0)) {
-    throw UsageError("--steps >= 1, --batch-tokens >= 16 and --lr > 0 are required");
-  }
   // Validates the architecture flags the same way a checkpoint's config is validated.
   train.config = GptConfig::FromJson(train.config.ToJson(), "flags");
 
-  std::unique_ptr<ProblemStream> stream;
+  std::unique_ptr<TrainingStream> stream;
   std::vector<Problem> heldout;
   if (args.count("data")) {
-    LoadedDataset data = LoadProblems(args["data"].as<std::string>(), DataFlagsFrom(args));
-    std::vector<Problem> with_steps;
-    for (Problem& p : data.problems) {
-      if (!p.reference_steps.empty()) with_steps.push_back(std::move(p));
-    }
-    if (with_steps.empty()) {
-      throw InputError(args["data"].as<std::string>(), 0, "problems with reference solutions");
-    }
+    LoadedDataset data = LoadReferenceSolutions(args["data"].as<std::string>(), DataFlagsFrom(args));
+    std::vector<Problem> with_steps = std::move(data.problems);
     if (!args.count("eval-data")) {
       // Hold out every 20th problem.
       std::vector<Problem> kept;
@@ -109,7 +75,7 @@ int RunTrainPolicy(int argc, char** argv) {
       }
       with_steps = std::move(kept);
     }
-    stream = MakeFileStream(std::move(with_steps), train.seed,
+    stream = MakeFileStream(SftTrainingPaths(with_steps), train.seed,
                             {{"source", "file"}, {"path", args["data"].as<std::string>()},
                              {"format", data.format}});
   } else {

@@ -44,4 +44,15 @@ LoaderOptions DataFlagsFrom(const cxxopts::ParseResult& result) {
   return options;
 }
 
+LoadedDataset LoadReferenceSolutions(const std::string& path, const LoaderOptions& options) {
+  LoadedDataset data = LoadProblems(path, options);
+  std::vector<Problem> with_steps;
+  for (Problem& p : data.problems) {
+    if (!p.reference_steps.empty()) with_steps.push_back(std::move(p));
+  }
+  if (with_steps.empty()) throw InputError(path, 0, "problems with reference solutions");
+  data.problems = std::move(with_steps);
+  return data;
+}
+
 }  // namespace steptree::app

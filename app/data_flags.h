@@ -4,6 +4,8 @@
 
 #include <cxxopts.hpp>
 
+#include <string>
+
 #include "datasets/loaders.h"
 
 namespace steptree::app {
@@ -13,5 +15,9 @@ void AddDataFlags(cxxopts::Options& options);
 
 // The loader options the parsed flags ask for. Throws UsageError on bad values.
 LoaderOptions DataFlagsFrom(const cxxopts::ParseResult& result);
+
+// The problems of `path` that have reference steps (what training can imitate). Throws
+// InputError(path, 0, ...) when none has.
+LoadedDataset LoadReferenceSolutions(const std::string& path, const LoaderOptions& options);
 
 }  // namespace steptree::app

@@ -143,7 +143,15 @@ JsonlWriter::JsonlWriter(const std::string& path, bool append)
 }
 
 void JsonlWriter::Write(const nlohmann::json& record) {
-  out_ << record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+  WriteLine(record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void JsonlWriter::Write(const nlohmann::ordered_json& record) {
+  WriteLine(record.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+}
+
+void JsonlWriter::WriteLine(const std::string& line) {
+  out_ << line << '\n';
   out_.flush();
   if (!out_) throw std::runtime_error("cannot write to " + path_);
 }

@@ -62,9 +62,12 @@ class JsonlWriter {
  public:
   JsonlWriter(const std::string& path, bool append = false);
   void Write(const nlohmann::json& record);
+  // Keeps the record's key order (nlohmann::json would sort the keys).
+  void Write(const nlohmann::ordered_json& record);
   const std::string& path() const { return path_; }
 
  private:
+  void WriteLine(const std::string& line);
   std::string path_;
   std::ofstream out_;
 };

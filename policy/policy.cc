@@ -15,6 +15,7 @@
 #include "datasets/input_error.h"
 #include "policy/gpt.h"
 #include "policy/tensor_io.h"
+#include "value/value_head.h"
 
 namespace steptree {
 namespace {
@@ -23,6 +24,12 @@ constexpr const char* kConfigFile = "config.json";
 constexpr const char* kWeightsFile = "model.safetensors";
 constexpr const char* kFormat = "steptree-gpt";
 constexpr const char* kVersion = "1";
+constexpr const char* kValueHeadFile = "value_head.safetensors";
+constexpr const char* kValueHeadFormat = "steptree-value-head";
+// AlphaMath's dropout before the value projection.
+constexpr double kValueHeadDropout = 0.1;
+// A fresh head's seed is derived from the model's so Create(config, seed) stays one seed.
+constexpr uint64_t kValueHeadSeedSalt = 0x5A1E;
 
 std::string ShapeString(const std::vector<int64_t>& shape) {
   std::string s = "[";
@@ -71,9 +78,54 @@ std::unique_ptr<Tokenizer> CheckedTokenizer(const GptConfig& config, const std::
 }  // namespace
 
 struct Policy::ModelHolder {
-  explicit ModelHolder(const GptConfig& config, uint64_t seed) : model(config, seed) {}
+  explicit ModelHolder(const GptConfig& config, uint64_t seed)
+      : model(config, seed), value_head(config.d_model, kValueHeadDropout, seed ^ kValueHeadSeedSalt) {}
   Gpt model;
+  ValueHead value_head;
 };
+
+namespace {
+
+// Copies `tensors` into `params` after checking names, dtypes and shapes: exactly the
+// module's parameters, all F32. Errors name `path`.
+void CopyCheckedTensors(const std::map<std::string, torch::Tensor>& tensors,
+                        const torch::OrderedDict<std::string, torch::Tensor>& params, const std::string& path) {
+  torch::NoGradGuard no_grad;
+  for (const auto& item : params) {
+    auto it = tensors.find(item.key());
+    if (it == tensors.end()) throw InputError(path, 0, "tensor \"" + item.key() + "\"");
+    const torch::Tensor& t = it->second;
+    if (t.scalar_type() != torch::kFloat32) {
+      throw InputError(path, 0, "tensor \"" + item.key() + "\" of dtype F32");
+    }
+    if (t.sizes() != item.value().sizes()) {
+      throw InputError(path, 0,
+                       "tensor \"" + item.key() + "\" of shape " + ShapeString(item.value().sizes().vec()) +
+                           ", got " + ShapeString(t.sizes().vec()));
+    }
+    item.value().copy_(t);
+  }
+  for (const auto& [name, t] : tensors) {
+    if (!params.contains(name)) throw InputError(path, 0, "only the model's tensors, got an extra \"" + name + "\"");
+  }
+}
+
+// Loads a safetensors file whose metadata must carry {"format": format, "version": "1"}.
+std::map<std::string, torch::Tensor> LoadTaggedTensors(const std::string& path, const std::string& format) {
+  std::map<std::string, std::string> metadata;
+  std::map<std::string, torch::Tensor> tensors = LoadTensorMap(path, &metadata);
+  auto found = metadata.find("format");
+  if (found == metadata.end() || found->second != format) {
+    throw InputError(path, 0, "metadata \"format\": \"" + format + "\"");
+  }
+  auto version = metadata.find("version");
+  if (version == metadata.end() || version->second != kVersion) {
+    throw InputError(path, 0, std::string("metadata \"version\": \"") + kVersion + "\"");
+  }
+  return tensors;
+}
+
+}  // namespace
 
 Policy::~Policy() = default;
 
@@ -84,6 +136,7 @@ std::unique_ptr<Policy> Policy::Create(const GptConfig& config, uint64_t seed) {
   policy->tokenizer_ = CheckedTokenizer(policy->config_, "model config");
   policy->holder_ = std::make_unique<ModelHolder>(policy->config_, seed);
   policy->holder_->model->eval();
+  policy->holder_->value_head->eval();
   return policy;
 }
 
@@ -102,38 +155,14 @@ std::unique_ptr<Policy> Policy::Load(const std::string& dir) {
   policy->holder_ = std::make_unique<ModelHolder>(policy->config_, 0);
   GptImpl& model = *policy->holder_->model;
 
-  std::map<std::string, std::string> metadata;
-  std::map<std::string, torch::Tensor> tensors = LoadTensorMap(weights_path, &metadata);
-  auto format = metadata.find("format");
-  if (format == metadata.end() || format->second != kFormat) {
-    throw InputError(weights_path, 0, std::string("metadata \"format\": \"") + kFormat + "\"");
+  CopyCheckedTensors(LoadTaggedTensors(weights_path, kFormat), model.named_parameters(), weights_path);
+  const std::string value_path = (fs::path(dir) / kValueHeadFile).string();
+  if (fs::exists(value_path)) {
+    CopyCheckedTensors(LoadTaggedTensors(value_path, kValueHeadFormat),
+                       policy->holder_->value_head->named_parameters(), value_path);
+    policy->value_head_trained_ = true;
   }
-  auto version = metadata.find("version");
-  if (version == metadata.end() || version->second != kVersion) {
-    throw InputError(weights_path, 0, std::string("metadata \"version\": \"") + kVersion + "\"");
-  }
-
-  torch::NoGradGuard no_grad;
-  const auto params = model.named_parameters();
-  for (const auto& item : params) {
-    auto it = tensors.find(item.key());
-    if (it == tensors.end()) throw InputError(weights_path, 0, "tensor \"" + item.key() + "\"");
-    const torch::Tensor& t = it->second;
-    if (t.scalar_type() != torch::kFloat32) {
-      throw InputError(weights_path, 0, "tensor \"" + item.key() + "\" of dtype F32");
-    }
-    if (t.sizes() != item.value().sizes()) {
-      throw InputError(weights_path, 0,
-                       "tensor \"" + item.key() + "\" of shape " + ShapeString(item.value().sizes().vec()) +
-                           ", got " + ShapeString(t.sizes().vec()));
-    }
-    item.value().copy_(t);
-  }
-  for (const auto& [name, t] : tensors) {
-    if (!params.contains(name)) {
-      throw InputError(weights_path, 0, "only the model's tensors, got an extra \"" + name + "\"");
-    }
-  }
+  policy->holder_->value_head->eval();
   model.eval();
   return policy;
 }
@@ -147,10 +176,18 @@ void Policy::Save(const std::string& dir, const nlohmann::json& extra) const {
   for (const auto& item : holder_->model->named_parameters()) tensors[item.key()] = item.value().detach();
   SaveTensorMap((std::filesystem::path(dir) / kWeightsFile).string(), tensors,
                 {{"format", kFormat}, {"version", kVersion}});
+  if (value_head_trained_) {
+    std::map<std::string, torch::Tensor> head;
+    for (const auto& item : holder_->value_head->named_parameters()) head[item.key()] = item.value().detach();
+    SaveTensorMap((std::filesystem::path(dir) / kValueHeadFile).string(), head,
+                  {{"format", kValueHeadFormat}, {"version", kVersion}});
+  }
 }
 
 int64_t Policy::num_parameters() const { return holder_->model->NumParameters(); }
 
 GptImpl& Policy::model() const { return *holder_->model; }
+
+ValueHeadImpl& Policy::value_head() const { return *holder_->value_head; }
 
 }  // namespace steptree

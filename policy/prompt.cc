@@ -43,4 +43,15 @@ std::vector<int> EncodeSolution(const Tokenizer& tokenizer, const std::string& q
   return ids;
 }
 
+std::vector<size_t> StepValuePositions(const Tokenizer& tokenizer, const std::vector<int>& ids,
+                                       size_t prompt_length) {
+  // Invariant: prompt_length >= 1 (BOS and the question's "\n" precede every step), so the
+  // position before a step end is never negative.
+  std::vector<size_t> positions;
+  for (size_t i = prompt_length; i < ids.size(); ++i) {
+    if (tokenizer.EndsStep(ids[i]) || ids[i] == tokenizer.eos_id()) positions.push_back(i - 1);
+  }
+  return positions;
+}
+
 }  // namespace steptree

@@ -25,4 +25,13 @@ std::vector<int> EncodePrefix(const Tokenizer& tokenizer, const std::string& que
 std::vector<int> EncodeSolution(const Tokenizer& tokenizer, const std::string& question,
                                 const std::vector<std::string>& steps, size_t* prompt_length);
 
+// Where the value of each partial solution is read in EncodeSolution's `ids`: entry k-1 is
+// the position of the last content token of step k, i.e. the position whose logits predict
+// step k's delimiter (or the final EOS). Step generation reads V(question + steps 1..k) at
+// exactly this hidden state (policy/step_generator.h), and value training must too. One
+// entry per step: the delimiters (Tokenizer::EndsStep) and EOS after `prompt_length`. An
+// empty step k reads at the delimiter of step k-1 (or the question's "\n").
+std::vector<size_t> StepValuePositions(const Tokenizer& tokenizer, const std::vector<int>& ids,
+                                       size_t prompt_length);
+
 }  // namespace steptree

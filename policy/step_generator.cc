@@ -16,6 +16,7 @@
 #include "policy/gpt.h"
 #include "policy/policy.h"
 #include "policy/sampling.h"
+#include "value/value_head.h"
 
 namespace steptree {
 namespace {
@@ -32,9 +33,10 @@ struct RowState {
   bool done = false;
 };
 
-void FinishStep(const Tokenizer& tokenizer, StepEnd end, RowState* row) {
+void FinishStep(const Tokenizer& tokenizer, StepEnd end, float value, RowState* row) {
   GeneratedStep& step = row->current;
   step.end = end;
+  step.value = value;
   step.num_tokens = static_cast<int>(step.token_ids.size());
   std::vector<int> text_ids = step.token_ids;
   if ((end == StepEnd::kDelimiter || end == StepEnd::kEos) && !text_ids.empty()) text_ids.pop_back();
@@ -90,6 +92,7 @@ std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
 
   torch::NoGradGuard no_grad;
   GptImpl& model = policy_.model();
+  ValueHeadImpl& value_head = policy_.value_head();
   GenerationStats local;
 
   // Prefill distinct prefixes once; cache row r then belongs to original row rows[r].
@@ -110,13 +113,17 @@ std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
   const int64_t budget = max_steps == 1 ? std::min<int64_t>(sampling.max_step_tokens, config.context - shortest)
                                         : config.context - static_cast<int64_t>(shortest);
   KvCache cache;
-  torch::Tensor logits =
-      model.Prefill(distinct, static_cast<int64_t>(longest) + std::min<int64_t>(budget, 128), &cache).logits;
+  GptOutput forward = model.Prefill(distinct, static_cast<int64_t>(longest) + std::min<int64_t>(budget, 128), &cache);
   ++local.forward_calls;
+  torch::Tensor logits = forward.logits;
+  // values[r]: V of row r's sequence so far; becomes a step's value when the token sampled
+  // from logits[r] ends that step.
+  torch::Tensor values = value_head.Forward(forward.hidden);
   if (distinct.size() < prefixes.size()) {
     torch::Tensor index = torch::tensor(expand, torch::kInt64);
     cache.SelectRows(index);
     logits = logits.index_select(0, index);
+    values = values.index_select(0, index);
   }
 
   std::vector<RowState> state;
@@ -135,6 +142,8 @@ std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
     const int64_t r_count = static_cast<int64_t>(rows.size());
     const int vocab = static_cast<int>(logits.size(1));
     const float* data = logits.data_ptr<float>();
+    values = values.contiguous();
+    const float* value_of = values.data_ptr<float>();
     sampled.assign(r_count, SampledToken());
     at::parallel_for(0, r_count, kSampleGrain, [&](int64_t begin, int64_t end) {
       SamplingScratch scratch;
@@ -158,16 +167,16 @@ std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
       ++local.generated_tokens;
       const int step_tokens = static_cast<int>(row.current.token_ids.size());
       if (id == tokenizer.eos_id()) {
-        FinishStep(tokenizer, StepEnd::kEos, &row);
+        FinishStep(tokenizer, StepEnd::kEos, value_of[r], &row);
         row.done = true;
       } else if (tokenizer.EndsStep(id)) {
-        FinishStep(tokenizer, StepEnd::kDelimiter, &row);
+        FinishStep(tokenizer, StepEnd::kDelimiter, value_of[r], &row);
         row.done = static_cast<int>(row.steps.size()) >= max_steps || row.length >= config.context;
       } else if (step_tokens >= sampling.max_step_tokens) {
-        FinishStep(tokenizer, StepEnd::kLength, &row);
+        FinishStep(tokenizer, StepEnd::kLength, value_of[r], &row);
         row.done = true;
       } else if (row.length >= config.context) {
-        FinishStep(tokenizer, StepEnd::kContext, &row);
+        FinishStep(tokenizer, StepEnd::kContext, value_of[r], &row);
         row.done = true;
       }
       if (!row.done) {
@@ -189,7 +198,9 @@ std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
       rows = std::move(kept_rows);
       next_ids = std::move(kept_ids);
     }
-    logits = model.Decode(torch::tensor(next_ids, torch::kInt64), &cache).logits;
+    forward = model.Decode(torch::tensor(next_ids, torch::kInt64), &cache);
+    logits = forward.logits;
+    values = value_head.Forward(forward.hidden);
     ++local.forward_calls;
   }
 

@@ -35,6 +35,10 @@ struct GeneratedStep {
   double logprob_sum = 0;      // sum over token_ids of log p(token) under the model at T=1
   int num_tokens = 0;          // token_ids.size()
   StepEnd end = StepEnd::kLength;
+  // V(prefix + this step) from the policy's value head (value/value_head.h), read from the
+  // hidden state whose logits sampled the step's last token: the same forward pass, no
+  // extra model call. Meaningful only when the policy has a trained head.
+  float value = 0.f;
 };
 
 struct GenerationStats {

@@ -1,3 +1,4 @@
+// The training loop shared by train-policy and train (policy/trainer.h).
 #include "policy/trainer.h"
 
 #include <algorithm>
@@ -6,7 +7,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <numeric>
+#include <optional>
+#include <stdexcept>
 
 #include <unistd.h>
 
@@ -17,21 +21,25 @@
 #include "policy/blas_check.h"
 #include "policy/gpt.h"
 #include "policy/policy.h"
-#include "policy/prompt.h"
+#include "policy/teacher_forcing.h"
 #include "policy/tensor_io.h"
+#include "value/value_eval.h"
+#include "value/value_head.h"
 
 namespace steptree {
 namespace {
 
-constexpr long kIgnoreIndex = -100;
-constexpr int kPadTarget = -1;
+// Key of the dropout stream of step s: DeriveSeed(seed, kDropoutStreamKey + s).
+constexpr uint64_t kDropoutStreamKey = 0xD80F0000ull;
 
-class SyntheticStream final : public ProblemStream {
+class SyntheticStream final : public TrainingStream {
  public:
   explicit SyntheticStream(SyntheticOptions options) : options_(options) {
     options_.split = ProblemSplit::kTrain;
   }
-  Problem Get(long index) const override { return MakeSyntheticProblem(options_, index); }
+  TrainingPath Get(long index) const override {
+    return SftTrainingPath(MakeSyntheticProblem(options_, index));
+  }
   nlohmann::json Describe() const override {
     return {{"source", "synthetic"},
             {"seed", options_.seed},
@@ -46,12 +54,12 @@ class SyntheticStream final : public ProblemStream {
   SyntheticOptions options_;
 };
 
-class FileStream final : public ProblemStream {
+class FileStream final : public TrainingStream {
  public:
-  FileStream(std::vector<Problem> problems, uint64_t seed, nlohmann::json description)
-      : problems_(std::move(problems)), seed_(seed), description_(std::move(description)) {}
-  Problem Get(long index) const override {
-    const long n = static_cast<long>(problems_.size());
+  FileStream(std::vector<TrainingPath> paths, uint64_t seed, nlohmann::json description)
+      : paths_(std::move(paths)), seed_(seed), description_(std::move(description)) {}
+  TrainingPath Get(long index) const override {
+    const long n = static_cast<long>(paths_.size());
     const long epoch = index / n;
     if (epoch != cached_epoch_) {
       order_.resize(n);
@@ -60,69 +68,24 @@ class FileStream final : public ProblemStream {
       for (long i = n - 1; i > 0; --i) std::swap(order_[i], order_[rng.Uniform(0, i)]);
       cached_epoch_ = epoch;
     }
-    return problems_[order_[index % n]];
+    return paths_[order_[index % n]];
   }
   nlohmann::json Describe() const override { return description_; }
 
  private:
-  std::vector<Problem> problems_;
+  std::vector<TrainingPath> paths_;
   uint64_t seed_;
   nlohmann::json description_;
   mutable long cached_epoch_ = -1;  // single-threaded use only
   mutable std::vector<long> order_;
 };
 
-// One tokenised training example.
-struct Example {
-  std::vector<int> ids;
-  size_t prompt_length;
-};
-
-std::optional<Example> Encode(const Tokenizer& tokenizer, const Problem& problem, int context) {
-  if (problem.reference_steps.empty()) return std::nullopt;
-  Example example;
-  example.ids = EncodeSolution(tokenizer, problem.question, problem.reference_steps,
-                               &example.prompt_length);
-  if (static_cast<int>(example.ids.size()) > context + 1) return std::nullopt;
-  return example;
-}
-
-// Inputs ids[:-1] and targets ids[1:], right-padded; targets in the prompt are ignored.
-struct Batch {
-  torch::Tensor inputs;   // int64 [B, T]
-  torch::Tensor targets;  // int64 [B, T], kIgnoreIndex where no loss
-  long real_tokens = 0;   // target positions that count
-};
-
-Batch Collate(const std::vector<const Example*>& rows, int pad_id) {
-  size_t longest = 0;
-  for (const Example* e : rows) longest = std::max(longest, e->ids.size() - 1);
-  const long b = static_cast<long>(rows.size());
-  const long t = static_cast<long>(longest);
-  Batch batch;
-  batch.inputs = torch::full({b, t}, pad_id, torch::kLong);
-  batch.targets = torch::full({b, t}, kIgnoreIndex, torch::kLong);
-  auto inputs = batch.inputs.accessor<int64_t, 2>();
-  auto targets = batch.targets.accessor<int64_t, 2>();
-  for (long r = 0; r < b; ++r) {
-    const Example& e = *rows[r];
-    for (size_t i = 0; i + 1 < e.ids.size(); ++i) {
-      inputs[r][i] = e.ids[i];
-      // Position i predicts token i+1; only solution tokens are targets.
-      if (i + 1 >= e.prompt_length) {
-        targets[r][i] = e.ids[i + 1];
-        ++batch.real_tokens;
-      }
-    }
-  }
-  return batch;
-}
-
-// Pools of problems sorted by length and cut into token-budgeted batches.
+// Pools of paths sorted by length and cut into token-budgeted batches.
 class BatchPlanner {
  public:
-  BatchPlanner(const ProblemStream& stream, const Tokenizer& tokenizer, const TrainOptions& options)
-      : stream_(stream), tokenizer_(tokenizer), options_(options) {}
+  BatchPlanner(const TrainingStream& stream, const Tokenizer& tokenizer, const TrainOptions& options,
+               int context)
+      : stream_(stream), tokenizer_(tokenizer), options_(options), context_(context) {}
 
   // Positions the planner at (pool, batch-in-pool), as saved by a checkpoint.
   void Seek(long pool, long batch) {
@@ -133,79 +96,61 @@ class BatchPlanner {
   long next_batch() const { return next_batch_; }
   long skipped() const { return skipped_; }
 
-  Batch Next() {
-    // A pool can be empty when all its problems are unusable; a long run of them means the
+  TokenBatch Next() {
+    // A pool can be empty when all its paths are unusable; a long run of them means the
     // data cannot train this model at all.
     for (int empty_pools = 0; pool_ < 0 || next_batch_ >= static_cast<long>(batches_.size());) {
       if (pool_ >= 0 && batches_.empty() && ++empty_pools > 8) {
         throw std::runtime_error(
-            "no usable training sequence in 8 pools: every problem lacks reference steps or is "
-            "longer than the context");
+            "no usable training sequence in 8 pools: every path lacks steps, has nothing to learn "
+            "or is longer than the context");
       }
       LoadPool(pool_ + 1);
       next_batch_ = 0;
     }
-    return Collate(batches_[next_batch_++], tokenizer_.pad_id());
+    return CollateBatch(batches_[next_batch_++], tokenizer_.pad_id());
   }
 
  private:
   void LoadPool(long pool) {
-    revisiting_ = pool <= highest_pool_;
+    const bool revisiting = pool <= highest_pool_;
     highest_pool_ = std::max(highest_pool_, pool);
     pool_ = pool;
     examples_.clear();
-    batches_.clear();
     const long first = pool * options_.pool_size;
     for (long i = 0; i < options_.pool_size; ++i) {
-      std::optional<Example> e = Encode(tokenizer_, stream_.Get(first + i), ContextOf());
+      TrainingPath path = stream_.Get(first + i);
+      // A frozen backbone learns nothing from imitation.
+      if (options_.freeze_backbone) path.imitate = false;
+      std::optional<TrainingExample> e = EncodeTrainingPath(tokenizer_, path, context_);
       if (e) {
         examples_.push_back(std::move(*e));
-      } else if (!revisiting_) {
+      } else if (!revisiting) {
         ++skipped_;
       }
     }
-    std::vector<size_t> order(examples_.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return examples_[a].ids.size() < examples_[b].ids.size();
+    std::vector<const TrainingExample*> by_length;
+    for (const TrainingExample& e : examples_) by_length.push_back(&e);
+    std::stable_sort(by_length.begin(), by_length.end(), [](const TrainingExample* a, const TrainingExample* b) {
+      return a->ids.size() < b->ids.size();
     });
-    std::vector<const Example*> current;
-    size_t longest = 0;
-    for (size_t index : order) {
-      const Example& e = examples_[index];
-      const size_t width = std::max(longest, e.ids.size() - 1);
-      if (!current.empty() &&
-          (static_cast<long>(width * (current.size() + 1)) > options_.batch_tokens ||
-           static_cast<int>(current.size()) >= options_.max_batch_rows)) {
-        batches_.push_back(current);
-        current.clear();
-        longest = 0;
-      }
-      current.push_back(&e);
-      longest = std::max(longest, e.ids.size() - 1);
-    }
-    if (!current.empty()) batches_.push_back(current);
+    batches_ = CutIntoBatches(by_length, options_.batch_tokens, options_.max_batch_rows);
     Rng rng(DeriveSeed(options_.seed, 0xBA7C0000ull + static_cast<uint64_t>(pool)));
     for (long i = static_cast<long>(batches_.size()) - 1; i > 0; --i) {
       std::swap(batches_[i], batches_[rng.Uniform(0, i)]);
     }
   }
-  int ContextOf() const { return context_; }
 
- public:
-  int context_ = 256;
-
- private:
-  const ProblemStream& stream_;
+  const TrainingStream& stream_;
   const Tokenizer& tokenizer_;
   const TrainOptions& options_;
+  const int context_;
   long pool_ = -1;
   long next_batch_ = 0;
-  long skipped_ = 0;         // problems left out (no steps / too long), each pool counted once
+  long skipped_ = 0;  // paths left out (no steps / too long), each pool counted once
   long highest_pool_ = -1;
-  bool revisiting_ = false;
-  std::vector<Example> examples_;
-  std::vector<std::vector<const Example*>> batches_;
+  std::vector<TrainingExample> examples_;  // the current pool; batches_ points into it
+  std::vector<std::vector<const TrainingExample*>> batches_;
 };
 
 double LearningRate(const TrainOptions& o, long step) {
@@ -216,40 +161,45 @@ double LearningRate(const TrainOptions& o, long step) {
   return o.lr * (o.min_lr_ratio + (1.0 - o.min_lr_ratio) * cosine);
 }
 
-torch::Tensor TokenLoss(GptImpl& model, const Batch& batch) {
-  const GptOutput out = model.Forward(batch.inputs);
-  const int64_t vocab = out.logits.size(-1);
-  return torch::nn::functional::cross_entropy(
-      out.logits.reshape({-1, vocab}), batch.targets.reshape({-1}),
-      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex));
+// The loss of one batch (policy/trainer.h): CE, CE + alpha MSE, alpha MSE, or MSE alone
+// when the backbone is frozen.
+torch::Tensor TrainingLoss(const BatchForward& forward, const TrainOptions& options) {
+  // Every example of a batch has imitated tokens or value targets (EncodeTrainingPath).
+  if (!forward.token_loss.defined() && !forward.value_loss.defined()) {
+    throw std::logic_error("TrainingLoss: a batch without targets");
+  }
+  if (options.freeze_backbone) return forward.value_loss;
+  if (!forward.value_loss.defined()) return forward.token_loss;
+  const torch::Tensor weighted_value = forward.value_loss * options.value_alpha;
+  return forward.token_loss.defined() ? forward.token_loss + weighted_value : weighted_value;
 }
 
-double HeldoutLoss(GptImpl& model, const Tokenizer& tokenizer, const std::vector<Example>& heldout,
-                   long batch_tokens) {
-  if (heldout.empty()) return std::nan("");
-  torch::NoGradGuard no_grad;
-  model.eval();
-  double total = 0;
-  long tokens = 0;
-  std::vector<const Example*> rows;
-  size_t longest = 0;
-  auto flush = [&] {
-    if (rows.empty()) return;
-    const Batch batch = Collate(rows, tokenizer.pad_id());
-    total += TokenLoss(model, batch).item<double>() * batch.real_tokens;
-    tokens += batch.real_tokens;
-    rows.clear();
-    longest = 0;
-  };
-  for (const Example& e : heldout) {
-    longest = std::max(longest, e.ids.size());
-    if (static_cast<long>(longest * (rows.size() + 1)) > batch_tokens) flush();
-    rows.push_back(&e);
-    longest = std::max(longest, e.ids.size());
+// Held-out figures of the current model: CE over imitated paths, value MSE and AUC over
+// paths with value targets.
+struct HeldoutFigures {
+  double token_loss = std::nan("");
+  ValueReport values;
+};
+
+HeldoutFigures EvaluateHeldout(const Policy& policy, ValueHeadImpl* value_head,
+                               const std::vector<TrainingExample>& heldout, long batch_tokens) {
+  HeldoutFigures figures;
+  if (heldout.empty()) return figures;
+  const TeacherForcedPass pass =
+      TeacherForce(policy.model(), value_head, heldout, policy.tokenizer().pad_id(), batch_tokens);
+  figures.token_loss = pass.token_loss;
+  if (value_head != nullptr) {
+    std::vector<PrefixValue> prefixes;
+    long paths = 0;
+    for (size_t i = 0; i < heldout.size(); ++i) {
+      if (heldout[i].value_targets.empty()) continue;
+      const std::vector<PrefixValue> of_path = PathPrefixValues(heldout[i].value_targets, pass.values[i]);
+      prefixes.insert(prefixes.end(), of_path.begin(), of_path.end());
+      ++paths;
+    }
+    figures.values = ScorePrefixValues(prefixes, paths);
   }
-  flush();
-  model.train();
-  return total / std::max<long>(1, tokens);
+  return figures;
 }
 
 struct TrainerState {
@@ -276,29 +226,67 @@ void SaveAll(const Policy& policy, const AdamW& optimizer, const TrainOptions& o
   std::filesystem::rename(path + ".tmp", path);
 }
 
-std::vector<std::pair<std::string, torch::Tensor>> NamedParameters(GptImpl& model) {
-  std::vector<std::pair<std::string, torch::Tensor>> named;
-  for (const auto& item : model.named_parameters()) named.emplace_back(item.key(), item.value());
-  return named;
+void AppendNamedParameters(torch::nn::Module& module, std::vector<std::pair<std::string, torch::Tensor>>* named) {
+  for (const auto& item : module.named_parameters()) named->emplace_back(item.key(), item.value());
 }
+
+nlohmann::json Recipe(const TrainOptions& options, const TrainingStream& train) {
+  nlohmann::json recipe = {{"seed", options.seed},
+                           {"steps", options.steps},
+                           {"batch_tokens", options.batch_tokens},
+                           {"max_batch_rows", options.max_batch_rows},
+                           {"pool_size", options.pool_size},
+                           {"lr", options.lr},
+                           {"min_lr_ratio", options.min_lr_ratio},
+                           {"warmup_steps", options.warmup_steps},
+                           {"weight_decay", options.weight_decay},
+                           {"grad_clip", options.grad_clip},
+                           {"data", train.Describe()}};
+  // Only value runs record the value settings: an SFT recipe stays what it always was.
+  if (options.train_value_head) {
+    recipe["value_head"] = {{"alpha", options.value_alpha}, {"freeze_backbone", options.freeze_backbone}};
+  }
+  return recipe;
+}
+
+// Running means of the losses over an eval interval.
+struct IntervalLosses {
+  double token_sum = 0, value_sum = 0;
+  long token_batches = 0, value_batches = 0;
+  void Add(const BatchForward& forward) {
+    if (forward.token_loss.defined()) {
+      token_sum += forward.token_loss.item<double>();
+      ++token_batches;
+    }
+    if (forward.value_loss.defined()) {
+      value_sum += forward.value_loss.item<double>();
+      ++value_batches;
+    }
+  }
+  double token_mean() const { return token_batches ? token_sum / token_batches : std::nan(""); }
+  double value_mean() const { return value_batches ? value_sum / value_batches : std::nan(""); }
+};
 
 }  // namespace
 
-std::unique_ptr<ProblemStream> MakeSyntheticStream(SyntheticOptions options) {
+std::unique_ptr<TrainingStream> MakeSyntheticStream(SyntheticOptions options) {
   return std::make_unique<SyntheticStream>(options);
 }
 
-std::unique_ptr<ProblemStream> MakeFileStream(std::vector<Problem> problems, uint64_t seed,
-                                              nlohmann::json description) {
-  if (problems.empty()) throw std::invalid_argument("no training problems");
-  return std::make_unique<FileStream>(std::move(problems), seed, std::move(description));
+std::unique_ptr<TrainingStream> MakeFileStream(std::vector<TrainingPath> paths, uint64_t seed,
+                                               nlohmann::json description) {
+  if (paths.empty()) throw std::invalid_argument("no training paths");
+  return std::make_unique<FileStream>(std::move(paths), seed, std::move(description));
 }
 
-TrainResult TrainPolicy(const TrainOptions& options, const ProblemStream& train,
-                        const std::vector<Problem>& heldout) {
+TrainResult Train(const TrainOptions& options, const TrainingStream& train,
+                  const std::vector<TrainingPath>& heldout) {
+  if (options.freeze_backbone && !options.train_value_head) {
+    throw std::invalid_argument("Train: freeze_backbone needs train_value_head");
+  }
   ConfigureTorchThreads(options.threads);
   WarnIfReferenceBlas();
-  torch::manual_seed(options.seed);
+  const std::string& label = options.log_label;
 
   const std::string state_path = options.out_dir + "/trainer_state.json";
   TrainerState state;
@@ -323,66 +311,73 @@ TrainResult TrainPolicy(const TrainOptions& options, const ProblemStream& train,
   }
   std::filesystem::create_directories(options.out_dir);
   GptImpl& model = policy->model();
-  model.train();
   const Tokenizer& tokenizer = policy->tokenizer();
+  // Invariant: value_head is non-null exactly when the head trains; then it is in train mode
+  // (dropout on) and Save writes it.
+  ValueHeadImpl* value_head = options.train_value_head ? &policy->value_head() : nullptr;
+  if (options.freeze_backbone) {
+    model.eval();
+  } else {
+    model.train();
+  }
+  if (value_head != nullptr) {
+    value_head->train();
+    policy->set_value_head_trained(true);
+  }
 
+  std::vector<std::pair<std::string, torch::Tensor>> named;
+  if (!options.freeze_backbone) AppendNamedParameters(model, &named);
+  if (value_head != nullptr) AppendNamedParameters(*value_head, &named);
+  std::vector<torch::Tensor> parameters;
+  for (const auto& [name, p] : named) parameters.push_back(p);
   AdamWOptions adamw;
   adamw.weight_decay = options.weight_decay;
-  AdamW optimizer(NamedParameters(model), adamw);
+  AdamW optimizer(named, adamw);
   if (resuming) {
     std::map<std::string, std::string> metadata;
     auto tensors = LoadTensorMap(options.out_dir + "/optimizer.safetensors", &metadata);
     optimizer.LoadState(tensors, std::stol(metadata.count("step") ? metadata["step"] : "0"));
   }
-  std::vector<torch::Tensor> parameters;
-  for (auto& [name, p] : NamedParameters(model)) parameters.push_back(p);
 
-  nlohmann::json recipe = {{"seed", options.seed},
-                           {"steps", options.steps},
-                           {"batch_tokens", options.batch_tokens},
-                           {"max_batch_rows", options.max_batch_rows},
-                           {"pool_size", options.pool_size},
-                           {"lr", options.lr},
-                           {"min_lr_ratio", options.min_lr_ratio},
-                           {"warmup_steps", options.warmup_steps},
-                           {"weight_decay", options.weight_decay},
-                           {"grad_clip", options.grad_clip},
-                           {"data", train.Describe()}};
-
-  BatchPlanner planner(train, tokenizer, options);
-  planner.context_ = policy->config().context;
+  const nlohmann::json recipe = Recipe(options, train);
+  const int context = policy->config().context;
+  BatchPlanner planner(train, tokenizer, options, context);
   if (resuming && state.pool >= 0) planner.Seek(state.pool, state.batch_in_pool);
 
-  std::vector<Example> heldout_examples;
-  for (const Problem& p : heldout) {
-    if (auto e = Encode(tokenizer, p, policy->config().context)) heldout_examples.push_back(*e);
+  std::vector<TrainingExample> heldout_examples;
+  for (const TrainingPath& path : heldout) {
+    if (auto e = EncodeTrainingPath(tokenizer, path, context)) heldout_examples.push_back(std::move(*e));
   }
-  if (heldout_examples.empty()) {
-    std::cerr << "train-policy: no usable held-out problem (none has reference steps that fit "
-                 "the context); held-out loss will be null\n";
+  if (heldout.empty()) {
+    std::cerr << label << ": no held-out paths; held-out figures will be null\n";
+  } else if (heldout_examples.empty()) {
+    std::cerr << label << ": no usable held-out path (none has steps that fit the context); "
+                 "held-out figures will be null\n";
   }
   if (options.resume && !resuming) {
-    std::cerr << "train-policy: --resume: no " << state_path << ", starting a new run\n";
+    std::cerr << label << ": --resume: no " << state_path << ", starting a new run\n";
   }
 
   TrainResult result;
-  Progress progress("train-policy");
-  double interval_loss = 0;
-  long interval_batches = 0;
-  double last_heldout = std::nan("");
+  Progress progress(label);
+  IntervalLosses interval;
+  HeldoutFigures last_heldout;
   char detail[160] = "";
   const long first_step = state.step;
   for (long step = state.step; step < options.steps; ++step) {
-    const Batch batch = planner.Next();
+    const TokenBatch batch = planner.Next();
+    // Dropout masks depend on (seed, step) only, so a resumed run repeats them.
+    torch::manual_seed(DeriveSeed(options.seed, kDropoutStreamKey + static_cast<uint64_t>(step)));
     optimizer.ZeroGrad();
-    torch::Tensor loss = TokenLoss(model, batch);
+    const BatchForward forward = ForwardBatch(model, value_head, batch, !options.freeze_backbone);
+    const torch::Tensor loss = TrainingLoss(forward, options);
     loss.backward();
     ClipGradNorm(parameters, options.grad_clip);
     optimizer.Step(LearningRate(options, step));
 
-    interval_loss += loss.item<double>();
-    ++interval_batches;
-    result.tokens += batch.real_tokens;
+    interval.Add(forward);
+    result.tokens += batch.target_tokens;
+    result.value_targets += batch.value_count;
     state = {step + 1, planner.pool(), planner.next_batch()};
     const double elapsed = progress.ElapsedSeconds();
 
@@ -390,13 +385,17 @@ TrainResult TrainPolicy(const TrainOptions& options, const ProblemStream& train,
                       (options.max_minutes > 0 && elapsed > options.max_minutes * 60) ||
                       (options.stop_after_steps > 0 && step + 1 - first_step >= options.stop_after_steps);
     if ((options.eval_every > 0 && (step + 1) % options.eval_every == 0) || last) {
-      last_heldout = HeldoutLoss(model, tokenizer, heldout_examples, options.batch_tokens);
-      result.train_loss = interval_loss / std::max<long>(1, interval_batches);
-      std::fprintf(stderr, "%sstep %ld  train loss %.4f  held-out loss %.4f  %.0f tokens/s\n",
-                   isatty(2) ? "\n" : "", step + 1, result.train_loss, last_heldout,
-                   result.tokens / std::max(1e-9, elapsed));
-      interval_loss = 0;
-      interval_batches = 0;
+      last_heldout = EvaluateHeldout(*policy, value_head, heldout_examples, options.batch_tokens);
+      result.train_loss = interval.token_mean();
+      result.value_loss = interval.value_mean();
+      std::fprintf(stderr, "%sstep %ld  train loss %.4f  held-out loss %.4f", isatty(2) ? "\n" : "", step + 1,
+                   result.train_loss, last_heldout.token_loss);
+      if (value_head != nullptr) {
+        std::fprintf(stderr, "  value mse %.4f  held-out value mse %.4f  auc %.3f", result.value_loss,
+                     last_heldout.values.mse, last_heldout.values.auc);
+      }
+      std::fprintf(stderr, "  %.0f tokens/s\n", result.tokens / std::max(1e-9, elapsed));
+      interval = IntervalLosses();
     }
     if ((options.save_every > 0 && (step + 1) % options.save_every == 0) || last) {
       SaveAll(*policy, optimizer, options, state, recipe);
@@ -407,12 +406,20 @@ TrainResult TrainPolicy(const TrainOptions& options, const ProblemStream& train,
     if (last) break;
   }
   result.steps_done = state.step;
-  result.heldout_loss = last_heldout;
+  result.heldout_loss = last_heldout.token_loss;
+  result.heldout_value_mse = last_heldout.values.mse;
+  result.heldout_value_auc = last_heldout.values.auc;
+  result.heldout_value_paths = last_heldout.values.n_paths;
   result.seconds = progress.ElapsedSeconds();
   result.tokens_per_second = result.tokens / std::max(1e-9, result.seconds);
   result.skipped_too_long = planner.skipped();
   progress.Finish(detail);
   return result;
+}
+
+TrainResult TrainPolicy(const TrainOptions& options, const TrainingStream& train,
+                        const std::vector<Problem>& heldout) {
+  return Train(options, train, SftTrainingPaths(heldout));
 }
 
 }  // namespace steptree

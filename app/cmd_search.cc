@@ -1,0 +1,147 @@
+// steptree search: one search mode over a problem set, writing one scored tree per problem.
+#include <algorithm>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include <cxxopts.hpp>
+
+#include "app/command.h"
+#include "app/data_flags.h"
+#include "app/default_model.h"
+#include "app/evaluation.h"
+#include "app/search_run.h"
+#include "datasets/input_error.h"
+#include "datasets/loaders.h"
+#include "policy/blas_check.h"
+#include "policy/policy.h"
+#include "policy/policy_backend.h"
+#include "search/config.h"
+
+namespace steptree::app {
+namespace {
+
+constexpr SearchMode kModes[] = {SearchMode::kGreedy, SearchMode::kMajority, SearchMode::kBestOfN, SearchMode::kSbs,
+                                 SearchMode::kMcts};
+
+std::string FlagName(std::string key) {
+  std::replace(key.begin(), key.end(), '_', '-');
+  return key;
+}
+
+// Every search parameter of every mode, once: key -> (help, "mode=default" list).
+struct ParamFlag {
+  std::string help;
+  std::string defaults;
+};
+std::map<std::string, ParamFlag> AllParamFlags() {
+  std::map<std::string, ParamFlag> flags;
+  for (SearchMode mode : kModes) {
+    for (const ParamDescription& p : DescribeParams(mode)) {
+      ParamFlag& flag = flags[p.key];
+      if (flag.help.empty()) flag.help = p.help;
+      flag.defaults += std::string(flag.defaults.empty() ? "" : ", ") + SearchModeName(mode) + " " + p.default_value;
+    }
+  }
+  return flags;
+}
+
+int RunSearchCommand(int argc, char** argv) {
+  cxxopts::Options options(
+      "steptree search",
+      "Searches every problem with one mode and writes one scored tree per problem (JSONL,\n"
+      "docs/formats.md). Modes: greedy (SBS(1,1) at T=0), maj (k samples, majority answer),\n"
+      "bon (best of n by value), sbs (step-level beam search SBS(b1,b2)), mcts (PUCT MCTS).\n"
+      "Search parameters apply to the modes that take them (defaults per mode shown).\n"
+      "--terminal-reward gold scores final answers against the gold answer (data generation;\n"
+      "mcts/sbs then see the answer, so their accuracy is not an evaluation); value scores them\n"
+      "with the value head (inference, the default for evaluation).\n"
+      "--json prints the run summary {\"mode\", \"n\", \"searched\", \"resumed\", \"accuracy\",\n"
+      "\"correct\", \"solved_share\", \"by_difficulty\", \"tokens_per_problem\",\n"
+      "\"prefill_tokens_per_problem\", \"forward_calls_per_problem\", \"nodes_per_problem\",\n"
+      "\"generated_tokens\", \"seconds\", \"seconds_per_problem\", \"tokens_per_second\", \"threads\",\n"
+      "\"config\", \"out\", \"model\"}.");
+  options.add_options()
+      ("data", "problem JSONL (any format the loaders read)", cxxopts::value<std::string>())
+      ("synthetic", "instead of --data: this many held-out synthetic problems (levels 1..8)", cxxopts::value<long>())
+      ("problem-seed", "seed of the synthetic problems", cxxopts::value<uint64_t>()->default_value("7"))
+      ("mode", "greedy | maj | bon | sbs | mcts", cxxopts::value<std::string>())
+      ("out", "trees JSONL to write", cxxopts::value<std::string>())
+      ("model", "checkpoint directory (default: the embedded default)", cxxopts::value<std::string>())
+      ("resume", "keep the trees already in --out and search only the missing problems")
+      ("value-targets", "also write value-target paths (value JSONL) of every tree with known outcomes",
+       cxxopts::value<std::string>())
+      ("allow-untrained-value", "run bon/sbs/mcts with a model whose value head is untrained (values 0)")
+      ("threads", "problems searched in parallel, one core each (0 = all cores)", cxxopts::value<int>()->default_value("0"))
+      ("json", "print the run summary as one JSON object")
+      ("h,help", "show this help");
+  const std::map<std::string, ParamFlag> param_flags = AllParamFlags();
+  for (const auto& [key, flag] : param_flags) {
+    options.add_options("search parameters")(FlagName(key), flag.help + " (" + flag.defaults + ")",
+                                             cxxopts::value<std::string>());
+  }
+  AddDataFlags(options);
+  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  if (!parsed) return 0;
+  const cxxopts::ParseResult& args = *parsed;
+
+  if (!args.count("mode")) throw UsageError("--mode is required (greedy | maj | bon | sbs | mcts)");
+  if (!args.count("out")) throw UsageError("--out TREES.jsonl is required");
+  if (args.count("data") == args.count("synthetic")) throw UsageError("give exactly one of --data F and --synthetic N");
+  const std::string mode_name = args["mode"].as<std::string>();
+  const std::optional<SearchMode> mode = SearchModeFromName(mode_name);
+  if (!mode) throw UsageError("--mode expects greedy, maj, bon, sbs or mcts, got \"" + mode_name + "\"");
+  SearchConfig config;
+  config.mode = *mode;
+  for (const auto& [key, flag] : param_flags) {
+    if (args.count(FlagName(key))) SetParam(&config, key, args[FlagName(key)].as<std::string>());
+  }
+  ValidateConfig(config);
+
+  std::vector<Problem> problems;
+  if (args.count("data")) {
+    problems = LoadProblems(args["data"].as<std::string>(), DataFlagsFrom(args)).problems;
+  } else {
+    const long n = args["synthetic"].as<long>();
+    if (n < 1) throw UsageError("--synthetic must be >= 1");
+    problems = DefaultEvalProblems(n, args["problem-seed"].as<uint64_t>());
+  }
+  if (config.terminal_reward == TerminalReward::kGold) {
+    for (const Problem& p : problems) {
+      if (!p.gold) {
+        throw UsageError("problem \"" + p.id + "\" has no gold answer: use --terminal-reward value to search without one");
+      }
+    }
+  }
+
+  WarnIfReferenceBlas();
+  const int threads = ConfigureTorchThreads(args["threads"].as<int>());
+  const std::string model_dir = args.count("model") ? args["model"].as<std::string>() : RequireDefaultModelDir();
+  const std::unique_ptr<Policy> policy = Policy::Load(model_dir);
+  const PolicyBackend backend(*policy);
+  if (NeedsValueHead(config) && !backend.has_value_head() && !args.count("allow-untrained-value")) {
+    throw UsageError("mode " + mode_name + " ranks by value but " + model_dir +
+                     " has no trained value head (value_head.safetensors); train one with `steptree train`, "
+                     "or pass --allow-untrained-value");
+  }
+
+  SearchRunOptions run;
+  run.out = args["out"].as<std::string>();
+  run.resume = args.count("resume") > 0;
+  run.threads = threads;
+  if (args.count("value-targets")) run.value_targets = args["value-targets"].as<std::string>();
+  nlohmann::json summary = RunSearchToFile(problems, backend, config, run);
+  summary["model"] = model_dir;
+  if (args.count("json")) {
+    std::cout << summary.dump() << std::endl;
+  } else {
+    std::cout << "model " << model_dir << "\n" << FormatSearchSummary(summary) << "trees written to " << run.out << "\n";
+  }
+  return 0;
+}
+
+CommandRegistrar registrar({"search", "greedy, maj@k, best-of-N, SBS or MCTS over problems, writing scored trees",
+                            RunSearchCommand});
+
+}  // namespace
+}  // namespace steptree::app

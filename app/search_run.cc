@@ -1,0 +1,231 @@
+// Running a search configuration into a trees file (app/search_run.h).
+#include "app/search_run.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include "datasets/input_error.h"
+#include "datasets/jsonl.h"
+#include "datasets/progress.h"
+#include "mcts/value_targets.h"
+#include "policy/policy_backend.h"
+#include "search/record.h"
+#include "search/runner.h"
+#include "value/value_data.h"
+
+namespace steptree::app {
+namespace {
+
+// What the summary needs of one searched problem, from this run or from a resumed file.
+struct Outcome {
+  std::optional<bool> correct;
+  bool solved = false;  // some terminal of the tree is correct
+  Budget budget;
+};
+
+Outcome OutcomeOf(const SearchResult& result) {
+  Outcome outcome;
+  outcome.correct = result.correct;
+  outcome.budget = result.budget;
+  for (const Node& node : result.tree.nodes()) outcome.solved |= node.terminal && node.correct.value_or(false);
+  return outcome;
+}
+
+// Reads the records of an interrupted run. A last line without its newline was cut by a
+// kill: the file is truncated to the last complete line. Any other bad line is an error
+// (the file is not a trees file of this tool).
+std::map<std::string, Outcome> ReadFinished(const std::string& path) {
+  std::map<std::string, Outcome> finished;
+  if (!std::filesystem::exists(path)) return finished;
+  std::string content;
+  {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    content = buffer.str();
+  }
+  const size_t complete = content.rfind('\n') == std::string::npos ? 0 : content.rfind('\n') + 1;
+  if (complete < content.size()) std::filesystem::resize_file(path, complete);
+  std::istringstream lines(content.substr(0, complete));
+  std::string line;
+  long number = 0;
+  while (std::getline(lines, line)) {
+    ++number;
+    if (line.empty()) continue;
+    nlohmann::json record;
+    try {
+      record = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error&) {
+      throw InputError(path, number, "a tree record (one JSON object per line) to resume from");
+    }
+    if (!record.is_object() || record.value("format", "") != kTreeRecordFormat || !record.contains("id") ||
+        !record["id"].is_string() || !record.contains("budget") || !record.contains("tree")) {
+      throw InputError(path, number, std::string("a \"") + kTreeRecordFormat + "\" record with \"id\", \"budget\" and \"tree\"");
+    }
+    Outcome outcome;
+    if (record["correct"].is_boolean()) outcome.correct = record["correct"].get<bool>();
+    const nlohmann::json& budget = record["budget"];
+    outcome.budget.generated_tokens = budget.value("generated_tokens", 0L);
+    outcome.budget.prefill_tokens = budget.value("prefill_tokens", 0L);
+    outcome.budget.forward_calls = budget.value("forward_calls", 0L);
+    outcome.budget.nodes = budget.value("nodes", 0L);
+    for (const nlohmann::json& node : record["tree"]) {
+      if (node.value("terminal", false) && node.contains("correct") && node["correct"].is_boolean()) {
+        outcome.solved |= node["correct"].get<bool>();
+      }
+    }
+    finished[record["id"].get<std::string>()] = outcome;
+  }
+  return finished;
+}
+
+// Value-target records of a tree's paths whose outcome is known (+1 / -1 at the end).
+std::vector<ValuePathRecord> ValueRecords(const Problem& problem, const SearchResult& result) {
+  std::vector<ValuePathRecord> records;
+  for (const ValuePath& path : ValueTargets(result.tree)) {
+    const Node& terminal = result.tree.node(path.terminal);
+    if (!terminal.correct.has_value() || path.steps.empty()) continue;
+    ValuePathRecord record;
+    record.id = problem.id + "/" + result.tree.Tag(path.terminal);
+    record.question = problem.question;
+    for (const ValueTarget& target : path.steps) {
+      record.steps.push_back(target.step);
+      record.q.push_back(std::max(-1.0, std::min(1.0, target.q)));
+    }
+    record.q.back() = *terminal.correct ? 1.0 : -1.0;
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+double PerProblem(double total, long n) { return n > 0 ? total / n : 0.0; }
+
+}  // namespace
+
+nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const SearchBackend& backend,
+                               const SearchConfig& config, const SearchRunOptions& options) {
+  const std::filesystem::path out_path(options.out);
+  if (out_path.has_parent_path()) std::filesystem::create_directories(out_path.parent_path());
+  std::map<std::string, Outcome> outcomes;
+  if (options.resume) outcomes = ReadFinished(options.out);
+  const long resumed = static_cast<long>(outcomes.size());
+  std::set<std::string> input_ids;
+  long to_search = 0;
+  for (const Problem& p : problems) {
+    if (!input_ids.insert(p.id).second) throw UsageError("problem id \"" + p.id + "\" appears twice in the input");
+    to_search += outcomes.count(p.id) == 0;
+  }
+
+  JsonlWriter writer(options.out, options.resume);
+  std::unique_ptr<JsonlWriter> value_writer;
+  if (!options.value_targets.empty()) value_writer = std::make_unique<JsonlWriter>(options.value_targets, options.resume);
+
+  Progress progress(options.progress_label);
+  long searched = 0, correct_so_far = 0, tokens_so_far = 0;
+  RunOptions run;
+  run.threads = options.threads;
+  const std::map<std::string, Outcome> already = outcomes;
+  run.skip = [&already](const Problem& p) { return already.count(p.id) > 0; };
+  run.worker_init = [] { SetTorchThreadsForThisThread(1); };
+  RunSearch(problems, backend, config, run, [&](size_t, const Problem& problem, SearchResult& result) {
+    writer.Write(SearchRecord(problem, config, result));
+    if (value_writer) {
+      for (const ValuePathRecord& record : ValueRecords(problem, result)) value_writer->Write(ValuePathToJson(record));
+    }
+    outcomes[problem.id] = OutcomeOf(result);
+    ++searched;
+    correct_so_far += result.correct.value_or(false);
+    tokens_so_far += result.budget.generated_tokens;
+    const double seconds = progress.ElapsedSeconds();
+    char detail[128];
+    std::snprintf(detail, sizeof detail, "acc %.1f%%  %.0f tok/s", 100.0 * correct_so_far / searched,
+                  seconds > 0 ? tokens_so_far / seconds : 0.0);
+    progress.Update(searched, to_search, detail);
+  });
+  progress.Finish();
+  const double seconds = progress.ElapsedSeconds();
+
+  // The summary covers every input problem present in the file.
+  long n = 0, graded = 0, correct = 0, solved = 0;
+  Budget total;
+  long new_tokens = 0;
+  std::map<int, std::pair<long, long>> by_difficulty;  // difficulty -> (correct, graded)
+  for (const Problem& p : problems) {
+    auto it = outcomes.find(p.id);
+    if (it == outcomes.end()) continue;
+    const Outcome& o = it->second;
+    ++n;
+    total += o.budget;
+    solved += o.solved;
+    if (already.count(p.id) == 0) new_tokens += o.budget.generated_tokens;
+    if (o.correct.has_value()) {
+      ++graded;
+      correct += *o.correct;
+      if (p.difficulty) {
+        auto& [c, g] = by_difficulty[*p.difficulty];
+        c += *o.correct;
+        ++g;
+      }
+    }
+  }
+  nlohmann::json summary = {
+      {"mode", SearchModeName(config.mode)},
+      {"n", n},
+      {"searched", searched},
+      {"resumed", resumed},
+      {"accuracy", graded ? nlohmann::json(static_cast<double>(correct) / graded) : nlohmann::json()},
+      {"correct", correct},
+      {"solved_share", n ? static_cast<double>(solved) / n : 0.0},
+      {"by_difficulty", nlohmann::json::object()},
+      {"tokens_per_problem", PerProblem(total.generated_tokens, n)},
+      {"prefill_tokens_per_problem", PerProblem(total.prefill_tokens, n)},
+      {"forward_calls_per_problem", PerProblem(total.forward_calls, n)},
+      {"nodes_per_problem", PerProblem(total.nodes, n)},
+      {"generated_tokens", total.generated_tokens},
+      {"seconds", seconds},
+      {"seconds_per_problem", PerProblem(seconds, searched)},
+      {"tokens_per_second", seconds > 0 ? new_tokens / seconds : 0.0},
+      {"threads", options.threads},
+      {"config", ConfigToJson(config)},
+      {"out", options.out}};
+  for (const auto& [d, cg] : by_difficulty) {
+    summary["by_difficulty"][std::to_string(d)] = {{"accuracy", static_cast<double>(cg.first) / cg.second},
+                                                   {"n", cg.second}};
+  }
+  return summary;
+}
+
+std::string FormatSearchSummary(const nlohmann::json& s) {
+  std::ostringstream out;
+  char line[256];
+  std::snprintf(line, sizeof line, "%s: %ld problems (%ld searched, %ld resumed)\n",
+                s["mode"].get<std::string>().c_str(), s["n"].get<long>(), s["searched"].get<long>(),
+                s["resumed"].get<long>());
+  out << line;
+  if (!s["accuracy"].is_null()) {
+    std::snprintf(line, sizeof line, "  accuracy %.1f%% (%ld correct); a correct terminal in %.1f%% of trees\n",
+                  100 * s["accuracy"].get<double>(), s["correct"].get<long>(), 100 * s["solved_share"].get<double>());
+    out << line;
+    for (const auto& [d, v] : s["by_difficulty"].items()) {
+      std::snprintf(line, sizeof line, "    level %-2s %5.1f%%  (n %ld)\n", d.c_str(),
+                    100 * v["accuracy"].get<double>(), v["n"].get<long>());
+      out << line;
+    }
+  }
+  std::snprintf(line, sizeof line,
+                "  per problem: %.0f generated tokens, %.0f prefill tokens, %.1f model calls, %.1f nodes\n"
+                "  %.1f s (%.3f s per problem searched, %.0f tokens/s, %d threads)\n",
+                s["tokens_per_problem"].get<double>(), s["prefill_tokens_per_problem"].get<double>(),
+                s["forward_calls_per_problem"].get<double>(), s["nodes_per_problem"].get<double>(),
+                s["seconds"].get<double>(), s["seconds_per_problem"].get<double>(),
+                s["tokens_per_second"].get<double>(), s["threads"].get<int>());
+  out << line;
+  return out.str();
+}
+
+}  // namespace steptree::app

@@ -1,0 +1,45 @@
+// Running one search configuration over a problem set into a trees file: the part shared by
+// `steptree search` and `steptree demo` (and later budget sweeps).
+//
+// Output: one tree record per problem (search/record.h), appended and flushed as each
+// problem finishes, in input order (RunSearch delivers in order), so a killed run keeps
+// every finished problem. With `resume`, problems whose id is already in the file are
+// skipped; a last line cut by a kill is dropped first. The summary covers every problem in
+// the file (resumed and new); wall-clock figures cover this run only and never enter the
+// trees file.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "datasets/problem.h"
+#include "search/backend.h"
+#include "search/config.h"
+
+namespace steptree::app {
+
+struct SearchRunOptions {
+  std::string out;            // trees JSONL
+  bool resume = false;        // skip problems already in `out` (else `out` is truncated)
+  int threads = 1;            // problems searched in parallel, one core each
+  std::string value_targets;  // when set: write value-target paths (value/value_data.h) here
+  std::string progress_label = "search";
+};
+
+// Searches `problems`, writes `options.out`, returns the summary:
+// {"mode", "n", "searched", "resumed", "accuracy", "correct", "solved_share",
+//  "by_difficulty": {"1": {"accuracy", "n"}, ...}, "tokens_per_problem",
+//  "prefill_tokens_per_problem", "forward_calls_per_problem", "nodes_per_problem",
+//  "generated_tokens", "seconds", "seconds_per_problem", "tokens_per_second", "threads",
+//  "config", "out"}
+// accuracy counts problems with a gold answer (null when none has one); solved_share is
+// the share whose tree holds at least one correct terminal (pass@tree).
+nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const SearchBackend& backend,
+                               const SearchConfig& config, const SearchRunOptions& options);
+
+// One line per figure for people: accuracy (by difficulty), tokens, nodes, seconds.
+std::string FormatSearchSummary(const nlohmann::json& summary);
+
+}  // namespace steptree::app

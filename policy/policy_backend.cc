@@ -1,0 +1,151 @@
+// The built-in policy behind the search interface (policy/policy_backend.h).
+#include "policy/policy_backend.h"
+
+#include <algorithm>
+
+#include "policy/gpt.h"
+#include "policy/policy.h"
+#include "policy/prompt.h"
+#include "policy/step_generator.h"
+#include "value/value_head.h"
+
+namespace steptree {
+namespace {
+
+CandidateEnd ToCandidateEnd(StepEnd end) {
+  switch (end) {
+    case StepEnd::kDelimiter: return CandidateEnd::kStep;
+    case StepEnd::kEos: return CandidateEnd::kFinal;
+    case StepEnd::kLength: return CandidateEnd::kCut;
+    case StepEnd::kContext: return CandidateEnd::kContext;
+  }
+  return CandidateEnd::kCut;
+}
+
+StepCandidate ToCandidate(GeneratedStep&& step, bool use_value) {
+  StepCandidate candidate;
+  candidate.text = std::move(step.text);
+  candidate.token_ids = std::move(step.token_ids);
+  candidate.logprob_sum = step.logprob_sum;
+  candidate.end = ToCandidateEnd(step.end);
+  candidate.value = use_value ? step.value : 0.f;
+  return candidate;
+}
+
+SamplingParams ToSamplingParams(const StepSampling& sampling) {
+  SamplingParams params;
+  params.temperature = sampling.temperature;
+  params.top_k = sampling.top_k;
+  params.top_p = sampling.top_p;
+  params.max_step_tokens = sampling.max_step_tokens;
+  return params;
+}
+
+void AddStats(const GenerationStats& stats, Budget* budget) {
+  if (budget == nullptr) return;
+  budget->generated_tokens += stats.generated_tokens;
+  budget->prefill_tokens += stats.prefill_tokens;
+  budget->forward_calls += stats.forward_calls;
+}
+
+StepCandidate ContextFull() {
+  StepCandidate candidate;
+  candidate.end = CandidateEnd::kContext;
+  return candidate;
+}
+
+}  // namespace
+
+PolicyBackend::PolicyBackend(const Policy& policy) : policy_(policy) {}
+
+std::vector<int> PolicyBackend::EncodeQuestion(const std::string& question) const {
+  return EncodePrefix(policy_.tokenizer(), question, {});
+}
+
+int PolicyBackend::max_state_tokens() const { return policy_.config().context - 1; }
+
+bool PolicyBackend::has_value_head() const { return policy_.has_trained_value_head(); }
+
+std::vector<std::vector<StepCandidate>> PolicyBackend::Expand(const std::vector<ExpansionRequest>& requests,
+                                                              const StepSampling& sampling,
+                                                              Budget* budget) const {
+  // Flatten (request, seed) pairs into generator rows; states past the context get
+  // kContext candidates without a model call.
+  std::vector<std::vector<int>> prefixes;
+  std::vector<uint64_t> seeds;
+  std::vector<std::vector<StepCandidate>> out(requests.size());
+  for (const ExpansionRequest& request : requests) {
+    if (static_cast<int>(request.state.size()) > max_state_tokens()) continue;
+    for (uint64_t seed : request.seeds) {
+      prefixes.push_back(request.state);
+      seeds.push_back(seed);
+    }
+  }
+  GenerationStats stats;
+  std::vector<GeneratedStep> steps =
+      StepGenerator(policy_).GenerateSteps(prefixes, ToSamplingParams(sampling), seeds, &stats);
+  AddStats(stats, budget);
+  const bool use_value = has_value_head();
+  size_t row = 0;
+  for (size_t r = 0; r < requests.size(); ++r) {
+    const bool fits = static_cast<int>(requests[r].state.size()) <= max_state_tokens();
+    out[r].reserve(requests[r].seeds.size());
+    for (size_t j = 0; j < requests[r].seeds.size(); ++j) {
+      out[r].push_back(fits ? ToCandidate(std::move(steps[row++]), use_value) : ContextFull());
+    }
+  }
+  return out;
+}
+
+std::vector<std::vector<StepCandidate>> PolicyBackend::Rollout(const std::vector<int>& state,
+                                                               const std::vector<uint64_t>& seeds,
+                                                               const StepSampling& sampling, int max_steps,
+                                                               Budget* budget) const {
+  std::vector<std::vector<StepCandidate>> out(seeds.size());
+  if (static_cast<int>(state.size()) > max_state_tokens()) {
+    for (auto& row : out) row.push_back(ContextFull());
+    return out;
+  }
+  GenerationStats stats;
+  std::vector<std::vector<GeneratedStep>> solutions = StepGenerator(policy_).GenerateSolutions(
+      std::vector<std::vector<int>>(seeds.size(), state), ToSamplingParams(sampling), seeds, max_steps, &stats);
+  AddStats(stats, budget);
+  const bool use_value = has_value_head();
+  for (size_t j = 0; j < solutions.size(); ++j) {
+    for (GeneratedStep& step : solutions[j]) out[j].push_back(ToCandidate(std::move(step), use_value));
+  }
+  return out;
+}
+
+std::vector<float> PolicyBackend::Evaluate(const std::vector<std::vector<int>>& states, Budget* budget) const {
+  std::vector<float> values(states.size(), 0.f);
+  if (states.empty() || !has_value_head()) return values;
+  const Tokenizer& tokenizer = policy_.tokenizer();
+  // V is read at the last content token: a trailing delimiter is not fed.
+  std::vector<std::vector<int>> fed;
+  fed.reserve(states.size());
+  size_t longest = 0;
+  long tokens = 0;
+  for (const std::vector<int>& state : states) {
+    std::vector<int> ids = state;
+    if (ids.size() > 1 && tokenizer.EndsStep(ids.back())) ids.pop_back();
+    if (static_cast<int>(ids.size()) > policy_.config().context) ids.resize(policy_.config().context);
+    longest = std::max(longest, ids.size());
+    tokens += static_cast<long>(ids.size());
+    fed.push_back(std::move(ids));
+  }
+  torch::NoGradGuard no_grad;
+  KvCache cache;
+  GptOutput forward = policy_.model().Prefill(fed, static_cast<int64_t>(longest), &cache);
+  torch::Tensor v = policy_.value_head().Forward(forward.hidden).contiguous();
+  std::copy(v.data_ptr<float>(), v.data_ptr<float>() + v.numel(), values.begin());
+  if (budget != nullptr) {
+    budget->prefill_tokens += tokens;
+    budget->forward_calls += 1;
+  }
+  return values;
+}
+
+void SetTorchThreadsForThisThread(int threads) { torch::set_num_threads(std::max(1, threads)); }
+
+}  // namespace steptree

@@ -1,0 +1,30 @@
+#include "search/backend.h"
+
+#include <cmath>
+
+namespace steptree {
+
+const char* CandidateEndName(CandidateEnd end) {
+  switch (end) {
+    case CandidateEnd::kStep: return "step";
+    case CandidateEnd::kFinal: return "final";
+    case CandidateEnd::kCut: return "cut";
+    case CandidateEnd::kContext: return "context";
+  }
+  return "unknown";
+}
+
+double StepCandidate::MeanTokenProbability() const {
+  if (token_ids.empty()) return 0.0;
+  return std::exp(logprob_sum / static_cast<double>(token_ids.size()));
+}
+
+Budget& Budget::operator+=(const Budget& other) {
+  generated_tokens += other.generated_tokens;
+  prefill_tokens += other.prefill_tokens;
+  forward_calls += other.forward_calls;
+  nodes += other.nodes;
+  return *this;
+}
+
+}  // namespace steptree

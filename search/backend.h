@@ -1,0 +1,101 @@
+// The interface between search and the model. mcts/ and search/ see the policy and its
+// value head only through this header (no torch): "here are states, sample candidate next
+// steps for each, and tell me the value of every new state".
+//
+// A state is a token sequence: the encoded question followed by the token ids of the
+// steps taken so far, each step's ids ending with its delimiter. Candidates come back with
+// their own ids, so a child's state is its parent's state + the candidate's token_ids.
+//
+// Value: V(state) in [-1, 1] from the tanh value head on the hidden state of the state's
+// last content token (AlphaMath, Chen et al. 2024). The backend computes a candidate's
+// value in the same forward pass that generated it (the hidden state that predicted the
+// step's delimiter), so scoring a child costs no extra model call.
+//
+// Contract (what every implementation, including the fake one, guarantees):
+//   - Expand is deterministic: candidate j of request r depends only on (requests[r].state,
+//     requests[r].seeds[j], sampling), never on the other requests in the batch or on the
+//     thread count.
+//   - Expand may be called concurrently from several threads on one backend.
+//   - Expand returns exactly requests[r].seeds.size() candidates for request r, in order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace steptree {
+
+// How a sampled step ended.
+enum class CandidateEnd {
+  kStep,     // the step delimiter: the solution goes on
+  kFinal,    // end of solution (EOS): this step holds the final answer
+  kCut,      // the per-step token limit: the step is unfinished (invalid)
+  kContext,  // the model's context is full (invalid)
+};
+const char* CandidateEndName(CandidateEnd end);
+
+struct StepSampling {
+  float temperature = 0.6f;  // 0 = greedy
+  int top_k = 0;             // 0 = off
+  float top_p = 1.f;         // 1 = off
+  int max_step_tokens = 96;  // a step longer than this is cut (CandidateEnd::kCut)
+};
+
+struct ExpansionRequest {
+  std::vector<int> state;       // non-empty: question tokens + the steps so far
+  std::vector<uint64_t> seeds;  // one per candidate to sample
+};
+
+struct StepCandidate {
+  std::string text;            // the step without its delimiter / end token
+  std::vector<int> token_ids;  // every generated id, including the final delimiter / EOS
+  double logprob_sum = 0;      // sum of log p(token) at temperature 1 over token_ids
+  CandidateEnd end = CandidateEnd::kStep;
+  // V(parent state + this step) from the value head; 0 when the backend has no value head.
+  float value = 0.f;
+  // exp(logprob_sum / token_ids.size()): AlphaMath's prior before normalisation.
+  double MeanTokenProbability() const;
+};
+
+// Model work done on behalf of one problem.
+struct Budget {
+  long generated_tokens = 0;  // tokens sampled
+  long prefill_tokens = 0;    // prompt tokens run through the model before decoding
+  long forward_calls = 0;     // batched model invocations
+  long nodes = 0;             // tree nodes created (search fills this, not the backend)
+  Budget& operator+=(const Budget& other);
+};
+
+class SearchBackend {
+ public:
+  virtual ~SearchBackend() = default;
+
+  // The root state of a question (for the built-in policy: BOS "Q: question\n").
+  virtual std::vector<int> EncodeQuestion(const std::string& question) const = 0;
+  // Longest state the model takes; a state this long cannot be expanded.
+  virtual int max_state_tokens() const = 0;
+  // Whether values mean anything (a trained head). Searches that need values refuse to run
+  // without one unless told otherwise; greedy and maj never read them.
+  virtual bool has_value_head() const = 0;
+
+  // Samples seeds.size() next steps from every request's state, with the value of every
+  // resulting state. Adds its work to *budget when non-null.
+  virtual std::vector<std::vector<StepCandidate>> Expand(const std::vector<ExpansionRequest>& requests,
+                                                         const StepSampling& sampling,
+                                                         Budget* budget) const = 0;
+
+  // Whole solutions from one state in one pass (greedy, maj@k, best-of-N): seeds.size()
+  // rows, each decoded step by step until a step ends with kFinal, kCut or kContext, or
+  // `max_steps` steps were taken. Row j samples every token from one stream seeded with
+  // seeds[j] (so it is deterministic, but not equal to a chain of Expand calls). Each step
+  // carries the value of the state it ends.
+  virtual std::vector<std::vector<StepCandidate>> Rollout(const std::vector<int>& state,
+                                                          const std::vector<uint64_t>& seeds,
+                                                          const StepSampling& sampling, int max_steps,
+                                                          Budget* budget) const = 0;
+
+  // V(state) for states that were not produced by Expand (the root). One forward call.
+  virtual std::vector<float> Evaluate(const std::vector<std::vector<int>>& states, Budget* budget) const = 0;
+};
+
+}  // namespace steptree

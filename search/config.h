@@ -1,0 +1,77 @@
+// The resolved configuration of a search run: which search, all of its parameters, the
+// seed and the reward mode. Parameters are declared ONCE, in the table in config.cc
+// (ParamTable): key, help text, lower bound, and the field they set. The JSON keys written
+// into every output record and the CLI flag names are the same keys:
+//
+//   mode      keys (besides seed, terminal_reward)
+//   greedy    max_depth
+//   maj       k, temperature, max_depth
+//   bon       n, temperature, max_depth
+//   sbs       b1, b2, temperature, max_depth
+//   mcts      iterations, b2, temperature, c_puct, max_depth, parallel_rollouts, answer_by
+//
+// Values: integers and numbers as JSON numbers (or decimal text), answer_by as
+// "q_value" | "value" | "visits" | "majority", terminal_reward as "gold" | "value".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "datasets/input_error.h"  // UsageError
+#include "search/best_of_n.h"
+#include "search/greedy.h"
+#include "search/majority.h"
+#include "search/mcts_search.h"
+#include "search/sbs.h"
+#include "search/terminal.h"
+
+namespace steptree {
+
+enum class SearchMode { kGreedy, kMajority, kBestOfN, kSbs, kMcts };
+// "greedy" | "maj" | "bon" | "sbs" | "mcts"
+const char* SearchModeName(SearchMode mode);
+std::optional<SearchMode> SearchModeFromName(const std::string& name);
+
+struct SearchConfig {
+  SearchMode mode = SearchMode::kGreedy;               // which search runs
+  GreedyParams greedy;                                 // used when mode is greedy
+  MajorityParams maj;                                  // used when mode is maj
+  BestOfNParams bon;                                   // used when mode is bon
+  SbsParams sbs;                                       // used when mode is sbs
+  MctsParams mcts;                                     // used when mode is mcts
+  uint64_t seed = 1;                                   // every sample's seed derives from it
+  TerminalReward terminal_reward = TerminalReward::kGold;  // gold: data generation; value: inference
+};
+
+// A parameter as the command line shows it.
+struct ParamDescription {
+  std::string key;            // JSON key and flag name
+  std::string help;           // one line
+  std::string default_value;  // the value in a default-constructed SearchConfig, as text
+};
+
+// Every parameter of a mode, in table order (mode parameters, then seed, terminal_reward).
+std::vector<ParamDescription> DescribeParams(SearchMode mode);
+
+// Sets the parameter `key` of config->mode from its text ("5", "0.6", "q_value").
+// Throws UsageError for a key the mode does not take or a value of the wrong type or range.
+void SetParam(SearchConfig* config, const std::string& key, const std::string& text);
+
+// Throws UsageError naming the first parameter out of range.
+void ValidateConfig(const SearchConfig& config);
+
+// {"mode": ..., <every parameter of the mode in table order>, "seed": ..., "terminal_reward": ...}
+nlohmann::ordered_json ConfigToJson(const SearchConfig& config);
+// The inverse of ConfigToJson (unknown keys and bad values throw UsageError; missing keys
+// keep their defaults).
+SearchConfig ConfigFromJson(const nlohmann::json& json);
+
+// Whether the search chooses by the backend's values (bon, sbs, mcts); greedy and maj never
+// read them.
+bool NeedsValueHead(const SearchConfig& config);
+
+}  // namespace steptree

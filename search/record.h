@@ -1,0 +1,28 @@
+// The output record of one searched problem: one JSON line of trees.jsonl.
+//
+//   {"format": "steptree-tree", "version": 1, "id": <problem id>,
+//    "problem": <the input record as read, or {"id", "question", "gold"} when there is none>,
+//    "config": <ConfigToJson: mode and every parameter>,
+//    "budget": {"generated_tokens", "prefill_tokens", "forward_calls", "nodes"},
+//    "answer": <string or null>, "correct": <true, false, or null without gold>,
+//    "ranking": [{"tag", "answer", "value", "correct"}, ...]             (sbs only),
+//    "answer_by_iteration": [{"iteration", "tag", "answer", "correct"}, ...]  (mcts only;
+//                           "tag" and "answer" null when nothing was chosen),
+//    "tree": <TreeToJson: every node>}
+// Keys in this order; no wall-clock figures, so equal runs give equal bytes.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "datasets/problem.h"
+#include "search/config.h"
+#include "search/result.h"
+
+namespace steptree {
+
+inline constexpr const char* kTreeRecordFormat = "steptree-tree";
+inline constexpr int kTreeRecordVersion = 1;
+
+nlohmann::ordered_json SearchRecord(const Problem& problem, const SearchConfig& config, const SearchResult& result);
+
+}  // namespace steptree

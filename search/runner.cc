@@ -1,0 +1,95 @@
+#include "search/runner.h"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+
+#include <tbb/task_arena.h>
+#include <tbb/task_group.h>
+
+namespace steptree {
+
+namespace {
+
+// Holds finished results until everything before them is delivered (see runner.h).
+class InOrderDelivery {
+ public:
+  InOrderDelivery(const std::vector<Problem>& problems, const std::vector<bool>& skipped,
+                  const ResultCallback& on_result)
+      : problems_(problems), skipped_(skipped), on_result_(on_result), finished_(problems.size()) {}
+
+  void Finish(size_t index, SearchResult result) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    finished_[index].emplace(std::move(result));
+    DeliverReady();
+  }
+
+ private:
+  void DeliverReady() {  // requires mutex_
+    while (next_ < problems_.size() && (skipped_[next_] || finished_[next_])) {
+      if (!skipped_[next_]) {
+        on_result_(next_, problems_[next_], *finished_[next_]);
+        finished_[next_].reset();
+      }
+      ++next_;
+    }
+  }
+
+  const std::vector<Problem>& problems_;
+  const std::vector<bool>& skipped_;
+  const ResultCallback& on_result_;
+  std::mutex mutex_;
+  std::vector<std::optional<SearchResult>> finished_;  // guarded by mutex_
+  size_t next_ = 0;                                    // guarded by mutex_: next index to deliver
+};
+
+}  // namespace
+
+SearchResult SearchProblem(const SearchBackend& backend, const Problem& problem, const SearchConfig& config) {
+  const uint64_t seed = config.seed;
+  const TerminalReward reward = config.terminal_reward;
+  switch (config.mode) {
+    case SearchMode::kGreedy: return SearchGreedy(backend, problem, config.greedy, seed, reward);
+    case SearchMode::kMajority: return SearchMajority(backend, problem, config.maj, seed, reward);
+    case SearchMode::kBestOfN: return SearchBestOfN(backend, problem, config.bon, seed, reward);
+    case SearchMode::kSbs: return SearchSbs(backend, problem, config.sbs, seed, reward);
+    case SearchMode::kMcts: return SearchMcts(backend, problem, config.mcts, seed, reward);
+  }
+  throw std::logic_error("SearchProblem: unknown search mode");
+}
+
+void RunSearch(const std::vector<Problem>& problems, const SearchBackend& backend, const SearchConfig& config,
+               const RunOptions& options, const ResultCallback& on_result) {
+  ValidateConfig(config);
+  const int threads = std::max(1, options.threads);
+  std::vector<bool> skipped(problems.size(), false);
+  if (options.skip) {
+    for (size_t i = 0; i < problems.size(); ++i) skipped[i] = options.skip(problems[i]);
+  }
+  InOrderDelivery delivery(problems, skipped, on_result);
+
+  std::atomic<size_t> next_problem{0};
+  std::atomic<bool> failed{false};  // set by the first worker that throws: the others stop
+  auto worker = [&] {
+    try {
+      if (options.worker_init) options.worker_init();
+      for (size_t i = next_problem++; i < problems.size() && !failed; i = next_problem++) {
+        if (skipped[i]) continue;
+        delivery.Finish(i, SearchProblem(backend, problems[i], config));
+      }
+    } catch (...) {
+      failed = true;
+      throw;  // task_group::wait rethrows it
+    }
+  };
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::task_group workers;
+    for (int t = 0; t < threads; ++t) workers.run(worker);
+    workers.wait();
+  });
+}
+
+}  // namespace steptree

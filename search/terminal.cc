@@ -1,0 +1,60 @@
+#include "search/terminal.h"
+
+#include "datasets/answer.h"
+#include "datasets/answer_text.h"
+
+namespace steptree {
+
+const char* TerminalRewardName(TerminalReward reward) {
+  return reward == TerminalReward::kGold ? "gold" : "value";
+}
+
+namespace {
+
+// A terminal without a usable answer: reward -1, and not correct when gold is known.
+StepOutcome Invalid(const TerminalRules& rules) {
+  StepOutcome outcome;
+  outcome.terminal = true;
+  outcome.value = -1;
+  if (rules.gold) outcome.correct = false;
+  return outcome;
+}
+
+}  // namespace
+
+TerminalRules MakeTerminalRules(const Problem& problem, const SearchBackend& backend, TerminalReward reward,
+                                int max_depth) {
+  TerminalRules rules;
+  rules.gold = problem.gold;
+  rules.reward = reward;
+  rules.max_depth = max_depth;
+  rules.max_state_tokens = backend.max_state_tokens();
+  return rules;
+}
+
+StepOutcome ClassifyStep(const Node& node, long state_tokens, const TerminalRules& rules) {
+  const bool empty = answer_text::Trim(node.step).empty();
+  if (empty || node.end == CandidateEnd::kCut || node.end == CandidateEnd::kContext) return Invalid(rules);
+  if (node.end == CandidateEnd::kFinal) {
+    StepOutcome outcome = Invalid(rules);
+    outcome.answer = ExtractAnswer(node.step);
+    if (!outcome.answer) return outcome;
+    if (rules.gold) outcome.correct = AnswersEqual(*outcome.answer, *rules.gold);
+    const bool reward_by_gold = rules.reward == TerminalReward::kGold && rules.gold;
+    outcome.value = reward_by_gold ? (*outcome.correct ? 1.0 : -1.0) : node.value;
+    return outcome;
+  }
+  if (node.depth >= rules.max_depth || state_tokens >= rules.max_state_tokens) return Invalid(rules);
+  StepOutcome outcome;
+  outcome.value = node.value;
+  return outcome;
+}
+
+void ApplyOutcome(const StepOutcome& outcome, Node* node) {
+  node->terminal = outcome.terminal;
+  node->value = outcome.value;
+  node->answer = outcome.answer;
+  node->correct = outcome.correct;
+}
+
+}  // namespace steptree

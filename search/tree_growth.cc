@@ -1,0 +1,36 @@
+#include "search/tree_growth.h"
+
+namespace steptree {
+
+Tree StartTree(const SearchBackend& backend, const Problem& problem) {
+  return Tree(problem.question, backend.EncodeQuestion(problem.question));
+}
+
+bool Expandable(const Tree& tree, int node, const TerminalRules& rules) {
+  return !tree.node(node).terminal && tree.StateLength(node) < rules.max_state_tokens;
+}
+
+std::vector<int> AddClassifiedChildren(Tree* tree, int parent, const std::vector<StepCandidate>& candidates,
+                                       const TerminalRules& rules) {
+  std::vector<int> nodes;
+  nodes.reserve(candidates.size());
+  for (const Tree::Insertion& insertion : tree->AddChildren(parent, candidates)) {
+    if (insertion.created) {
+      Node& node = tree->node(insertion.node);
+      ApplyOutcome(ClassifyStep(node, tree->StateLength(insertion.node), rules), &node);
+    }
+    nodes.push_back(insertion.node);
+  }
+  return nodes;
+}
+
+int InsertSolution(Tree* tree, const std::vector<StepCandidate>& steps, const TerminalRules& rules) {
+  int at = 0;
+  for (const StepCandidate& step : steps) {
+    at = AddClassifiedChildren(tree, at, {step}, rules).front();
+    if (tree->node(at).terminal) break;
+  }
+  return at == 0 ? -1 : at;
+}
+
+}  // namespace steptree

@@ -1,0 +1,103 @@
+// Tests of the built-in policy behind the search interface (policy/policy_backend.h): a
+// candidate's value, read in the forward pass that sampled it, equals V of the child state
+// computed afresh; candidates do not depend on the batch they share; budget counting;
+// states past the context. Tiny random models with a (random) head marked trained.
+#include <cmath>
+
+#include "policy/gpt_config.h"
+#include "policy/policy.h"
+#include "policy/policy_backend.h"
+
+#undef CHECK
+#include <doctest/doctest.h>
+
+using namespace steptree;
+
+namespace {
+
+std::unique_ptr<Policy> TinyPolicyWithHead(uint64_t seed) {
+  GptConfig c;
+  c.n_layer = 2;
+  c.n_head = 4;
+  c.d_model = 32;
+  c.d_ff = 64;
+  c.context = 64;
+  std::unique_ptr<Policy> policy = Policy::Create(c, seed);
+  policy->set_value_head_trained(true);  // a random head: values are arbitrary but nonzero
+  return policy;
+}
+
+std::vector<int> Concat(std::vector<int> a, const std::vector<int>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("policy backend: a candidate's value equals V of the child state evaluated afresh") {
+  std::unique_ptr<Policy> policy = TinyPolicyWithHead(3);
+  PolicyBackend backend(*policy);
+  const std::vector<int> root = backend.EncodeQuestion("1+2");
+  StepSampling sampling;
+  sampling.temperature = 1.0f;
+  sampling.max_step_tokens = 12;
+  Budget budget;
+  auto candidates = backend.Expand({{root, {11, 12, 13, 14}}}, sampling, &budget);
+  REQUIRE(candidates.size() == 1);
+  REQUIRE(candidates[0].size() == 4);
+  std::vector<std::vector<int>> children;
+  for (const StepCandidate& c : candidates[0]) children.push_back(Concat(root, c.token_ids));
+  const std::vector<float> fresh = backend.Evaluate(children, &budget);
+  for (size_t j = 0; j < fresh.size(); ++j) {
+    CHECK(candidates[0][j].value != 0.f);
+    // A trailing delimiter is not fed by Evaluate; EOS / cut steps end on a token the
+    // generator never fed either: both read the hidden state that sampled the last token.
+    if (candidates[0][j].end == CandidateEnd::kStep) CHECK(std::fabs(fresh[j] - candidates[0][j].value) < 1e-4);
+  }
+  CHECK(budget.forward_calls >= 2);
+  CHECK(budget.generated_tokens > 0);
+  CHECK(budget.prefill_tokens >= static_cast<long>(root.size()));
+}
+
+TEST_CASE("policy backend: candidates do not depend on the other requests in the batch") {
+  std::unique_ptr<Policy> policy = TinyPolicyWithHead(5);
+  PolicyBackend backend(*policy);
+  StepSampling sampling;
+  sampling.temperature = 0.8f;
+  sampling.max_step_tokens = 10;
+  const ExpansionRequest a{backend.EncodeQuestion("2*3"), {1, 2}};
+  const ExpansionRequest b{backend.EncodeQuestion("a much longer question, 7+8+9"), {3}};
+  auto alone = backend.Expand({a}, sampling, nullptr);
+  auto together = backend.Expand({b, a}, sampling, nullptr);
+  REQUIRE(together.size() == 2);
+  for (size_t j = 0; j < 2; ++j) {
+    CHECK(alone[0][j].token_ids == together[1][j].token_ids);
+    CHECK(alone[0][j].text == together[1][j].text);
+    CHECK(std::fabs(alone[0][j].value - together[1][j].value) < 1e-5);
+  }
+}
+
+TEST_CASE("policy backend: no trained head means every value is 0; full states give kContext") {
+  GptConfig c;
+  c.n_layer = 1;
+  c.n_head = 2;
+  c.d_model = 16;
+  c.d_ff = 32;
+  c.context = 32;
+  std::unique_ptr<Policy> policy = Policy::Create(c, 1);
+  PolicyBackend backend(*policy);
+  CHECK_FALSE(backend.has_value_head());
+  StepSampling sampling;
+  sampling.max_step_tokens = 4;
+  const std::vector<int> root = backend.EncodeQuestion("5-1");
+  std::vector<int> full(static_cast<size_t>(c.context), 'x');
+  auto out = backend.Expand({{root, {1}}, {full, {2, 3}}}, sampling, nullptr);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0][0].value == 0.f);
+  REQUIRE(out[1].size() == 2);
+  CHECK(out[1][0].end == CandidateEnd::kContext);
+  CHECK(backend.Evaluate({root}, nullptr) == std::vector<float>{0.f});
+  auto rollout = backend.Rollout(root, {7, 8, 9}, sampling, 3, nullptr);
+  CHECK(rollout.size() == 3);
+  for (const auto& row : rollout) CHECK(!row.empty());
+}

@@ -1,0 +1,213 @@
+// Value-head evaluation: AUC, calibration, ECE, MSE (value/value_eval.h).
+#include "value/value_eval.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+#include "policy/policy.h"
+#include "policy/teacher_forcing.h"
+#include "policy/training_path.h"
+#include "value/value_head.h"
+
+namespace steptree {
+namespace {
+
+constexpr int kCalibrationBins = 10;
+// Depths from this one on are reported together ("8+": AlphaMath's MCTS depth limit).
+constexpr int kDeepestDepthBucket = 8;
+
+std::string DepthBucket(int depth) {
+  return depth >= kDeepestDepthBucket ? std::to_string(kDeepestDepthBucket) + "+" : std::to_string(depth);
+}
+
+// p = (V + 1) / 2, clamped to [0, 1] (tanh keeps V inside; a hand-made V may not be).
+double Probability(double value) { return std::clamp((value + 1.0) / 2.0, 0.0, 1.0); }
+
+// NaN (an undefined figure) as JSON null.
+nlohmann::json Figure(double x) { return std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x); }
+
+double AucOf(const std::vector<PrefixValue>& prefixes) {
+  std::vector<double> scores;
+  std::vector<bool> positive;
+  for (const PrefixValue& p : prefixes) {
+    scores.push_back(p.value);
+    positive.push_back(p.path_correct);
+  }
+  return AreaUnderRoc(scores, positive);
+}
+
+}  // namespace
+
+double AreaUnderRoc(const std::vector<double>& scores, const std::vector<bool>& positive) {
+  const size_t n = scores.size();
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
+  // Mid-ranks (1-based): a run of tied scores shares the mean of its ranks, which counts each
+  // tied positive-negative pair as 1/2.
+  double positive_rank_sum = 0;
+  long n_positive = 0;
+  for (size_t begin = 0; begin < n;) {
+    size_t end = begin;
+    while (end < n && scores[order[end]] == scores[order[begin]]) ++end;
+    const double mid_rank = (static_cast<double>(begin + 1) + static_cast<double>(end)) / 2.0;
+    for (size_t i = begin; i < end; ++i) {
+      if (positive[order[i]]) {
+        positive_rank_sum += mid_rank;
+        ++n_positive;
+      }
+    }
+    begin = end;
+  }
+  const long n_negative = static_cast<long>(n) - n_positive;
+  if (n_positive == 0 || n_negative == 0) return std::nan("");
+  const double u = positive_rank_sum - static_cast<double>(n_positive) * (n_positive + 1) / 2.0;
+  return u / (static_cast<double>(n_positive) * static_cast<double>(n_negative));
+}
+
+std::vector<PrefixValue> PathPrefixValues(const std::vector<double>& targets, const std::vector<float>& values) {
+  std::vector<PrefixValue> prefixes;
+  if (targets.empty()) return prefixes;
+  const bool correct = targets.back() > 0;
+  for (size_t k = 0; k < targets.size() && k < values.size(); ++k) {
+    prefixes.push_back({static_cast<int>(k + 1), values[k], targets[k], correct});
+  }
+  return prefixes;
+}
+
+ValueReport ScorePrefixValues(const std::vector<PrefixValue>& prefixes, long n_paths) {
+  ValueReport report;
+  report.n_paths = n_paths;
+  report.n_prefixes = static_cast<long>(prefixes.size());
+  report.auc = AucOf(prefixes);
+
+  double squared_error = 0;
+  long positives = 0;
+  std::vector<double> sum_predicted(kCalibrationBins, 0), sum_observed(kCalibrationBins, 0);
+  std::vector<long> count(kCalibrationBins, 0);
+  std::vector<std::vector<PrefixValue>> by_bucket(kDeepestDepthBucket + 1);
+  for (const PrefixValue& p : prefixes) {
+    squared_error += (p.value - p.target) * (p.value - p.target);
+    positives += p.path_correct;
+    const double probability = Probability(p.value);
+    const int bin = std::min(kCalibrationBins - 1, static_cast<int>(probability * kCalibrationBins));
+    sum_predicted[bin] += probability;
+    sum_observed[bin] += p.path_correct;
+    ++count[bin];
+    by_bucket[std::min(p.depth, kDeepestDepthBucket)].push_back(p);
+  }
+  const double n = static_cast<double>(prefixes.size());
+  if (!prefixes.empty()) {
+    report.mse = squared_error / n;
+    report.positive_share = positives / n;
+    report.ece = 0;
+  }
+  for (int b = 0; b < kCalibrationBins; ++b) {
+    CalibrationBin bin;
+    bin.bin_low = static_cast<double>(b) / kCalibrationBins;
+    bin.bin_high = static_cast<double>(b + 1) / kCalibrationBins;
+    bin.count = count[b];
+    if (count[b] > 0) {
+      bin.mean_predicted = sum_predicted[b] / count[b];
+      bin.observed = sum_observed[b] / count[b];
+      report.ece += (count[b] / n) * std::abs(bin.mean_predicted - bin.observed);
+    }
+    report.calibration.push_back(bin);
+  }
+  for (int depth = 1; depth <= kDeepestDepthBucket; ++depth) {
+    if (by_bucket[depth].empty()) continue;
+    report.by_depth.push_back(
+        {DepthBucket(depth), static_cast<long>(by_bucket[depth].size()), AucOf(by_bucket[depth])});
+  }
+  return report;
+}
+
+ValueReport EvaluateValues(const Policy& policy, const std::vector<ValuePathRecord>& paths,
+                           const ValueEvalOptions& options) {
+  std::vector<TrainingExample> examples;
+  std::vector<const ValuePathRecord*> scored;
+  long skipped = 0;
+  for (const ValuePathRecord& path : paths) {
+    std::optional<TrainingExample> example =
+        EncodeTrainingPath(policy.tokenizer(), ValueTrainingPath(path, /*imitate_correct=*/false),
+                           policy.config().context);
+    if (!example) {
+      ++skipped;
+      continue;
+    }
+    examples.push_back(std::move(*example));
+    scored.push_back(&path);
+  }
+  const TeacherForcedPass pass = TeacherForce(policy.model(), &policy.value_head(), examples,
+                                              policy.tokenizer().pad_id(), options.batch_tokens);
+  std::vector<PrefixValue> prefixes;
+  for (size_t i = 0; i < scored.size(); ++i) {
+    const std::vector<PrefixValue> of_path = PathPrefixValues(scored[i]->q, pass.values[i]);
+    prefixes.insert(prefixes.end(), of_path.begin(), of_path.end());
+  }
+  ValueReport report = ScorePrefixValues(prefixes, static_cast<long>(scored.size()));
+  report.n_skipped_paths = skipped;
+  return report;
+}
+
+nlohmann::json ValueReportToJson(const ValueReport& report) {
+  nlohmann::json auc_by_depth = nlohmann::json::object(), prefixes_by_depth = nlohmann::json::object();
+  for (const DepthFigures& d : report.by_depth) {
+    auc_by_depth[d.depth] = Figure(d.auc);
+    prefixes_by_depth[d.depth] = d.prefixes;
+  }
+  nlohmann::json calibration = nlohmann::json::array();
+  for (const CalibrationBin& bin : report.calibration) {
+    calibration.push_back({{"bin_low", bin.bin_low},
+                           {"bin_high", bin.bin_high},
+                           {"mean_predicted", Figure(bin.mean_predicted)},
+                           {"observed", Figure(bin.observed)},
+                           {"count", bin.count}});
+  }
+  return {{"n_paths", report.n_paths},
+          {"n_skipped_paths", report.n_skipped_paths},
+          {"n_prefixes", report.n_prefixes},
+          {"positive_share", Figure(report.positive_share)},
+          {"auc", Figure(report.auc)},
+          {"auc_by_depth", auc_by_depth},
+          {"prefixes_by_depth", prefixes_by_depth},
+          {"ece", Figure(report.ece)},
+          {"mse", Figure(report.mse)},
+          {"calibration", calibration}};
+}
+
+std::string FormatValueReport(const ValueReport& report) {
+  auto figure = [](double x) {
+    char text[32];
+    if (std::isnan(x)) return std::string("-");
+    std::snprintf(text, sizeof text, "%.3f", x);
+    return std::string(text);
+  };
+  char line[160];
+  std::string out;
+  std::snprintf(line, sizeof line, "%ld paths, %ld prefixes (%s on correct paths)", report.n_paths,
+                report.n_prefixes, figure(report.positive_share).c_str());
+  out += line;
+  if (report.n_skipped_paths > 0) out += "; " + std::to_string(report.n_skipped_paths) + " paths over the context skipped";
+  out += "\n";
+  std::snprintf(line, sizeof line, "AUC %s   ECE %s   MSE %s\n\n", figure(report.auc).c_str(),
+                figure(report.ece).c_str(), figure(report.mse).c_str());
+  out += line;
+  out += "depth  prefixes  AUC\n";
+  for (const DepthFigures& d : report.by_depth) {
+    std::snprintf(line, sizeof line, "%-5s  %8ld  %s\n", d.depth.c_str(), d.prefixes, figure(d.auc).c_str());
+    out += line;
+  }
+  out += "\ncalibration, p = (V + 1) / 2\n";
+  out += "bin        predicted  observed  count\n";
+  for (const CalibrationBin& bin : report.calibration) {
+    std::snprintf(line, sizeof line, "%.1f-%.1f    %9s  %8s  %5ld\n", bin.bin_low, bin.bin_high,
+                  figure(bin.mean_predicted).c_str(), figure(bin.observed).c_str(), bin.count);
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace steptree

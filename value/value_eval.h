@@ -1,0 +1,92 @@
+// How well the value head predicts whether a partial solution ends correct. No torch here.
+//
+// Every prefix s_k = question + steps 1..k of a value path (value/value_data.h) is scored by
+// V(s_k) (value/value_head.h), teacher forced: one training-style forward per batch of whole
+// paths, V read at each step's last content token (policy/prompt.h StepValuePositions), the
+// same hidden state search reads. Each prefix is labelled with its path's outcome y (the
+// final Q > 0) and regressed against its Q target.
+//
+//   AUC = (1 / (n+ n-)) sum_{i in +, j in -} ( [V_i > V_j] + 1/2 [V_i = V_j] )
+//         the Mann-Whitney U statistic over n+ n- pairs (Hanley & McNeil 1982), computed
+//         from mid-ranks; undefined (NaN, JSON null) when one class is absent
+//   p   = (V + 1) / 2 in [0, 1], cut into 10 equal bins [b/10, (b+1)/10) (the last closed)
+//   ECE = sum_b (n_b / n) | mean p in b - mean y in b |   (Naeini et al. 2015; Guo et al. 2017)
+//   MSE = mean over prefixes of (V - Q)^2
+// AUC is also given per depth k = 1..7 and for k >= 8 together ("8+").
+#pragma once
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "value/value_data.h"
+
+namespace steptree {
+
+class Policy;
+
+// Mann-Whitney AUC of `scores` for `positive` (same sizes); NaN when either class is empty.
+double AreaUnderRoc(const std::vector<double>& scores, const std::vector<bool>& positive);
+
+// One scored prefix.
+struct PrefixValue {
+  int depth = 0;              // k: steps in the prefix, >= 1
+  double value = 0;           // V(question + steps 1..k)
+  double target = 0;          // Q_k
+  bool path_correct = false;  // the path's outcome
+};
+
+// The prefixes of one path from its per-step targets (targets.back() is the outcome) and
+// its predicted values (same size).
+std::vector<PrefixValue> PathPrefixValues(const std::vector<double>& targets, const std::vector<float>& values);
+
+struct CalibrationBin {
+  double bin_low = 0, bin_high = 0;  // range of p = (V + 1) / 2
+  double mean_predicted = std::nan("");  // mean p in the bin (NaN when empty)
+  double observed = std::nan("");        // share of correct-path prefixes in the bin (NaN when empty)
+  long count = 0;
+};
+
+struct DepthFigures {
+  std::string depth;  // "1".."7", "8+"
+  long prefixes = 0;
+  double auc = std::nan("");  // NaN when the depth has one class only
+};
+
+struct ValueReport {
+  long n_paths = 0;          // paths scored
+  long n_skipped_paths = 0;  // paths longer than the model's context, not scored
+  long n_prefixes = 0;
+  // Figures are NaN (JSON null) when undefined: no prefix, or one class only for AUC.
+  double positive_share = std::nan("");  // share of prefixes on correct paths
+  double auc = std::nan("");
+  double ece = std::nan("");
+  double mse = std::nan("");
+  std::vector<DepthFigures> by_depth;        // depths that occur, in order
+  std::vector<CalibrationBin> calibration;  // always 10 bins
+};
+
+// Figures over `prefixes` (n_paths is recorded as given). NaN figures when there is none.
+ValueReport ScorePrefixValues(const std::vector<PrefixValue>& prefixes, long n_paths);
+
+struct ValueEvalOptions {
+  long batch_tokens = 8192;  // padded tokens per forward
+};
+
+// V of every prefix of every path (paths over the context are skipped and counted), then
+// ScorePrefixValues. Does not check has_trained_value_head(): callers warn.
+ValueReport EvaluateValues(const Policy& policy, const std::vector<ValuePathRecord>& paths,
+                           const ValueEvalOptions& options = {});
+
+// {"n_paths", "n_skipped_paths", "n_prefixes", "positive_share", "auc",
+//  "auc_by_depth": {"1": x, ...}, "prefixes_by_depth": {"1": n, ...}, "ece", "mse",
+//  "calibration": [{"bin_low", "bin_high", "mean_predicted", "observed", "count"}]}
+// (NaN figures become null.)
+nlohmann::json ValueReportToJson(const ValueReport& report);
+
+// A human-readable table of the report.
+std::string FormatValueReport(const ValueReport& report);
+
+}  // namespace steptree
