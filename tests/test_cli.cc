@@ -1,5 +1,5 @@
 // End-to-end tests of the `steptree` binary on a tiny model: gen-problems, train-policy,
-// eval, demo, inspect, and the exit-2 contract on bad input.
+// eval, inspect, and the exit-2 contract on bad input.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -50,6 +50,26 @@ const std::string& TinyModel() {
         "train-policy -o " + out +
         " --steps 3 --layers 1 --width 32 --heads 2 --ff 64 --context 192 --difficulty 1-2"
         " --batch-tokens 2048 --eval-every 0 --threads 1 --json"));
+    REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+    return out;
+  }();
+  return model;
+}
+
+// The tiny model with a value head trained for two steps on a handful of value paths: the
+// demo and the value-ranked searches run on it.
+const std::string& TinyModelWithValueHead() {
+  static test::TempDir dir;
+  static const std::string model = [] {
+    const std::string paths = dir.Write(
+        "paths.jsonl",
+        "{\"question\": \"Evaluate 1+1.\", \"steps\": [{\"step\": \"1+1=2\", \"Q\": 0.5}, "
+        "{\"step\": \"The answer is 2\", \"Q\": 1}]}\n"
+        "{\"question\": \"Evaluate 2+2.\", \"steps\": [{\"step\": \"2+2=5\", \"Q\": -0.5}, "
+        "{\"step\": \"The answer is 5\", \"Q\": -1}]}\n");
+    const std::string out = dir.path() + "/tiny-value";
+    const auto r = test::Run(Steptree("train --init " + TinyModel() + " --values " + paths + "," + paths +
+                                      " --steps 2 --eval-every 0 --threads 1 --json -o " + out));
     REQUIRE_MESSAGE(r.exit_code == 0, r.output);
     return out;
   }();
@@ -114,26 +134,6 @@ TEST_CASE("eval writes the same solutions with 1 and 2 threads") {
   CHECK(ReadFile(one) == ReadFile(two));
 }
 
-TEST_CASE("demo writes one solution per problem and reports by difficulty") {
-  test::TempDir dir;
-  const std::string out = dir.path() + "/solutions.jsonl";
-  const auto r = test::Run(Steptree("demo --model " + TinyModel() + " --n 8 --threads 1 --json -o " + out));
-  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
-  const nlohmann::json summary = LastJson(r.output);
-  CHECK(summary["n"] == 8);
-  CHECK(summary["by_difficulty"].size() == 8);
-  std::ifstream in(out);
-  std::string line;
-  int lines = 0;
-  while (std::getline(in, line)) {
-    const auto record = nlohmann::json::parse(line);
-    CHECK(record.contains("steps"));
-    CHECK(record.contains("correct"));
-    ++lines;
-  }
-  CHECK(lines == 8);
-}
-
 TEST_CASE("bad input ends in exit 2 with file and line") {
   test::TempDir dir;
   const std::string truncated = dir.Write("t.jsonl", "{\"question\": \"1+1\", \"answer\": \"2\"}\n{\"question\": \"2+");
@@ -164,6 +164,75 @@ TEST_CASE("bad input ends in exit 2 with file and line") {
   CHECK(r.output.find("model.safetensors") != std::string::npos);
   r = test::Run(Steptree("inspect " + broken));
   CHECK(r.exit_code == 2);
+}
+
+
+TEST_CASE("search writes identical trees with 1 and 2 threads, and --resume finishes a cut run") {
+  test::TempDir dir;
+  const std::string common = "search --model " + TinyModelWithValueHead() +
+                             " --synthetic 6 --mode mcts --iterations 6 --b2 3 --max-depth 3 --seed 7";
+  const std::string one = dir.path() + "/one.jsonl", two = dir.path() + "/two.jsonl";
+  const auto r1 = test::Run(Steptree(common + " --threads 1 --json --out " + one));
+  REQUIRE_MESSAGE(r1.exit_code == 0, r1.output);
+  REQUIRE(test::Run(Steptree(common + " --threads 2 --out " + two)).exit_code == 0);
+  const std::string trees = ReadFile(one);
+  CHECK(std::count(trees.begin(), trees.end(), '\n') == 6);
+  CHECK(trees == ReadFile(two));
+  const nlohmann::json summary = LastJson(r1.output);
+  for (const char* key : {"mode", "n", "accuracy", "tokens_per_problem", "seconds_per_problem", "nodes_per_problem",
+                          "config", "by_difficulty"}) {
+    CHECK_MESSAGE(summary.contains(key), key);
+  }
+  CHECK(summary["n"] == 6);
+  CHECK(summary["config"]["iterations"] == 6);
+  const nlohmann::json first = nlohmann::json::parse(trees.substr(0, trees.find('\n')));
+  CHECK(first["format"] == "steptree-tree");
+  CHECK(first["tree"][0]["tag"] == "0");
+  CHECK(first["budget"]["nodes"] == first["tree"].size());
+
+  // A run killed after two problems, the third line cut mid-write: --resume keeps the two,
+  // drops the cut line and ends with the same file as the uninterrupted run.
+  const std::string cut = dir.path() + "/cut.jsonl";
+  size_t second_end = trees.find('\n', trees.find('\n') + 1) + 1;
+  std::ofstream(cut) << trees.substr(0, second_end) << trees.substr(second_end, 40);
+  const auto resumed = test::Run(Steptree(common + " --threads 2 --resume --json --out " + cut));
+  REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
+  CHECK(LastJson(resumed.output)["resumed"] == 2);
+  CHECK(LastJson(resumed.output)["searched"] == 4);
+  CHECK(ReadFile(cut) == trees);
+}
+
+TEST_CASE("search refuses bad configurations with exit 2") {
+  const std::string model = " --model " + TinyModel() + " --synthetic 2 --out /dev/null";
+  CHECK(test::Run(Steptree("search --mode mcts --b1 3" + model)).exit_code == 2);       // b1 is not an mcts flag
+  CHECK(test::Run(Steptree("search --mode sbs --b1 0" + model)).exit_code == 2);        // out of range
+  CHECK(test::Run(Steptree("search --mode nope" + model)).exit_code == 2);
+  const auto untrained = test::Run(Steptree("search --mode sbs" + model));                // no value head
+  CHECK(untrained.exit_code == 2);
+  CHECK(untrained.output.find("value head") != std::string::npos);
+  CHECK(test::Run(Steptree("search --mode greedy --model " + TinyModel() + " --synthetic 2")).exit_code == 2);  // no --out
+}
+
+TEST_CASE("demo compares greedy, maj@5, SBS(3,5) and MCTS(40) in one table") {
+  test::TempDir dir;
+  const auto r = test::Run(Steptree("demo --model " + TinyModelWithValueHead() + " --n 8 --threads 2 --json --out-dir " +
+                                    dir.path()));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  const nlohmann::json summary = LastJson(r.output);
+  REQUIRE(summary["methods"].size() == 4);
+  const char* labels[] = {"greedy", "maj@5", "SBS(3,5)", "MCTS(40)"};
+  for (int i = 0; i < 4; ++i) {
+    const nlohmann::json& m = summary["methods"][i];
+    CHECK(m["label"] == labels[i]);
+    CHECK(m["n"] == 8);
+    CHECK(m["accuracy"].get<double>() >= 0.0);
+    CHECK(m["tokens_per_problem"].get<double>() > 0.0);
+    CHECK(m.contains("seconds_per_problem"));
+    CHECK(m["config"]["terminal_reward"] == "value");
+    const std::string trees = ReadFile(m["out"].get<std::string>());
+    CHECK(std::count(trees.begin(), trees.end(), '\n') == 8);
+  }
+  CHECK(summary["methods"][3]["config"]["iterations"] == 40);
 }
 
 }  // TEST_SUITE
