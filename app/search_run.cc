@@ -36,22 +36,32 @@ Outcome OutcomeOf(const SearchResult& result) {
   return outcome;
 }
 
-// Reads the records of an interrupted run. A last line without its newline was cut by a
-// kill: the file is truncated to the last complete line. Any other bad line is an error
-// (the file is not a trees file of this tool).
+// The complete lines of a file written by an interrupted run; a last line without its
+// newline was cut by a kill and is dropped. Empty when the file does not exist.
+std::string CompleteLines(const std::string& path) {
+  if (!std::filesystem::exists(path)) return "";
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string content = buffer.str();
+  const size_t end = content.rfind('\n');
+  return end == std::string::npos ? "" : content.substr(0, end + 1);
+}
+
+void ReplaceFile(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  if (!out) throw InputError(path, 0, "a writable output file");
+}
+
+// Reads the records of an interrupted run and truncates the file to its complete lines.
+// Any bad complete line is an error (the file is not a trees file of this tool).
 std::map<std::string, Outcome> ReadFinished(const std::string& path) {
   std::map<std::string, Outcome> finished;
   if (!std::filesystem::exists(path)) return finished;
-  std::string content;
-  {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    content = buffer.str();
-  }
-  const size_t complete = content.rfind('\n') == std::string::npos ? 0 : content.rfind('\n') + 1;
-  if (complete < content.size()) std::filesystem::resize_file(path, complete);
-  std::istringstream lines(content.substr(0, complete));
+  const std::string content = CompleteLines(path);
+  ReplaceFile(path, content);
+  std::istringstream lines(content);
   std::string line;
   long number = 0;
   while (std::getline(lines, line)) {
@@ -82,6 +92,22 @@ std::map<std::string, Outcome> ReadFinished(const std::string& path) {
     finished[record["id"].get<std::string>()] = outcome;
   }
   return finished;
+}
+
+// Keeps the value-target lines of problems whose tree is in the trees file: a kill between
+// a problem's paths and its tree line (or inside a line) must not leave paths of a problem
+// that will be searched again. Path ids are "<problem id>/<tag>".
+void KeepValueTargetsOf(const std::map<std::string, Outcome>& finished, const std::string& path) {
+  std::istringstream lines(CompleteLines(path));
+  std::string kept, line;
+  while (std::getline(lines, line)) {
+    nlohmann::json record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!record.is_object() || !record.contains("id") || !record["id"].is_string()) continue;
+    const std::string id = record["id"].get<std::string>();
+    const size_t slash = id.rfind('/');
+    if (slash != std::string::npos && finished.count(id.substr(0, slash))) kept += line + "\n";
+  }
+  ReplaceFile(path, kept);
 }
 
 // Value-target records of a tree's paths whose outcome is known (+1 / -1 at the end).
@@ -123,7 +149,10 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
 
   JsonlWriter writer(options.out, options.resume);
   std::unique_ptr<JsonlWriter> value_writer;
-  if (!options.value_targets.empty()) value_writer = std::make_unique<JsonlWriter>(options.value_targets, options.resume);
+  if (!options.value_targets.empty()) {
+    if (options.resume) KeepValueTargetsOf(outcomes, options.value_targets);
+    value_writer = std::make_unique<JsonlWriter>(options.value_targets, options.resume);
+  }
 
   Progress progress(options.progress_label);
   long searched = 0, correct_so_far = 0, tokens_so_far = 0;
@@ -133,10 +162,11 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
   run.skip = [&already](const Problem& p) { return already.count(p.id) > 0; };
   run.worker_init = [] { SetTorchThreadsForThisThread(1); };
   RunSearch(problems, backend, config, run, [&](size_t, const Problem& problem, SearchResult& result) {
-    writer.Write(SearchRecord(problem, config, result));
+    // Paths first: a problem counts as finished once its tree line is written.
     if (value_writer) {
       for (const ValuePathRecord& record : ValueRecords(problem, result)) value_writer->Write(ValuePathToJson(record));
     }
+    writer.Write(SearchRecord(problem, config, result));
     outcomes[problem.id] = OutcomeOf(result);
     ++searched;
     correct_so_far += result.correct.value_or(false);

@@ -4,7 +4,8 @@
 // Output: one tree record per problem (search/record.h), appended and flushed as each
 // problem finishes, in input order (RunSearch delivers in order), so a killed run keeps
 // every finished problem. With `resume`, problems whose id is already in the file are
-// skipped; a last line cut by a kill is dropped first. The summary covers every problem in
+// skipped; a last line cut by a kill is dropped first, and the value-target file keeps only
+// the paths of problems whose tree is in the trees file. The summary covers every problem in
 // the file (resumed and new); wall-clock figures cover this run only and never enter the
 // trees file.
 #pragma once

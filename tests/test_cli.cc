@@ -172,7 +172,8 @@ TEST_CASE("search writes identical trees with 1 and 2 threads, and --resume fini
   const std::string common = "search --model " + TinyModelWithValueHead() +
                              " --synthetic 6 --mode mcts --iterations 6 --b2 3 --max-depth 3 --seed 7";
   const std::string one = dir.path() + "/one.jsonl", two = dir.path() + "/two.jsonl";
-  const auto r1 = test::Run(Steptree(common + " --threads 1 --json --out " + one));
+  const std::string targets = dir.path() + "/targets.jsonl";
+  const auto r1 = test::Run(Steptree(common + " --threads 1 --json --out " + one + " --value-targets " + targets));
   REQUIRE_MESSAGE(r1.exit_code == 0, r1.output);
   REQUIRE(test::Run(Steptree(common + " --threads 2 --out " + two)).exit_code == 0);
   const std::string trees = ReadFile(one);
@@ -190,16 +191,23 @@ TEST_CASE("search writes identical trees with 1 and 2 threads, and --resume fini
   CHECK(first["tree"][0]["tag"] == "0");
   CHECK(first["budget"]["nodes"] == first["tree"].size());
 
+  const std::string paths = ReadFile(targets);
+  CHECK(!paths.empty());
+
   // A run killed after two problems, the third line cut mid-write: --resume keeps the two,
-  // drops the cut line and ends with the same file as the uninterrupted run.
-  const std::string cut = dir.path() + "/cut.jsonl";
+  // drops the cut line and ends with the same file as the uninterrupted run. Its value-target
+  // file holds paths of problems that will be searched again, and a cut line: both go.
+  const std::string cut = dir.path() + "/cut.jsonl", cut_targets = dir.path() + "/cut-targets.jsonl";
   size_t second_end = trees.find('\n', trees.find('\n') + 1) + 1;
   std::ofstream(cut) << trees.substr(0, second_end) << trees.substr(second_end, 40);
-  const auto resumed = test::Run(Steptree(common + " --threads 2 --resume --json --out " + cut));
+  std::ofstream(cut_targets) << paths << "{\"id\": \"syn-7-he";
+  const auto resumed = test::Run(
+      Steptree(common + " --threads 2 --resume --json --out " + cut + " --value-targets " + cut_targets));
   REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
   CHECK(LastJson(resumed.output)["resumed"] == 2);
   CHECK(LastJson(resumed.output)["searched"] == 4);
   CHECK(ReadFile(cut) == trees);
+  CHECK(ReadFile(cut_targets) == paths);
 }
 
 TEST_CASE("search refuses bad configurations with exit 2") {
