@@ -127,7 +127,7 @@ int RunDemo(int argc, char** argv) {
   }
   std::unique_ptr<Policy> policy = Policy::Load(model_dir);
   if (!policy->has_trained_value_head() || args.count("retrain-value")) {
-    std::cerr << "demo: training a value head for " << model_dir << " with the value recipe (about 25 minutes on 2 cores)\n";
+    std::cerr << "demo: training a value head for " << model_dir << " with the value recipe (about 40 minutes on 2 cores)\n";
     model_dir = RunValueRecipe(model_dir, out_dir + "/value-recipe", threads);
     policy = Policy::Load(model_dir);
     ConfigureTorchThreads(threads);

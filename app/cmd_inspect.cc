@@ -40,6 +40,8 @@ With --json, prints one JSON object:
                "safetensors" (path of the weights), "config" (object or null),
                "metadata" (object), "tensors" (array of {"name", "dtype", "shape"}),
                "tensor_count", "parameters" (total element count), "bytes" (tensor data)
+  checkpoint:  "value_head": null, or the same summary of value_head.safetensors (the
+               trained tanh value head)
 )";
 
 // ---- data sets --------------------------------------------------------------------------
@@ -192,6 +194,14 @@ void PrintWeights(const json& s, std::ostream& out) {
   }
   out << "parameters   " << s["parameters"].get<unsigned long long>() << " ("
       << s["bytes"].get<unsigned long long>() << " bytes)\n";
+  if (s.contains("value_head")) {
+    out << "value head   "
+        << (s["value_head"].is_null() ? std::string("none (search modes that rank by value need one)")
+                                      : s["value_head"]["safetensors"].get<std::string>() + ", " +
+                                            std::to_string(s["value_head"]["parameters"].get<unsigned long long>()) +
+                                            " parameters")
+        << "\n";
+  }
 }
 
 // True when the file starts like a safetensors file: a little-endian u64 header length
@@ -214,8 +224,10 @@ json Inspect(const std::string& path, const LoaderOptions& loader, std::string* 
                        "a checkpoint directory holding model.safetensors (and config.json)");
     }
     *kind = "checkpoint";
-    return SummarizeWeights("checkpoint", path, weights,
-                            ReadConfig((fs::path(path) / "config.json").string()));
+    json summary = SummarizeWeights("checkpoint", path, weights, ReadConfig((fs::path(path) / "config.json").string()));
+    const std::string head = (fs::path(path) / "value_head.safetensors").string();
+    summary["value_head"] = fs::exists(head) ? SummarizeWeights("safetensors", head, head, nullptr) : json();
+    return summary;
   }
   if (fs::path(path).extension() == ".safetensors" || LooksLikeSafetensors(path)) {
     *kind = "safetensors";

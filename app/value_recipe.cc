@@ -10,17 +10,24 @@
 namespace steptree::app {
 namespace {
 
-// Training problems searched for value targets, and reference solutions mixed in.
-constexpr const char* kSearchProblems = "3000";
-constexpr const char* kSearchProblemSeed = "11";
+// Round 1: MCTS with the untrained head on training problems of every level.
+constexpr const char* kRound1Problems = "3000";
+constexpr const char* kRound1Seed = "11";
+// Round 2: MCTS with the round-1 checkpoint on the levels where answers are mixed.
+constexpr const char* kRound2Problems = "2500";
+constexpr const char* kRound2Seed = "13";
+constexpr const char* kRound2Levels = "2-6";
+// Reference solutions mixed into every training run: they keep the policy where it was.
 constexpr const char* kSftProblems = "4000";
 constexpr const char* kSftProblemSeed = "12";
-// Joint training: AlphaMath's loss with a larger value weight (a 0.8M-parameter backbone
-// must learn to check arithmetic for the head to read it) at a tenth of the policy's
-// pre-training learning rate, so the policy stays where it was.
+// Joint training, both rounds from the default policy: AlphaMath's loss with alpha 1 (a
+// 0.8M-parameter backbone has to learn features the head can read) at a sixth to a tenth
+// of the policy's pre-training learning rate.
 constexpr const char* kAlpha = "1.0";
-constexpr const char* kLearningRate = "3e-4";
-constexpr const char* kSteps = "1000";
+constexpr const char* kRound1LearningRate = "3e-4";
+constexpr const char* kRound1Steps = "1000";
+constexpr const char* kRound2LearningRate = "5e-4";
+constexpr const char* kRound2Steps = "2000";
 
 int RunCommandLine(const std::vector<std::string>& line) {
   for (const Command& command : Commands()) {
@@ -40,15 +47,25 @@ std::vector<std::vector<std::string>> ValueRecipeCommands(const std::string& ini
                                                           int threads) {
   const std::string dir = work_dir + "/";
   const std::string t = std::to_string(threads);
+  auto mcts_data = [&](const std::string& model, const std::string& round) -> std::vector<std::string> {
+    return {"search", "--model", model, "--data", dir + round + "-problems.jsonl", "--mode", "mcts",
+            "--terminal-reward", "gold", "--allow-untrained-value", "--out", dir + round + "-trees.jsonl",
+            "--value-targets", dir + round + "-value-paths.jsonl", "--resume", "--threads", t};
+  };
   return {
-      {"gen-problems", "-n", kSearchProblems, "--split", "train", "--seed", kSearchProblemSeed, "-o",
-       dir + "search-problems.jsonl"},
       {"gen-problems", "-n", kSftProblems, "--split", "train", "--seed", kSftProblemSeed, "-o", dir + "sft.jsonl"},
-      {"search", "--model", init_dir, "--data", dir + "search-problems.jsonl", "--mode", "mcts", "--terminal-reward",
-       "gold", "--allow-untrained-value", "--out", dir + "trees.jsonl", "--value-targets", dir + "value-paths.jsonl",
-       "--resume", "--threads", t},
-      {"train", "--init", init_dir, "--values", dir + "value-paths.jsonl", "--sft", dir + "sft.jsonl", "--alpha",
-       kAlpha, "--lr", kLearningRate, "--steps", kSteps, "--threads", t, "--resume", "-o", dir + "model"},
+      {"gen-problems", "-n", kRound1Problems, "--split", "train", "--seed", kRound1Seed, "-o",
+       dir + "round1-problems.jsonl"},
+      mcts_data(init_dir, "round1"),
+      {"train", "--init", init_dir, "--values", dir + "round1-value-paths.jsonl", "--sft", dir + "sft.jsonl",
+       "--alpha", kAlpha, "--lr", kRound1LearningRate, "--steps", kRound1Steps, "--threads", t, "--resume", "-o",
+       dir + "round1-model"},
+      {"gen-problems", "-n", kRound2Problems, "--split", "train", "--seed", kRound2Seed, "--difficulty",
+       kRound2Levels, "-o", dir + "round2-problems.jsonl"},
+      mcts_data(dir + "round1-model", "round2"),
+      {"train", "--init", init_dir, "--values", dir + "round1-value-paths.jsonl", "--values",
+       dir + "round2-value-paths.jsonl", "--sft", dir + "sft.jsonl", "--alpha", kAlpha, "--lr", kRound2LearningRate,
+       "--steps", kRound2Steps, "--threads", t, "--resume", "-o", dir + "model"},
   };
 }
 

@@ -1,12 +1,13 @@
-// The recipe that gives the embedded default its value head (AlphaMath round 1, "almost
+// The recipe that gives the embedded default its value head (AlphaMath's rounds, "almost
 // zero": no human step labels):
-//   1. training problems (synthetic, train split);
-//   2. MCTS with gold terminal rewards on them, with the policy and an untrained head
-//      (leaf values 0): every tree's root-to-terminal paths with their Q-values become
-//      value targets (+1 / -1 at the end);
-//   3. joint training of policy and value head from the default checkpoint: CE on correct
-//      paths and on reference solutions (which keep the policy where it was) + alpha * MSE
-//      of V against Q.
+//   round 1: MCTS with gold terminal rewards on synthetic training problems, with the
+//            policy and an untrained head (leaf values 0); every tree's root-to-terminal
+//            paths with their Q-values become value targets (+1 / -1 at the end); joint
+//            training from the default checkpoint: CE on correct paths and on reference
+//            solutions (which keep the policy where it was) + alpha * MSE of V against Q;
+//   round 2: the same MCTS with the round-1 checkpoint (its value head now guides the
+//            search) on the levels where answers are mixed; joint training from the
+//            default checkpoint on both rounds' value targets.
 // The recipe IS a list of steptree commands (ValueRecipeCommands): the demo runs them
 // in-process when the default has no value head, and docs/user-guide.md shows them, so
 // what the demo does and what a user types are the same thing.
@@ -23,8 +24,8 @@ namespace steptree::app {
 std::vector<std::vector<std::string>> ValueRecipeCommands(const std::string& init_dir, const std::string& work_dir,
                                                           int threads);
 
-// Runs the commands one after another in this process (resuming the search if it was
-// interrupted); returns the new checkpoint directory.
+// Runs the commands one after another in this process (searches and training resume if
+// interrupted); returns the new checkpoint directory (work_dir/model).
 std::string RunValueRecipe(const std::string& init_dir, const std::string& work_dir, int threads);
 
 }  // namespace steptree::app
