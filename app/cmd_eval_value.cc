@@ -21,8 +21,11 @@ int RunEvalValue(int argc, char** argv) {
       "Scores V(question + steps 1..k) for every prefix of every path of a value-target JSONL\n"
       "(one teacher-forced forward per batch of paths) against the path's eventual correctness\n"
       "(final Q > 0): AUC overall and by depth (1..7, 8+; Mann-Whitney, ties count 1/2), 10-bin\n"
-      "calibration of p = (V + 1) / 2, expected calibration error, MSE against the Q targets.\n"
+      "calibration of p = (V + 1) / 2, expected calibration error, MSE against the Q targets, and\n"
+      "the AUC within question (final values ranked among one question's paths, averaged over\n"
+      "questions with right and wrong paths: what search needs of a value head).\n"
       "--json prints {\"n_paths\", \"n_skipped_paths\", \"n_prefixes\", \"positive_share\", \"auc\",\n"
+      "\"auc_within_question\", \"questions_with_both\",\n"
       "\"auc_by_depth\": {\"1\": x, ...}, \"prefixes_by_depth\", \"ece\", \"mse\", \"calibration\":\n"
       "[{\"bin_low\", \"bin_high\", \"mean_predicted\", \"observed\", \"count\"}], \"model\", \"data\"}.");
   // clang-format off

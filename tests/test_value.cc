@@ -332,6 +332,24 @@ TEST_CASE("value metrics: AUC against hand-computed examples, ties count one hal
   CHECK(std::isnan(AreaUnderRoc({}, {})));
 }
 
+TEST_CASE("value metrics: the within-question AUC ignores what only tells questions apart") {
+  // Question a (easy): every value high; b (hard): every value low. Pooled, V separates the
+  // outcomes almost perfectly, but inside each question it ranks the wrong path first.
+  // c (hard) only ends wrong, d (easy) only right.
+  const std::vector<std::string> questions = {"a", "a", "a", "b", "b", "c", "c", "d"};
+  const std::vector<double> values = {0.9, 0.8, 0.95, -0.5, -0.4, -0.9, -0.8, 0.85};
+  const std::vector<bool> correct = {true, true, false, true, false, false, false, true};
+  long mixed = 0;
+  // a: positives {0.9, 0.8} vs negative 0.95 -> 0; b: -0.5 vs -0.4 -> 0; c, d: one class.
+  CHECK(WithinQuestionAuc(questions, values, correct, &mixed) == doctest::Approx(0.0));
+  CHECK(mixed == 2);
+  // Pooled: 11 of 16 pairs ranked right.
+  CHECK(AreaUnderRoc(values, correct) == doctest::Approx(11.0 / 16));
+  const std::vector<double> right = {0.9, 0.8, 0.1, -0.5, -0.9, -0.9, -0.8, 0.85};
+  CHECK(WithinQuestionAuc(questions, right, correct) == doctest::Approx(1.0));
+  CHECK(std::isnan(WithinQuestionAuc({"x"}, {0.3}, {true})));
+}
+
 TEST_CASE("value metrics: calibration bins, ECE, MSE and depths by hand") {
   // Binary-exact values, so no p sits on a bin edge by rounding.
   std::vector<PrefixValue> prefixes = {

@@ -1,6 +1,8 @@
 // Value-head evaluation: AUC, calibration, ECE, MSE (value/value_eval.h).
 #include "value/value_eval.h"
 
+#include <map>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -124,6 +126,26 @@ ValueReport ScorePrefixValues(const std::vector<PrefixValue>& prefixes, long n_p
   return report;
 }
 
+double WithinQuestionAuc(const std::vector<std::string>& questions, const std::vector<double>& final_values,
+                         const std::vector<bool>& correct, long* mixed_questions) {
+  std::map<std::string, std::pair<std::vector<double>, std::vector<bool>>> by_question;
+  for (size_t i = 0; i < questions.size(); ++i) {
+    auto& [values, outcomes] = by_question[questions[i]];
+    values.push_back(final_values[i]);
+    outcomes.push_back(correct[i]);
+  }
+  double sum = 0;
+  long mixed = 0;
+  for (const auto& [question, paths] : by_question) {
+    const double auc = AreaUnderRoc(paths.first, paths.second);
+    if (std::isnan(auc)) continue;
+    sum += auc;
+    ++mixed;
+  }
+  if (mixed_questions != nullptr) *mixed_questions = mixed;
+  return mixed > 0 ? sum / mixed : std::nan("");
+}
+
 ValueReport EvaluateValues(const Policy& policy, const std::vector<ValuePathRecord>& paths,
                            const ValueEvalOptions& options) {
   std::vector<TrainingExample> examples;
@@ -143,12 +165,19 @@ ValueReport EvaluateValues(const Policy& policy, const std::vector<ValuePathReco
   const TeacherForcedPass pass = TeacherForce(policy.model(), &policy.value_head(), examples,
                                               policy.tokenizer().pad_id(), options.batch_tokens);
   std::vector<PrefixValue> prefixes;
+  std::vector<std::string> questions;
+  std::vector<double> final_values;
+  std::vector<bool> correct;
   for (size_t i = 0; i < scored.size(); ++i) {
     const std::vector<PrefixValue> of_path = PathPrefixValues(scored[i]->q, pass.values[i]);
     prefixes.insert(prefixes.end(), of_path.begin(), of_path.end());
+    questions.push_back(scored[i]->question);
+    final_values.push_back(of_path.back().value);
+    correct.push_back(scored[i]->correct());
   }
   ValueReport report = ScorePrefixValues(prefixes, static_cast<long>(scored.size()));
   report.n_skipped_paths = skipped;
+  report.auc_within_question = WithinQuestionAuc(questions, final_values, correct, &report.questions_with_both);
   return report;
 }
 
@@ -171,6 +200,8 @@ nlohmann::json ValueReportToJson(const ValueReport& report) {
           {"n_prefixes", report.n_prefixes},
           {"positive_share", Figure(report.positive_share)},
           {"auc", Figure(report.auc)},
+          {"auc_within_question", Figure(report.auc_within_question)},
+          {"questions_with_both", report.questions_with_both},
           {"auc_by_depth", auc_by_depth},
           {"prefixes_by_depth", prefixes_by_depth},
           {"ece", Figure(report.ece)},
@@ -192,8 +223,11 @@ std::string FormatValueReport(const ValueReport& report) {
   out += line;
   if (report.n_skipped_paths > 0) out += "; " + std::to_string(report.n_skipped_paths) + " paths over the context skipped";
   out += "\n";
-  std::snprintf(line, sizeof line, "AUC %s   ECE %s   MSE %s\n\n", figure(report.auc).c_str(),
+  std::snprintf(line, sizeof line, "AUC %s   ECE %s   MSE %s\n", figure(report.auc).c_str(),
                 figure(report.ece).c_str(), figure(report.mse).c_str());
+  out += line;
+  std::snprintf(line, sizeof line, "AUC within question %s (%ld questions with right and wrong paths)\n\n",
+                figure(report.auc_within_question).c_str(), report.questions_with_both);
   out += line;
   out += "depth  prefixes  AUC\n";
   for (const DepthFigures& d : report.by_depth) {

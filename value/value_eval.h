@@ -13,6 +13,12 @@
 //   ECE = sum_b (n_b / n) | mean p in b - mean y in b |   (Naeini et al. 2015; Guo et al. 2017)
 //   MSE = mean over prefixes of (V - Q)^2
 // AUC is also given per depth k = 1..7 and for k >= 8 together ("8+").
+//
+//   AUC within question = mean over the questions whose paths end both right and wrong of
+//         the AUC of V(whole path) for the path's outcome among that question's paths.
+// The pooled AUC rewards a head that only knows how hard a question is (hard questions get
+// low V on every path); ranking one question's answers, what best-of-N, SBS and MCTS ask of
+// the head, needs the within-question AUC to be well above 0.5.
 #pragma once
 
 #include <cmath>
@@ -64,12 +70,19 @@ struct ValueReport {
   double auc = std::nan("");
   double ece = std::nan("");
   double mse = std::nan("");
+  double auc_within_question = std::nan("");  // see above; NaN without a mixed question
+  long questions_with_both = 0;               // questions whose paths end right and wrong
   std::vector<DepthFigures> by_depth;        // depths that occur, in order
   std::vector<CalibrationBin> calibration;  // always 10 bins
 };
 
 // Figures over `prefixes` (n_paths is recorded as given). NaN figures when there is none.
 ValueReport ScorePrefixValues(const std::vector<PrefixValue>& prefixes, long n_paths);
+
+// Mean over questions with both outcomes of the AUC of `final_values` for `correct`, paths
+// grouped by `questions` (all three the same size). Sets *mixed_questions when non-null.
+double WithinQuestionAuc(const std::vector<std::string>& questions, const std::vector<double>& final_values,
+                         const std::vector<bool>& correct, long* mixed_questions = nullptr);
 
 struct ValueEvalOptions {
   long batch_tokens = 8192;  // padded tokens per forward
