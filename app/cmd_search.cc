@@ -21,9 +21,6 @@
 namespace steptree::app {
 namespace {
 
-constexpr SearchMode kModes[] = {SearchMode::kGreedy, SearchMode::kMajority, SearchMode::kBestOfN, SearchMode::kSbs,
-                                 SearchMode::kMcts};
-
 std::string FlagName(std::string key) {
   std::replace(key.begin(), key.end(), '_', '-');
   return key;
@@ -36,7 +33,7 @@ struct ParamFlag {
 };
 std::map<std::string, ParamFlag> AllParamFlags() {
   std::map<std::string, ParamFlag> flags;
-  for (SearchMode mode : kModes) {
+  for (SearchMode mode : AllSearchModes()) {
     for (const ParamDescription& p : DescribeParams(mode)) {
       ParamFlag& flag = flags[p.key];
       if (flag.help.empty()) flag.help = p.help;

@@ -23,6 +23,11 @@ struct Command {
 };
 
 const std::vector<Command>& Commands();
+// The command called `name`, or nullptr.
+const Command* FindCommand(const std::string& name);
+// Runs `command` with its arguments (without "steptree NAME"); "--n 5" and "--n=5" are
+// accepted for one-letter flags. Exceptions propagate (main.cc maps them to exit codes).
+int RunCommand(const Command& command, const std::vector<std::string>& args);
 
 // Parses argv with `options`; when --help was given, prints the help and returns nullopt
 // (the command then returns 0). Parse errors throw (exit 2 via main.cc).

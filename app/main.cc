@@ -36,6 +36,27 @@ void PrintUsage(std::ostream& out) {
 
 const std::vector<Command>& Commands() { return MutableCommands(); }
 
+const Command* FindCommand(const std::string& name) {
+  for (const Command& command : Commands()) {
+    if (command.name == name) return &command;
+  }
+  return nullptr;
+}
+
+int RunCommand(const Command& command, const std::vector<std::string>& args) {
+  // cxxopts reads one-letter names as short flags only; accept "--n 5" and "--n=5" too.
+  std::vector<std::string> words{"steptree " + command.name};
+  for (std::string arg : args) {
+    if (arg.size() >= 3 && arg[0] == '-' && arg[1] == '-' && arg[2] != '-' && (arg.size() == 3 || arg[3] == '=')) {
+      arg = "-" + arg.substr(2, 1) + (arg.size() > 4 ? arg.substr(4) : "");
+    }
+    words.push_back(std::move(arg));
+  }
+  std::vector<char*> argv;
+  for (std::string& word : words) argv.push_back(word.data());
+  return command.run(static_cast<int>(argv.size()), argv.data());
+}
+
 std::optional<cxxopts::ParseResult> ParseOrHelp(cxxopts::Options& options, int argc, char** argv) {
   cxxopts::ParseResult result = options.parse(argc, argv);
   if (result.count("help")) {
@@ -59,25 +80,9 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::string name = argv[1];
-  for (const app::Command& command : app::Commands()) {
-    if (command.name != name) continue;
-    std::string program = "steptree " + name;
-    std::vector<char*> args;
-    args.push_back(program.data());
-    // cxxopts reads one-letter names as short flags only; accept "--n 5" and "--n=5" too.
-    std::vector<std::string> rewritten;
-    rewritten.reserve(argc);
-    for (int i = 2; i < argc; ++i) {
-      std::string arg = argv[i];
-      if (arg.size() >= 3 && arg[0] == '-' && arg[1] == '-' && arg[2] != '-' &&
-          (arg.size() == 3 || arg[3] == '=')) {
-        arg = "-" + arg.substr(2, 1) + (arg.size() > 4 ? arg.substr(4) : "");
-      }
-      rewritten.push_back(std::move(arg));
-    }
-    for (std::string& arg : rewritten) args.push_back(arg.data());
+  if (const app::Command* command = app::FindCommand(name)) {
     try {
-      return command.run(static_cast<int>(args.size()), args.data());
+      return app::RunCommand(*command, std::vector<std::string>(argv + 2, argv + argc));
     } catch (const InputError& e) {
       std::cerr << "steptree " << name << ": error: " << e.what() << "\n";
       return 2;

@@ -139,7 +139,9 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
   if (out_path.has_parent_path()) std::filesystem::create_directories(out_path.parent_path());
   std::map<std::string, Outcome> outcomes;
   if (options.resume) outcomes = ReadFinished(options.out);
-  const long resumed = static_cast<long>(outcomes.size());
+  std::set<std::string> resumed_ids;
+  for (const auto& [id, outcome] : outcomes) resumed_ids.insert(id);
+  const long resumed = static_cast<long>(resumed_ids.size());
   std::set<std::string> input_ids;
   long to_search = 0;
   for (const Problem& p : problems) {
@@ -158,8 +160,7 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
   long searched = 0, correct_so_far = 0, tokens_so_far = 0;
   RunOptions run;
   run.threads = options.threads;
-  const std::map<std::string, Outcome> already = outcomes;
-  run.skip = [&already](const Problem& p) { return already.count(p.id) > 0; };
+  run.skip = [&resumed_ids](const Problem& p) { return resumed_ids.count(p.id) > 0; };
   run.worker_init = [] { SetTorchThreadsForThisThread(1); };
   RunSearch(problems, backend, config, run, [&](size_t, const Problem& problem, SearchResult& result) {
     // Paths first: a problem counts as finished once its tree line is written.
@@ -183,7 +184,6 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
   // The summary covers every input problem present in the file.
   long n = 0, graded = 0, correct = 0, solved = 0;
   Budget total;
-  long new_tokens = 0;
   std::map<int, std::pair<long, long>> by_difficulty;  // difficulty -> (correct, graded)
   for (const Problem& p : problems) {
     auto it = outcomes.find(p.id);
@@ -192,7 +192,6 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
     ++n;
     total += o.budget;
     solved += o.solved;
-    if (already.count(p.id) == 0) new_tokens += o.budget.generated_tokens;
     if (o.correct.has_value()) {
       ++graded;
       correct += *o.correct;
@@ -219,7 +218,7 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
       {"generated_tokens", total.generated_tokens},
       {"seconds", seconds},
       {"seconds_per_problem", PerProblem(seconds, searched)},
-      {"tokens_per_second", seconds > 0 ? new_tokens / seconds : 0.0},
+      {"tokens_per_second", seconds > 0 ? tokens_so_far / seconds : 0.0},
       {"threads", options.threads},
       {"config", ConfigToJson(config)},
       {"out", options.out}};

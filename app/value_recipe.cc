@@ -29,18 +29,6 @@ constexpr const char* kRound1Steps = "1000";
 constexpr const char* kRound2LearningRate = "5e-4";
 constexpr const char* kRound2Steps = "2000";
 
-int RunCommandLine(const std::vector<std::string>& line) {
-  for (const Command& command : Commands()) {
-    if (command.name != line.front()) continue;
-    std::vector<std::string> words = line;
-    words.front() = "steptree " + line.front();
-    std::vector<char*> argv;
-    for (std::string& word : words) argv.push_back(word.data());
-    return command.run(static_cast<int>(argv.size()), argv.data());
-  }
-  throw std::logic_error("value recipe: no command " + line.front());
-}
-
 }  // namespace
 
 std::vector<std::vector<std::string>> ValueRecipeCommands(const std::string& init_dir, const std::string& work_dir,
@@ -75,7 +63,9 @@ std::string RunValueRecipe(const std::string& init_dir, const std::string& work_
     std::cerr << "value recipe: steptree";
     for (const std::string& word : line) std::cerr << " " << word;
     std::cerr << "\n";
-    if (const int rc = RunCommandLine(line); rc != 0) {
+    const Command* command = FindCommand(line.front());
+    if (command == nullptr) throw std::logic_error("value recipe: no command " + line.front());
+    if (const int rc = RunCommand(*command, {line.begin() + 1, line.end()}); rc != 0) {
       throw std::runtime_error("value recipe: steptree " + line.front() + " exited with " + std::to_string(rc));
     }
   }

@@ -13,9 +13,6 @@ namespace steptree {
 
 namespace {
 
-constexpr SearchMode kAllModes[] = {SearchMode::kGreedy, SearchMode::kMajority, SearchMode::kBestOfN, SearchMode::kSbs,
-                                    SearchMode::kMcts};
-
 using FieldRef = std::variant<int*, double*, uint64_t*, AnswerBy*, TerminalReward*>;
 
 struct Param {
@@ -144,6 +141,12 @@ std::string TextOf(const Param& param) {
 
 }  // namespace
 
+const std::vector<SearchMode>& AllSearchModes() {
+  static const std::vector<SearchMode> modes = {SearchMode::kGreedy, SearchMode::kMajority, SearchMode::kBestOfN,
+                                                SearchMode::kSbs, SearchMode::kMcts};
+  return modes;
+}
+
 const char* SearchModeName(SearchMode mode) {
   switch (mode) {
     case SearchMode::kGreedy: return "greedy";
@@ -156,7 +159,7 @@ const char* SearchModeName(SearchMode mode) {
 }
 
 std::optional<SearchMode> SearchModeFromName(const std::string& name) {
-  for (SearchMode mode : kAllModes) {
+  for (SearchMode mode : AllSearchModes()) {
     if (name == SearchModeName(mode)) return mode;
   }
   return std::nullopt;

@@ -32,6 +32,8 @@
 namespace steptree {
 
 enum class SearchMode { kGreedy, kMajority, kBestOfN, kSbs, kMcts };
+// Every mode, in the order above.
+const std::vector<SearchMode>& AllSearchModes();
 // "greedy" | "maj" | "bon" | "sbs" | "mcts"
 const char* SearchModeName(SearchMode mode);
 std::optional<SearchMode> SearchModeFromName(const std::string& name);
