@@ -11,6 +11,7 @@ packages=(
   libcxxopts-dev
   doctest-dev
   nlohmann-json3-dev
+  libyaml-cpp-dev       # sweep configs in YAML
   libopenblas0-openmp   # without it torch's matmuls run on the reference BLAS, ~15x slower
 )
 

@@ -10,13 +10,12 @@ SearchResult SearchBestOfN(const SearchBackend& backend, const Problem& problem,
   const TerminalRules rules = MakeTerminalRules(problem, backend, reward, params.max_depth);
   Tree tree = StartTree(backend, problem);
   Budget budget;
-  const RolledSolution* best = nullptr;
-  const std::vector<RolledSolution> solutions =
+  std::vector<SampleOutcome> samples =
       RollOutSolutions(backend, problem, seed, rules, params.temperature, params.n, &tree, &budget);
-  for (const RolledSolution& solution : solutions) {
-    if (solution.answered && (!best || solution.final_value > best->final_value)) best = &solution;
-  }
-  return MakeResult(std::move(tree), best ? best->leaf : -1, budget, problem);
+  const int chosen = ChooseByBestValue(samples);
+  SearchResult result = MakeResult(std::move(tree), chosen, budget, problem);
+  result.samples = std::move(samples);
+  return result;
 }
 
 }  // namespace steptree

@@ -10,7 +10,7 @@ SearchResult SearchGreedy(const SearchBackend& backend, const Problem& problem, 
   const TerminalRules rules = MakeTerminalRules(problem, backend, reward, params.max_depth);
   Tree tree = StartTree(backend, problem);
   Budget budget;
-  const std::vector<RolledSolution> solutions =
+  const std::vector<SampleOutcome> solutions =
       RollOutSolutions(backend, problem, seed, rules, /*temperature=*/0.0, /*count=*/1, &tree, &budget);
   const int chosen = solutions.empty() ? -1 : solutions.front().leaf;
   return MakeResult(std::move(tree), chosen, budget, problem);

@@ -2,7 +2,6 @@
 
 #include "search/rollouts.h"
 #include "search/tree_growth.h"
-#include "search/voting.h"
 
 namespace steptree {
 
@@ -11,13 +10,12 @@ SearchResult SearchMajority(const SearchBackend& backend, const Problem& problem
   const TerminalRules rules = MakeTerminalRules(problem, backend, reward, params.max_depth);
   Tree tree = StartTree(backend, problem);
   Budget budget;
-  std::vector<Ballot> ballots;
-  for (const RolledSolution& solution :
-       RollOutSolutions(backend, problem, seed, rules, params.temperature, params.k, &tree, &budget)) {
-    if (solution.answered) ballots.push_back({solution.leaf, *tree.node(solution.leaf).answer, 1.0});
-  }
-  const int chosen = MajorityVote(ballots);
-  return MakeResult(std::move(tree), chosen, budget, problem);
+  std::vector<SampleOutcome> samples =
+      RollOutSolutions(backend, problem, seed, rules, params.temperature, params.k, &tree, &budget);
+  const int chosen = ChooseByMajority(tree, samples);
+  SearchResult result = MakeResult(std::move(tree), chosen, budget, problem);
+  result.samples = std::move(samples);
+  return result;
 }
 
 }  // namespace steptree

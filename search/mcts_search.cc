@@ -78,7 +78,9 @@ SearchResult SearchMcts(const SearchBackend& backend, const Problem& problem, co
       Backup(tree, path.back(), tree.node(path.back()).value);
     }
     if (next_checkpoint < checkpoints.size() && done == checkpoints[next_checkpoint]) {
-      answer_by_iteration.push_back({done, ChooseAnswer(tree, params.answer_by)});
+      Budget spent = budget;
+      spent.nodes = tree.size();
+      answer_by_iteration.push_back({done, ChooseAnswer(tree, params.answer_by), spent});
       ++next_checkpoint;
     }
   }

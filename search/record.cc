@@ -78,9 +78,22 @@ nlohmann::ordered_json SearchRecord(const Problem& problem, const SearchConfig& 
       nlohmann::ordered_json entry;
       entry["iteration"] = choice.iteration;
       DescribeChoice(tree, choice.node, problem, &entry);
+      entry["budget"] = BudgetJson(choice.budget);
       by_iteration.push_back(std::move(entry));
     }
     record["answer_by_iteration"] = std::move(by_iteration);
+  }
+  if (config.mode == SearchMode::kMajority || config.mode == SearchMode::kBestOfN) {
+    nlohmann::ordered_json samples = nlohmann::ordered_json::array();
+    for (const SampleOutcome& sample : result.samples) {
+      nlohmann::ordered_json entry;
+      entry["tag"] = sample.leaf >= 0 ? nlohmann::ordered_json(tree.Tag(sample.leaf)) : nlohmann::ordered_json(nullptr);
+      entry["tokens"] = sample.generated_tokens;
+      entry["value"] = sample.final_value;
+      entry["answered"] = sample.answered;
+      samples.push_back(std::move(entry));
+    }
+    record["samples"] = std::move(samples);
   }
   record["tree"] = TreeToJson(tree);
   return record;

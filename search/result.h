@@ -18,6 +18,16 @@ namespace steptree {
 struct IterationChoice {
   int iteration;  // a checkpoint: 5, 10, 20, 40, ...
   int node;       // the chosen terminal then, or -1
+  Budget budget;  // the model work spent up to this checkpoint (budget.nodes = tree size then)
+};
+
+// One sampled solution of a rollout-based search (maj@k, best-of-N), in sample order: what
+// budget studies need to re-vote any subset of the samples (app/sweep).
+struct SampleOutcome {
+  int leaf = -1;               // the node the solution ends at; -1 for a row without steps
+  long generated_tokens = 0;   // tokens this sample generated (its steps, merged or not)
+  double final_value = 0;      // the backend's value of the final state (best-of-N's score)
+  bool answered = false;       // ends with a final-answer step holding a parsable answer
 };
 
 struct SearchResult {
@@ -30,6 +40,7 @@ struct SearchResult {
   Budget budget;                       // model work; budget.nodes = tree.size()
   std::vector<int> ranking;            // sbs: finished terminals, best first
   std::vector<IterationChoice> answer_by_iteration;  // mcts: the choice at checkpoints
+  std::vector<SampleOutcome> samples;                // maj, bon: every sample, in order
 };
 
 // The result of choosing node `chosen` (-1: none) of `tree`: answer and correctness from

@@ -3,10 +3,11 @@
 #include "mcts/backup.h"
 #include "search/seeds.h"
 #include "search/tree_growth.h"
+#include "search/voting.h"
 
 namespace steptree {
 
-std::vector<RolledSolution> RollOutSolutions(const SearchBackend& backend, const Problem& problem, uint64_t seed,
+std::vector<SampleOutcome> RollOutSolutions(const SearchBackend& backend, const Problem& problem, uint64_t seed,
                                              const TerminalRules& rules, double temperature, int count,
                                              Tree* tree, Budget* budget) {
   if (!Expandable(*tree, 0, rules)) return {};
@@ -17,9 +18,10 @@ std::vector<RolledSolution> RollOutSolutions(const SearchBackend& backend, const
   const std::vector<std::vector<StepCandidate>> rows =
       backend.Rollout(tree->StateTokens(0), seeds, sampling, rules.max_depth, budget);
 
-  std::vector<RolledSolution> solutions;
+  std::vector<SampleOutcome> solutions;
   for (const std::vector<StepCandidate>& row : rows) {
-    RolledSolution solution;
+    SampleOutcome solution;
+    for (const StepCandidate& step : row) solution.generated_tokens += static_cast<long>(step.token_ids.size());
     solution.leaf = InsertSolution(tree, row, rules);
     if (solution.leaf >= 0) {
       const Node& leaf = tree->node(solution.leaf);
@@ -30,6 +32,22 @@ std::vector<RolledSolution> RollOutSolutions(const SearchBackend& backend, const
     solutions.push_back(solution);
   }
   return solutions;
+}
+
+int ChooseByMajority(const Tree& tree, const std::vector<SampleOutcome>& samples) {
+  std::vector<Ballot> ballots;
+  for (const SampleOutcome& sample : samples) {
+    if (sample.answered) ballots.push_back({sample.leaf, *tree.node(sample.leaf).answer, 1.0});
+  }
+  return MajorityVote(ballots);
+}
+
+int ChooseByBestValue(const std::vector<SampleOutcome>& samples) {
+  const SampleOutcome* best = nullptr;
+  for (const SampleOutcome& sample : samples) {
+    if (sample.answered && (!best || sample.final_value > best->final_value)) best = &sample;
+  }
+  return best ? best->leaf : -1;
 }
 
 }  // namespace steptree

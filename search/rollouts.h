@@ -13,22 +13,25 @@
 #include "datasets/problem.h"
 #include "mcts/tree.h"
 #include "search/backend.h"
+#include "search/result.h"
 #include "search/terminal.h"
 
 namespace steptree {
 
-struct RolledSolution {
-  int leaf = -1;           // the node the solution ends at; -1 for a row without steps
-  double final_value = 0;  // the backend's value of the leaf's state (never the gold reward)
-  // True when the solution ends with a final-answer step holding a parsable answer.
-  bool answered = false;
-};
-
 // Samples `count` solutions of at most rules.max_depth steps at `temperature`, grows them
 // into *tree and adds the model work to *budget. Returns one entry per sample, in order
-// (none when the question alone fills the backend's context).
-std::vector<RolledSolution> RollOutSolutions(const SearchBackend& backend, const Problem& problem, uint64_t seed,
+// (none when the question alone fills the backend's context); final_value is the backend's
+// value of the leaf's state, never the gold reward.
+std::vector<SampleOutcome> RollOutSolutions(const SearchBackend& backend, const Problem& problem, uint64_t seed,
                                              const TerminalRules& rules, double temperature, int count,
                                              Tree* tree, Budget* budget);
+
+// The choice rules of the rollout-based searches over any subset of their samples (in
+// sample order), so budget studies re-vote subsets exactly as a run of that size would:
+//   majority: most frequent answer among answered samples (search/voting.h);
+//   best value: the answered sample with the highest final_value, ties to the earlier one.
+// Both return the chosen leaf, or -1 when no sample is answered.
+int ChooseByMajority(const Tree& tree, const std::vector<SampleOutcome>& samples);
+int ChooseByBestValue(const std::vector<SampleOutcome>& samples);
 
 }  // namespace steptree
