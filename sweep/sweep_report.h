@@ -1,6 +1,6 @@
 // The files a sweep leaves in its run directory, all rendered from results.json so that
 // `steptree report DIR` re-renders them without searching:
-//   results.json  {"format": "steptree-sweep", "version": 1, "config": <resolved config>,
+//   results.json  {"format": "steptree-sweep", "version": 1, "config": <resolved config>, "model",
 //                  "runs": [{"name", "config", "seconds_per_problem", "searched"}],
 //                  "points": [PointToJson, ...]}
 //   results.csv   one row per point: mode, budget, label, curve, source, run, n, graded,
