@@ -27,14 +27,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "datasets/roc_auc.h"
 #include "value/value_data.h"
 
 namespace steptree {
 
 class Policy;
 
-// Mann-Whitney AUC of `scores` for `positive` (same sizes); NaN when either class is empty.
-double AreaUnderRoc(const std::vector<double>& scores, const std::vector<bool>& positive);
+// AreaUnderRoc (Mann-Whitney AUC) lives in datasets/roc_auc.h, torch-free, shared with
+// export/audit.h.
 
 // One scored prefix.
 struct PrefixValue {
