@@ -1,0 +1,301 @@
+// steptree evolve: AlphaMath's self-evolution rounds ("almost zero": no human step labels;
+// Chen et al. 2024, sec. 3.3), as steptree commands.
+//
+//   round 0: the starting policy (the embedded default) with a FRESH value head, evaluated;
+//   round k: MCTS with gold terminal rewards on new synthetic training problems, with the
+//            round k-1 policy and value head -> export value paths (Q targets, final +-1)
+//            and SFT paths -> joint training from round k-1 (CE on correct paths +
+//            alpha * MSE(V, Q), `train --values`) -> evaluate greedy, SBS(3,5) and
+//            MCTS(40) on held-out problems, answers scored by the value head (inference).
+//
+// Run directory:
+//   config.json                 the resolved options
+//   round-K/problems.jsonl      training problems of round K (K >= 1)
+//   round-K/trees.jsonl         its MCTS trees; value.jsonl, sft.jsonl: the exports
+//   round-K/model/              the checkpoint after round K (round-0: the start, no head)
+//   round-K/eval/{greedy,sbs,mcts}.jsonl   held-out trees
+//   round-K/metrics.json        written last: the round is done
+// Every step resumes: searches at problem granularity (search --resume), training from its
+// last checkpoint (train --resume), and a round with metrics.json is never redone.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <cxxopts.hpp>
+
+#include "app/command.h"
+#include "app/default_model.h"
+#include "datasets/input_error.h"
+#include "datasets/jsonl.h"
+#include "policy/blas_check.h"
+#include "policy/policy.h"
+#include "sweep/sweep_report.h"
+
+namespace steptree::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct EvolveOptions {
+  int rounds = 2;
+  std::string run_dir;
+  std::string init;            // starting checkpoint (default: the embedded default)
+  long problems = 1000;        // training problems per round
+  int data_iterations = 40;    // MCTS iterations when generating data
+  long eval_problems = 200;    // held-out problems
+  uint64_t eval_seed = 2026;   // their seed (the demo's)
+  long steps = 1000;           // training steps per round
+  double lr = 3e-4;
+  double alpha = 1.0;
+  uint64_t seed = 1;           // search seed
+  int threads = 1;
+};
+
+nlohmann::ordered_json OptionsJson(const EvolveOptions& o) {
+  return {{"rounds", o.rounds},         {"init", o.init},     {"problems", o.problems},
+          {"data_iterations", o.data_iterations}, {"eval_problems", o.eval_problems},
+          {"eval_seed", o.eval_seed},   {"steps", o.steps},   {"lr", o.lr},
+          {"alpha", o.alpha},           {"seed", o.seed}};
+}
+
+void Run(const std::vector<std::string>& line) {
+  std::cerr << "evolve: steptree";
+  for (const std::string& word : line) std::cerr << " " << word;
+  std::cerr << "\n";
+  const Command* command = FindCommand(line.front());
+  if (command == nullptr) throw std::logic_error("evolve: no command " + line.front());
+  // Summaries of the inner commands go to stderr: stdout is the round table (or --json).
+  std::streambuf* saved = std::cout.rdbuf(std::cerr.rdbuf());
+  int rc = 0;
+  try {
+    rc = RunCommand(*command, {line.begin() + 1, line.end()});
+  } catch (...) {
+    std::cout.rdbuf(saved);
+    throw;
+  }
+  std::cout.rdbuf(saved);
+  if (rc != 0) throw std::runtime_error("evolve: steptree " + line.front() + " exited with " + std::to_string(rc));
+}
+
+struct EvalFigures {
+  double accuracy = 0;
+  double tokens_per_problem = 0;
+  long n = 0;
+};
+
+EvalFigures ReadEval(const std::string& trees) {
+  EvalFigures figures;
+  JsonlReader reader(trees);
+  nlohmann::json record;
+  long correct = 0;
+  double tokens = 0;
+  while (reader.Next(&record)) {
+    ++figures.n;
+    correct += record.value("correct", nlohmann::json(false)) == true;
+    tokens += record["budget"].value("generated_tokens", 0.0);
+  }
+  if (figures.n > 0) {
+    figures.accuracy = static_cast<double>(correct) / static_cast<double>(figures.n);
+    figures.tokens_per_problem = tokens / static_cast<double>(figures.n);
+  }
+  return figures;
+}
+
+long CountLines(const std::string& path) {
+  std::ifstream in(path);
+  long lines = 0;
+  for (std::string line; std::getline(in, line);) lines += !line.empty();
+  return lines;
+}
+
+// Greedy, SBS(3,5) and MCTS(40) on the held-out problems with `model`.
+nlohmann::ordered_json Evaluate(const EvolveOptions& o, const std::string& model, const fs::path& eval_dir,
+                                bool untrained_head) {
+  const std::string t = std::to_string(o.threads);
+  struct Method {
+    const char* key;
+    std::vector<std::string> flags;
+  };
+  const std::vector<Method> methods = {{"greedy", {"--mode", "greedy"}},
+                                       {"sbs", {"--mode", "sbs", "--b1", "3", "--b2", "5"}},
+                                       {"mcts", {"--mode", "mcts", "--iterations", "40"}}};
+  nlohmann::ordered_json figures;
+  for (const Method& m : methods) {
+    const std::string out = (eval_dir / (std::string(m.key) + ".jsonl")).string();
+    std::vector<std::string> line = {"search",          "--model", model, "--synthetic", std::to_string(o.eval_problems),
+                                     "--problem-seed", std::to_string(o.eval_seed), "--terminal-reward", "value",
+                                     "--seed",          std::to_string(o.seed), "--out", out, "--resume", "--threads", t};
+    line.insert(line.end(), m.flags.begin(), m.flags.end());
+    if (untrained_head) line.push_back("--allow-untrained-value");
+    Run(line);
+    const EvalFigures f = ReadEval(out);
+    figures[m.key] = f.accuracy;
+    figures[std::string(m.key) + "_tokens_per_problem"] = f.tokens_per_problem;
+  }
+  return figures;
+}
+
+nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::path& dir) {
+  const fs::path rd = dir / ("round-" + std::to_string(round));
+  fs::create_directories(rd / "eval");
+  const std::string model = (rd / "model").string();
+  const std::string t = std::to_string(o.threads);
+  nlohmann::ordered_json metrics = {{"round", round}};
+  if (round == 0) {
+    const std::string init = o.init.empty() ? RequireDefaultModelDir() : o.init;
+    std::unique_ptr<Policy> start = Policy::Load(init);
+    start->set_value_head_trained(false);  // a fresh head: Save leaves it out
+    start->Save(model, {{"evolve", "round 0: " + init + " with a fresh value head"}});
+    metrics["data_problems"] = 0;
+    metrics["value_paths"] = 0;
+  } else {
+    const std::string previous = (dir / ("round-" + std::to_string(round - 1)) / "model").string();
+    const std::string problems = (rd / "problems.jsonl").string(), trees = (rd / "trees.jsonl").string();
+    const std::string values = (rd / "value.jsonl").string(), sft = (rd / "sft.jsonl").string();
+    Run({"gen-problems", "-n", std::to_string(o.problems), "--split", "train", "--seed",
+         std::to_string(1000 + round), "-o", problems});
+    std::vector<std::string> search = {"search", "--model", previous, "--data", problems, "--mode", "mcts",
+                                       "--iterations", std::to_string(o.data_iterations), "--terminal-reward", "gold",
+                                       "--seed", std::to_string(o.seed + static_cast<uint64_t>(round)), "--out", trees,
+                                       "--resume", "--threads", t};
+    if (round == 1) search.push_back("--allow-untrained-value");  // round 0's head is fresh
+    Run(search);
+    Run({"export", "--trees", trees, "--format", "value", "-o", values});
+    Run({"export", "--trees", trees, "--format", "sft", "-o", sft});
+    Run({"train", "--init", previous, "--values", values, "--alpha", std::to_string(o.alpha), "--lr",
+         std::to_string(o.lr), "--steps", std::to_string(o.steps), "--threads", t, "--resume", "-o", model});
+    metrics["data_problems"] = o.problems;
+    metrics["value_paths"] = CountLines(values);
+    metrics["sft_paths"] = CountLines(sft);
+    metrics["data_solved_share"] = [&] {
+      JsonlReader reader(trees);
+      nlohmann::json record;
+      long solved = 0, n = 0;
+      while (reader.Next(&record)) {
+        ++n;
+        for (const nlohmann::json& node : record["tree"]) {
+          if (node.value("terminal", false) && node.value("correct", nlohmann::json(false)) == true) {
+            ++solved;
+            break;
+          }
+        }
+      }
+      return n ? static_cast<double>(solved) / static_cast<double>(n) : 0.0;
+    }();
+  }
+  const nlohmann::ordered_json eval = Evaluate(o, model, rd / "eval", round == 0);
+  for (const auto& [key, value] : eval.items()) metrics[key] = value;
+  metrics["model"] = model;
+  WriteFileAtomically((rd / "metrics.json").string(), metrics.dump(2) + "\n");
+  return metrics;
+}
+
+void PrintRounds(const nlohmann::ordered_json& rounds, std::ostream& out) {
+  char line[256];
+  std::snprintf(line, sizeof line, "%-6s %9s %10s %10s %12s %12s\n", "round", "greedy", "SBS(3,5)", "MCTS(40)",
+                "value paths", "data solved");
+  out << line;
+  for (const nlohmann::ordered_json& r : rounds) {
+    std::snprintf(line, sizeof line, "%-6d %8.1f%% %9.1f%% %9.1f%% %12ld %11.1f%%\n", r["round"].get<int>(),
+                  100 * r["greedy"].get<double>(), 100 * r["sbs"].get<double>(), 100 * r["mcts"].get<double>(),
+                  r.value("value_paths", 0L), 100 * r.value("data_solved_share", 0.0));
+    out << line;
+  }
+}
+
+int RunEvolve(int argc, char** argv) {
+  EvolveOptions o;
+  cxxopts::Options options(
+      "steptree evolve",
+      "AlphaMath's self-evolution from the embedded default with a fresh value head (no human\n"
+      "step labels): each round runs MCTS with gold rewards on new training problems with the\n"
+      "previous round's policy and value head, exports value and SFT paths, trains policy and\n"
+      "value head jointly, and evaluates greedy, SBS(3,5) and MCTS(40) on held-out problems.\n"
+      "Round 0 is the start, evaluated. Every artefact stays in --run-dir; running the same\n"
+      "command again resumes (rounds, problems, training steps). --json prints {\"rounds\":\n"
+      "[{\"round\", \"greedy\", \"sbs\", \"mcts\", \"greedy_tokens_per_problem\",\n"
+      "\"sbs_tokens_per_problem\", \"mcts_tokens_per_problem\", \"data_problems\", \"value_paths\",\n"
+      "\"sft_paths\", \"data_solved_share\", \"model\"}], \"run_dir\"}.");
+  options.add_options()
+      ("rounds", "training rounds after round 0", cxxopts::value<int>()->default_value(std::to_string(o.rounds)))
+      ("run-dir", "directory for every round's artefacts", cxxopts::value<std::string>())
+      ("init", "starting checkpoint (default: the embedded default)", cxxopts::value<std::string>())
+      ("problems", "training problems per round", cxxopts::value<long>()->default_value(std::to_string(o.problems)))
+      ("data-iterations", "MCTS iterations per training problem", cxxopts::value<int>()->default_value(std::to_string(o.data_iterations)))
+      ("eval-problems", "held-out problems", cxxopts::value<long>()->default_value(std::to_string(o.eval_problems)))
+      ("eval-seed", "seed of the held-out problems", cxxopts::value<uint64_t>()->default_value(std::to_string(o.eval_seed)))
+      ("steps", "training steps per round", cxxopts::value<long>()->default_value(std::to_string(o.steps)))
+      ("lr", "peak learning rate of each round's training", cxxopts::value<double>()->default_value("3e-4"))
+      ("alpha", "weight of the value MSE", cxxopts::value<double>()->default_value("1.0"))
+      ("seed", "search seed", cxxopts::value<uint64_t>()->default_value("1"))
+      ("threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
+      ("json", "print the rounds as one JSON object")
+      ("h,help", "show this help");
+  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  if (!parsed) return 0;
+  const cxxopts::ParseResult& args = *parsed;
+  if (!args.count("run-dir")) throw UsageError("--run-dir DIR is required");
+  o.run_dir = args["run-dir"].as<std::string>();
+  o.rounds = args["rounds"].as<int>();
+  if (args.count("init")) o.init = args["init"].as<std::string>();
+  o.problems = args["problems"].as<long>();
+  o.data_iterations = args["data-iterations"].as<int>();
+  o.eval_problems = args["eval-problems"].as<long>();
+  o.eval_seed = args["eval-seed"].as<uint64_t>();
+  o.steps = args["steps"].as<long>();
+  o.lr = args["lr"].as<double>();
+  o.alpha = args["alpha"].as<double>();
+  o.seed = args["seed"].as<uint64_t>();
+  if (o.rounds < 0 || o.problems < 1 || o.eval_problems < 1 || o.steps < 1 || o.data_iterations < 1 || !(o.lr > 0)) {
+    throw UsageError("--rounds >= 0, --problems, --eval-problems, --steps, --data-iterations >= 1 and --lr > 0 are required");
+  }
+  WarnIfReferenceBlas();
+  o.threads = ConfigureTorchThreads(args["threads"].as<int>());
+
+  const fs::path dir(o.run_dir);
+  fs::create_directories(dir);
+  const nlohmann::ordered_json resolved = OptionsJson(o);
+  const fs::path config = dir / "config.json";
+  if (fs::exists(config)) {
+    std::ifstream in(config);
+    nlohmann::ordered_json saved = nlohmann::ordered_json::parse(in, nullptr, false);
+    if (!saved.is_object()) throw InputError(config.string(), 0, "the resolved options of an evolve run (JSON object)");
+    for (const auto& [key, value] : resolved.items()) {
+      if (key != "rounds" && saved.value(key, nlohmann::ordered_json()) != value) {
+        throw UsageError(config.string() + " holds an evolve run with another \"" + key + "\" (" +
+                         saved.value(key, nlohmann::ordered_json()).dump() + ", now " + value.dump() +
+                         "): use another --run-dir");
+      }
+    }
+  }
+  WriteFileAtomically(config.string(), resolved.dump(2) + "\n");
+
+  nlohmann::ordered_json rounds = nlohmann::ordered_json::array();
+  for (int round = 0; round <= o.rounds; ++round) {
+    const fs::path metrics = dir / ("round-" + std::to_string(round)) / "metrics.json";
+    if (fs::exists(metrics)) {
+      std::ifstream in(metrics);
+      const nlohmann::ordered_json done = nlohmann::ordered_json::parse(in, nullptr, false);
+      if (done.is_object()) {
+        std::cerr << "evolve: round " << round << " done earlier (" << metrics.string() << ")\n";
+        rounds.push_back(done);
+        continue;
+      }
+    }
+    std::cerr << "evolve: round " << round << " of " << o.rounds << "\n";
+    rounds.push_back(RunRound(o, round, dir));
+    ConfigureTorchThreads(o.threads);
+  }
+  if (args.count("json")) {
+    std::cout << nlohmann::ordered_json({{"rounds", rounds}, {"run_dir", o.run_dir}}).dump() << std::endl;
+  } else {
+    PrintRounds(rounds, std::cout);
+  }
+  return 0;
+}
+
+CommandRegistrar registrar({"evolve", "AlphaMath self-evolution rounds: MCTS data, export, joint training, evaluation",
+                            RunEvolve});
+
+}  // namespace
+}  // namespace steptree::app

@@ -1,0 +1,59 @@
+// steptree evolve: a tiny run end to end (every artefact of every round, the round table as
+// JSON), resuming without redoing finished rounds, and refusing a run directory of another
+// configuration.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/test_util.h"
+
+using namespace steptree;
+
+TEST_CASE("evolve command: round 0 and one round write every artefact; a rerun resumes; other options refused") {
+  test::TempDir dir;
+  const std::string run_dir = dir.path() + "/evolve";
+  const std::string base = test::Binary() + " evolve --run-dir " + run_dir +
+                           " --problems 6 --eval-problems 4 --steps 2 --data-iterations 5 --threads 1";
+  const test::CommandResult first = test::Run(base + " --rounds 1 --json");
+  REQUIRE_MESSAGE(first.exit_code == 0, first.output);
+  const nlohmann::json out = nlohmann::json::parse(first.output.substr(first.output.rfind("\n{") + 1));
+  REQUIRE(out["rounds"].size() == 2);
+  for (const nlohmann::json& round : out["rounds"]) {
+    for (const char* key : {"round", "greedy", "sbs", "mcts", "greedy_tokens_per_problem", "value_paths", "model"}) {
+      CHECK_MESSAGE(round.contains(key), key);
+    }
+    CHECK(round["greedy"].get<double>() >= 0);
+    CHECK(round["greedy"].get<double>() <= 1);
+  }
+  CHECK(out["rounds"][0]["value_paths"] == 0);
+  CHECK(out["rounds"][1]["value_paths"].get<long>() > 0);
+  // Round 0 starts with a fresh head: its checkpoint has none; round 1 trained one.
+  CHECK(std::filesystem::exists(run_dir + "/round-0/model/model.safetensors"));
+  CHECK(!std::filesystem::exists(run_dir + "/round-0/model/value_head.safetensors"));
+  CHECK(std::filesystem::exists(run_dir + "/round-1/model/value_head.safetensors"));
+  for (const char* file : {"problems.jsonl", "trees.jsonl", "value.jsonl", "sft.jsonl", "metrics.json",
+                           "eval/greedy.jsonl", "eval/sbs.jsonl", "eval/mcts.jsonl"}) {
+    CHECK_MESSAGE(std::filesystem::exists(run_dir + "/round-1/" + file), file);
+  }
+  std::ifstream trees(run_dir + "/round-1/trees.jsonl");
+  long lines = 0;
+  for (std::string line; std::getline(trees, line);) ++lines;
+  CHECK(lines == 6);
+
+  // The same command again: both rounds were done, nothing is searched or trained.
+  const test::CommandResult again = test::Run(base + " --rounds 1 --json");
+  REQUIRE_MESSAGE(again.exit_code == 0, again.output);
+  CHECK(again.output.find("round 0 done earlier") != std::string::npos);
+  CHECK(again.output.find("round 1 done earlier") != std::string::npos);
+  CHECK(again.output.find("steptree search") == std::string::npos);
+  const nlohmann::json same = nlohmann::json::parse(again.output.substr(again.output.rfind("\n{") + 1));
+  CHECK(same["rounds"] == out["rounds"]);
+
+  const test::CommandResult other = test::Run(test::Binary() + " evolve --run-dir " + run_dir +
+                                              " --problems 7 --eval-problems 4 --steps 2 --data-iterations 5");
+  CHECK(other.exit_code == 2);
+  CHECK(other.output.find("problems") != std::string::npos);
+}
