@@ -25,6 +25,7 @@
 
 #include "app/command.h"
 #include "app/default_model.h"
+#include "app/run_dir.h"
 #include "datasets/input_error.h"
 #include "datasets/jsonl.h"
 #include "policy/blas_check.h"
@@ -254,21 +255,7 @@ int RunEvolve(int argc, char** argv) {
 
   const fs::path dir(o.run_dir);
   fs::create_directories(dir);
-  const nlohmann::ordered_json resolved = OptionsJson(o);
-  const fs::path config = dir / "config.json";
-  if (fs::exists(config)) {
-    std::ifstream in(config);
-    nlohmann::ordered_json saved = nlohmann::ordered_json::parse(in, nullptr, false);
-    if (!saved.is_object()) throw InputError(config.string(), 0, "the resolved options of an evolve run (JSON object)");
-    for (const auto& [key, value] : resolved.items()) {
-      if (key != "rounds" && saved.value(key, nlohmann::ordered_json()) != value) {
-        throw UsageError(config.string() + " holds an evolve run with another \"" + key + "\" (" +
-                         saved.value(key, nlohmann::ordered_json()).dump() + ", now " + value.dump() +
-                         "): use another --run-dir");
-      }
-    }
-  }
-  WriteFileAtomically(config.string(), resolved.dump(2) + "\n");
+  CheckOrWriteRunConfig(o.run_dir, OptionsJson(o), "rounds");
 
   nlohmann::ordered_json rounds = nlohmann::ordered_json::array();
   for (int round = 0; round <= o.rounds; ++round) {

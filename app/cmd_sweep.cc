@@ -21,6 +21,7 @@
 #include "app/command.h"
 #include "app/default_model.h"
 #include "app/evaluation.h"
+#include "app/run_dir.h"
 #include "app/search_run.h"
 #include "datasets/input_error.h"
 #include "datasets/loaders.h"
@@ -34,26 +35,6 @@ namespace steptree::app {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Refuses a run directory that holds a sweep of another problem set, model, seed or reward:
-// its finished runs would be mixed into these results.
-void CheckOrWriteConfig(const fs::path& dir, const nlohmann::ordered_json& resolved) {
-  const fs::path path = dir / "config.json";
-  if (fs::exists(path)) {
-    std::ifstream in(path);
-    const nlohmann::ordered_json saved = nlohmann::ordered_json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (!saved.is_object()) throw InputError(path.string(), 0, "the resolved config of a sweep (JSON object)");
-    for (const auto& [key, value] : resolved.items()) {
-      if (key == "methods") continue;
-      if (!saved.contains(key) || saved[key] != value) {
-        throw UsageError(path.string() + " holds a sweep with another \"" + key + "\" (" +
-                         (saved.contains(key) ? saved[key].dump() : "absent") + ", now " + value.dump() +
-                         "): use another --run-dir");
-      }
-    }
-  }
-  WriteFileAtomically(path.string(), resolved.dump(2) + "\n");
-}
 
 std::vector<Problem> SweepProblems(const SweepSpec& spec) {
   if (!spec.data.empty()) return LoadProblems(spec.data, spec.loader).problems;
@@ -133,7 +114,7 @@ int RunSweep(int argc, char** argv) {
   fs::create_directories(run_dir / "trees");
   fs::create_directories(run_dir / "runs");
   const nlohmann::ordered_json resolved = SweepSpecToJson(spec);
-  CheckOrWriteConfig(run_dir, resolved);
+  CheckOrWriteRunConfig(run_dir.string(), resolved, "methods");
 
   WarnIfReferenceBlas();
   const int threads = ConfigureTorchThreads(args["threads"].as<int>());
