@@ -64,7 +64,9 @@ int RunTrain(int argc, char** argv) {
   const TrainOptions d = ValueTrainingDefaults();
   // clang-format off
   options.add_options()
-      ("init", "start from this checkpoint (default: the embedded default)", cxxopts::value<std::string>())
+      ("init", "start from this checkpoint or Hugging Face model directory (default: the embedded default)",
+       cxxopts::value<std::string>())
+      ("model", "the same as --init", cxxopts::value<std::string>())
       ("values", "value-target JSONL (repeat the flag for several files)", cxxopts::value<std::vector<std::string>>())
       ("sft", "problems with reference solutions (any format the loaders read)", cxxopts::value<std::string>())
       ("alpha", "weight of the value MSE in the loss", cxxopts::value<double>()->default_value(std::to_string(d.value_alpha)))
@@ -84,7 +86,10 @@ int RunTrain(int argc, char** argv) {
 
   TrainOptions train = d;
   ReadTrainingFlags(args, &train);
-  train.init_dir = args.count("init") ? args["init"].as<std::string>() : RequireDefaultModelDir();
+  if (args.count("init") && args.count("model")) throw UsageError("give --init or --model, not both");
+  train.init_dir = args.count("init")    ? args["init"].as<std::string>()
+                   : args.count("model") ? args["model"].as<std::string>()
+                                         : RequireDefaultModelDir();
   train.value_alpha = args["alpha"].as<double>();
   train.freeze_backbone = freeze;
   train.train_value_head = args.count("values") > 0;

@@ -36,15 +36,14 @@
 
 #include <torch/torch.h>
 
+#include "policy/causal_lm.h"
 #include "policy/gpt_config.h"
 #include "policy/kv_cache.h"
 
 namespace steptree {
 
-struct GptOutput {
-  torch::Tensor logits;  // float [B, T, V] (Forward, Extend) or [B, V] (Prefill, Decode)
-  torch::Tensor hidden;  // float [B, T, D] / [B, D]: the final LayerNorm output
-};
+// logits, and hidden = the final LayerNorm output (policy/causal_lm.h).
+using GptOutput = LmOutput;
 
 class AttentionImpl : public torch::nn::Module {
  public:
@@ -72,13 +71,18 @@ class BlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Block);
 
-class GptImpl : public torch::nn::Module {
+// The CausalLm interface (policy/causal_lm.h) is how generation, search and training use it.
+class GptImpl : public torch::nn::Module, public CausalLm {
  public:
   // `config` must be valid (GptConfig::FromJson's checks). Parameters are initialised from
   // `seed` (see ResetParameters).
   explicit GptImpl(const GptConfig& config, uint64_t seed = 0);
 
   const GptConfig& config() const { return config_; }
+  torch::nn::Module& module() override { return *this; }
+  int64_t vocab_size() const override { return config_.vocab_size; }
+  int64_t hidden_size() const override { return config_.d_model; }
+  int64_t context() const override { return config_.context; }
   int64_t NumParameters() const;
   // Re-draws every parameter (GPT-2 initialisation) from a generator seeded with `seed`.
   void ResetParameters(uint64_t seed);
@@ -86,20 +90,20 @@ class GptImpl : public torch::nn::Module {
   torch::Tensor HeadWeight() const;
 
   // Training path. ids int64 [B, T], T <= context. Dropout (if configured) only in train().
-  GptOutput Forward(const torch::Tensor& ids);
+  GptOutput Forward(const torch::Tensor& ids) override;
 
   // Runs each prefix (non-empty, at most context tokens) into a fresh left-padded cache with
   // room for `capacity` slots (>= longest prefix). Returns logits [B, V] and hidden [B, D]
   // at each row's last token. Rows are processed in length-sorted chunks to limit padding.
   GptOutput Prefill(const std::vector<std::vector<int>>& prefixes, int64_t capacity,
-                    KvCache* cache);
+                    KvCache* cache) override;
   // Appends ids int64 [B, T] (B == cache->rows(), all real tokens) to every row; grows the
   // cache if needed. Returns logits [B, T, V] and hidden [B, T, D]. Positions past the
   // context are clamped (callers stop rows at the context; clamping only keeps finished
   // rows that are still fed harmless).
-  GptOutput Extend(const torch::Tensor& ids, KvCache* cache);
+  GptOutput Extend(const torch::Tensor& ids, KvCache* cache) override;
   // Extend by one token per row: ids int64 [B]; logits [B, V], hidden [B, D].
-  GptOutput Decode(const torch::Tensor& ids, KvCache* cache);
+  GptOutput Decode(const torch::Tensor& ids, KvCache* cache) override;
 
  private:
   struct AttnContext;

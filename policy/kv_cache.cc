@@ -6,18 +6,20 @@
 namespace steptree {
 
 KvCache::KvCache(int64_t n_layer, int64_t n_head, int64_t head_dim, int64_t capacity,
-                 const std::vector<int64_t>& pad) {
+                 const std::vector<int64_t>& pad, torch::Device device) {
   const int64_t rows = static_cast<int64_t>(pad.size());
   pad_ = torch::tensor(std::vector<int64_t>(pad.begin(), pad.end()), torch::kInt64);
   if (rows == 0) pad_ = torch::empty({0}, torch::kInt64);
   const int64_t max_pad = rows ? pad_.max().item<int64_t>() : 0;
   TORCH_CHECK(capacity >= max_pad, "KvCache capacity below the padding");
+  pad_ = pad_.to(device);
+  const auto options = torch::TensorOptions().device(device);
   for (int64_t l = 0; l < n_layer; ++l) {
-    keys_.push_back(torch::zeros({rows, n_head, capacity, head_dim}));
-    values_.push_back(torch::zeros({rows, n_head, capacity, head_dim}));
+    keys_.push_back(torch::zeros({rows, n_head, capacity, head_dim}, options));
+    values_.push_back(torch::zeros({rows, n_head, capacity, head_dim}, options));
   }
-  key_bias_ = torch::zeros({rows, capacity});
-  key_bias_.masked_fill_(torch::arange(capacity).unsqueeze(0) < pad_.unsqueeze(1), kPadBias);
+  key_bias_ = torch::zeros({rows, capacity}, options);
+  key_bias_.masked_fill_(torch::arange(capacity, options.dtype(torch::kInt64)).unsqueeze(0) < pad_.unsqueeze(1), kPadBias);
 }
 
 void KvCache::Reserve(int64_t capacity) {
@@ -32,16 +34,17 @@ void KvCache::Reserve(int64_t capacity) {
   };
   for (auto& k : keys_) grow(k);
   for (auto& v : values_) grow(v);
-  torch::Tensor bias = torch::zeros({rows(), capacity});
+  torch::Tensor bias = torch::zeros({rows(), capacity}, key_bias_.options());
   bias.narrow(1, 0, old).copy_(key_bias_);
   key_bias_ = bias;
 }
 
 void KvCache::SelectRows(const torch::Tensor& rows) {
-  for (auto& k : keys_) k = k.index_select(0, rows);
-  for (auto& v : values_) v = v.index_select(0, rows);
-  pad_ = pad_.index_select(0, rows);
-  key_bias_ = key_bias_.index_select(0, rows);
+  const torch::Tensor index = rows.to(pad_.device());
+  for (auto& k : keys_) k = k.index_select(0, index);
+  for (auto& v : values_) v = v.index_select(0, index);
+  pad_ = pad_.index_select(0, index);
+  key_bias_ = key_bias_.index_select(0, index);
 }
 
 void KvCache::Advance(int64_t n) {

@@ -29,9 +29,10 @@ inline constexpr float kPadBias = -1e9f;
 class KvCache {
  public:
   KvCache() = default;
-  // An empty cache (length 0) with the given padding per row; capacity >= max(pad).
+  // An empty cache (length 0) with the given padding per row; capacity >= max(pad). Every
+  // tensor lives on `device` (a Hugging Face model on CUDA; the built-in model is CPU-only).
   KvCache(int64_t n_layer, int64_t n_head, int64_t head_dim, int64_t capacity,
-          const std::vector<int64_t>& pad);
+          const std::vector<int64_t>& pad, torch::Device device = torch::kCPU);
 
   int64_t rows() const { return pad_.defined() ? pad_.size(0) : 0; }
   int64_t length() const { return length_; }
@@ -48,7 +49,7 @@ class KvCache {
 
   // Grows to at least `capacity` slots (copying what is there); never shrinks.
   void Reserve(int64_t capacity);
-  // Keeps rows `rows` (int64 indices; may repeat to duplicate rows), in that order.
+  // Keeps rows `rows` (int64 indices on any device; may repeat to duplicate rows), in that order.
   void SelectRows(const torch::Tensor& rows);
   // Marks `n` more slots as written (the model wrote them through keys()/values()).
   void Advance(int64_t n);

@@ -3,7 +3,9 @@
 // A checkpoint is untrusted data: Load checks the directory, the config (strict JSON
 // schema, GptConfig::FromJson), the safetensors header (SafetensorsFile::Open), the
 // metadata format tag, and that the tensors are exactly the model's parameters with the
-// same shapes, all F32. Every failure is an InputError naming the offending file.
+// same shapes, all F32. Every failure is an InputError naming the offending file. A
+// Hugging Face model directory is read by policy/hf_policy.h with the same care; both kinds
+// share the value-head file and everything after loading goes through lm() and prompt().
 #include "policy/policy.h"
 
 #include <algorithm>
@@ -14,6 +16,8 @@
 
 #include "datasets/input_error.h"
 #include "policy/gpt.h"
+#include "policy/hf_policy.h"
+#include "policy/prompt.h"
 #include "policy/tensor_io.h"
 #include "value/value_head.h"
 
@@ -77,10 +81,17 @@ std::unique_ptr<Tokenizer> CheckedTokenizer(const GptConfig& config, const std::
 
 }  // namespace
 
+// Exactly one of `model` (built-in) and `hf` is set; `lm` points at it.
 struct Policy::ModelHolder {
   explicit ModelHolder(const GptConfig& config, uint64_t seed)
-      : model(config, seed), value_head(config.d_model, kValueHeadDropout, seed ^ kValueHeadSeedSalt) {}
-  Gpt model;
+      : model(config, seed), lm(model.get()), value_head(config.d_model, kValueHeadDropout, seed ^ kValueHeadSeedSalt) {}
+  explicit ModelHolder(HfLlama hf_model)
+      : hf(std::move(hf_model)),
+        lm(hf.get()),
+        value_head(hf->config().hidden_size, kValueHeadDropout, kValueHeadSeedSalt) {}
+  Gpt model{nullptr};
+  HfLlama hf{nullptr};
+  CausalLm* lm;
   ValueHead value_head;
 };
 
@@ -134,14 +145,16 @@ std::unique_ptr<Policy> Policy::Create(const GptConfig& config, uint64_t seed) {
   // Same checks as a loaded config: a programmatic config must be just as valid.
   policy->config_ = GptConfig::FromJson(config.ToJson(), "model config");
   policy->tokenizer_ = CheckedTokenizer(policy->config_, "model config");
+  policy->prompt_ = MakeBuiltinPromptFormat(*policy->tokenizer_);
   policy->holder_ = std::make_unique<ModelHolder>(policy->config_, seed);
   policy->holder_->model->eval();
   policy->holder_->value_head->eval();
   return policy;
 }
 
-std::unique_ptr<Policy> Policy::Load(const std::string& dir) {
+std::unique_ptr<Policy> Policy::Load(const std::string& dir, const PolicyLoadOptions& options) {
   namespace fs = std::filesystem;
+  if (IsHfModelDir(dir)) return LoadHf(dir, options);
   if (!fs::is_directory(dir)) {
     throw InputError(dir, 0, std::string("a checkpoint directory with ") + kConfigFile + " and " + kWeightsFile);
   }
@@ -152,30 +165,49 @@ std::unique_ptr<Policy> Policy::Load(const std::string& dir) {
   std::unique_ptr<Policy> policy(new Policy());
   policy->config_ = GptConfig::FromJson(ReadJsonFile(config_path), config_path);
   policy->tokenizer_ = CheckedTokenizer(policy->config_, config_path);
+  policy->prompt_ = MakeBuiltinPromptFormat(*policy->tokenizer_);
   policy->holder_ = std::make_unique<ModelHolder>(policy->config_, 0);
   GptImpl& model = *policy->holder_->model;
 
   CopyCheckedTensors(LoadTaggedTensors(weights_path, kFormat), model.named_parameters(), weights_path);
-  const std::string value_path = (fs::path(dir) / kValueHeadFile).string();
-  if (fs::exists(value_path)) {
-    CopyCheckedTensors(LoadTaggedTensors(value_path, kValueHeadFormat),
-                       policy->holder_->value_head->named_parameters(), value_path);
-    policy->value_head_trained_ = true;
-  }
-  policy->holder_->value_head->eval();
+  policy->LoadValueHead(dir);
   model.eval();
   return policy;
 }
 
+void Policy::LoadValueHead(const std::string& dir) {
+  const std::string value_path = (std::filesystem::path(dir) / kValueHeadFile).string();
+  if (std::filesystem::exists(value_path)) {
+    CopyCheckedTensors(LoadTaggedTensors(value_path, kValueHeadFormat), holder_->value_head->named_parameters(),
+                       value_path);
+    value_head_trained_ = true;
+  }
+  holder_->value_head->eval();
+}
+
+std::unique_ptr<Policy> Policy::LoadHf(const std::string& dir, const PolicyLoadOptions& options) {
+  HfLoadOptions hf_options;
+  hf_options.dtype = options.dtype;
+  hf_options.device = options.device;
+  hf_options.prompt_format = options.prompt_format;
+  hf_options.step_delimiter = options.step_delimiter;
+  hf_options.system_prompt = options.system_prompt;
+  HfPolicyParts parts = LoadHfPolicyParts(dir, hf_options);
+  std::unique_ptr<Policy> policy(new Policy());
+  policy->tokenizer_ = std::move(parts.text.tokenizer);
+  policy->prompt_ = std::move(parts.text.prompt);
+  policy->holder_ = std::make_unique<ModelHolder>(std::move(parts.model));
+  policy->hf_ = std::make_unique<HfSource>(std::move(parts.source));
+  policy->LoadValueHead(dir);
+  return policy;
+}
+
 void Policy::Save(const std::string& dir, const nlohmann::json& extra) const {
-  std::filesystem::create_directories(dir);
-  nlohmann::json config = config_.ToJson();
-  config["training"] = extra;
-  WriteFileAtomically((std::filesystem::path(dir) / kConfigFile).string(), config.dump(2) + "\n");
-  std::map<std::string, torch::Tensor> tensors;
-  for (const auto& item : holder_->model->named_parameters()) tensors[item.key()] = item.value().detach();
-  SaveTensorMap((std::filesystem::path(dir) / kWeightsFile).string(), tensors,
-                {{"format", kFormat}, {"version", kVersion}});
+  if (hf_) {
+    SaveHfPolicyFiles(*hf_, dir, *holder_->hf, backbone_trained_, extra);
+  } else {
+    SaveBuiltin(dir, extra);
+  }
   if (value_head_trained_) {
     std::map<std::string, torch::Tensor> head;
     for (const auto& item : holder_->value_head->named_parameters()) head[item.key()] = item.value().detach();
@@ -184,9 +216,54 @@ void Policy::Save(const std::string& dir, const nlohmann::json& extra) const {
   }
 }
 
-int64_t Policy::num_parameters() const { return holder_->model->NumParameters(); }
+void Policy::SaveBuiltin(const std::string& dir, const nlohmann::json& extra) const {
+  std::filesystem::create_directories(dir);
+  nlohmann::json config = config_.ToJson();
+  config["training"] = extra;
+  WriteFileAtomically((std::filesystem::path(dir) / kConfigFile).string(), config.dump(2) + "\n");
+  std::map<std::string, torch::Tensor> tensors;
+  for (const auto& item : holder_->model->named_parameters()) tensors[item.key()] = item.value().detach();
+  SaveTensorMap((std::filesystem::path(dir) / kWeightsFile).string(), tensors,
+                {{"format", kFormat}, {"version", kVersion}});
+}
 
-GptImpl& Policy::model() const { return *holder_->model; }
+const GptConfig& Policy::config() const {
+  if (hf_) throw std::logic_error("Policy::config(): the built-in model's config, but this is " + hf_->config.architecture);
+  return config_;
+}
+
+int Policy::context() const { return static_cast<int>(holder_->lm->context()); }
+
+int Policy::vocab_size() const { return static_cast<int>(holder_->lm->vocab_size()); }
+
+int64_t Policy::num_parameters() const {
+  int64_t n = 0;
+  for (const auto& p : holder_->lm->module().parameters()) n += p.numel();
+  return n;
+}
+
+std::string Policy::Describe() const {
+  const double millions = static_cast<double>(num_parameters()) / 1e6;
+  char size[32];
+  std::snprintf(size, sizeof size, "%.1fM", millions);
+  if (!hf_) {
+    return config_.architecture + ", " + std::to_string(config_.n_layer) + " layers, width " +
+           std::to_string(config_.d_model) + ", " + size + " parameters";
+  }
+  const HfModelConfig& c = hf_->config;
+  const bool bf16 = holder_->hf->compute_dtype() == HfComputeDType::kBF16;
+  return c.architecture + ", " + std::to_string(c.num_hidden_layers) + " layers, hidden " +
+         std::to_string(c.hidden_size) + ", " + std::to_string(c.num_attention_heads) + "/" +
+         std::to_string(c.num_key_value_heads) + " heads, " + size + " parameters, " + (bf16 ? "bf16" : "fp32") +
+         ", prompt " + prompt_->name();
+}
+
+CausalLm& Policy::lm() const { return *holder_->lm; }
+
+GptImpl& Policy::model() const {
+  if (hf_) throw std::logic_error("Policy::model(): the built-in GPT, but this is " + hf_->config.architecture);
+  return *holder_->model;
+}
 
 ValueHeadImpl& Policy::value_head() const { return *holder_->value_head; }
 

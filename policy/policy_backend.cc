@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "policy/gpt.h"
+#include "policy/causal_lm.h"
 #include "policy/policy.h"
 #include "policy/prompt.h"
 #include "policy/step_generator.h"
@@ -59,10 +59,10 @@ StepCandidate ContextFull() {
 PolicyBackend::PolicyBackend(const Policy& policy) : policy_(policy) {}
 
 std::vector<int> PolicyBackend::EncodeQuestion(const std::string& question) const {
-  return EncodePrefix(policy_.tokenizer(), question, {});
+  return policy_.prompt().EncodePrefix(question, {});
 }
 
-int PolicyBackend::max_state_tokens() const { return policy_.config().context - 1; }
+int PolicyBackend::max_state_tokens() const { return policy_.context() - 1; }
 
 bool PolicyBackend::has_value_head() const { return policy_.has_trained_value_head(); }
 
@@ -129,14 +129,14 @@ std::vector<float> PolicyBackend::Evaluate(const std::vector<std::vector<int>>& 
   for (const std::vector<int>& state : states) {
     std::vector<int> ids = state;
     if (ids.size() > 1 && tokenizer.EndsStep(ids.back())) ids.pop_back();
-    if (static_cast<int>(ids.size()) > policy_.config().context) ids.resize(policy_.config().context);
+    if (static_cast<int>(ids.size()) > policy_.context()) ids.resize(policy_.context());
     longest = std::max(longest, ids.size());
     tokens += static_cast<long>(ids.size());
     fed.push_back(std::move(ids));
   }
   torch::NoGradGuard no_grad;
   KvCache cache;
-  GptOutput forward = policy_.model().Prefill(fed, static_cast<int64_t>(longest), &cache);
+  LmOutput forward = policy_.lm().Prefill(fed, static_cast<int64_t>(longest), &cache);
   torch::Tensor v = policy_.value_head().Forward(forward.hidden).contiguous();
   std::copy(v.data_ptr<float>(), v.data_ptr<float>() + v.numel(), values.begin());
   if (budget != nullptr) {

@@ -49,9 +49,35 @@ std::vector<size_t> StepValuePositions(const Tokenizer& tokenizer, const std::ve
   // position before a step end is never negative.
   std::vector<size_t> positions;
   for (size_t i = prompt_length; i < ids.size(); ++i) {
-    if (tokenizer.EndsStep(ids[i]) || ids[i] == tokenizer.eos_id()) positions.push_back(i - 1);
+    if (tokenizer.EndsStep(ids[i]) || tokenizer.EndsSolution(ids[i])) positions.push_back(i - 1);
   }
   return positions;
+}
+
+namespace {
+
+class BuiltinPromptFormat final : public PromptFormat {
+ public:
+  explicit BuiltinPromptFormat(const Tokenizer& tokenizer) : tokenizer_(tokenizer) {}
+  const Tokenizer& tokenizer() const override { return tokenizer_; }
+  std::vector<int> EncodePrefix(const std::string& question, const std::vector<std::string>& steps) const override {
+    return steptree::EncodePrefix(tokenizer_, question, steps);
+  }
+  std::vector<int> EncodeSolution(const std::string& question, const std::vector<std::string>& steps,
+                                  size_t* prompt_length) const override {
+    return steptree::EncodeSolution(tokenizer_, question, steps, prompt_length);
+  }
+  std::string step_delimiter() const override { return "\n"; }
+  std::string name() const override { return "steptree"; }
+
+ private:
+  const Tokenizer& tokenizer_;
+};
+
+}  // namespace
+
+std::unique_ptr<PromptFormat> MakeBuiltinPromptFormat(const Tokenizer& tokenizer) {
+  return std::make_unique<BuiltinPromptFormat>(tokenizer);
 }
 
 }  // namespace steptree

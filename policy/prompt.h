@@ -7,6 +7,7 @@
 // 1..k-1 each followed by "\n". No torch here.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,5 +34,26 @@ std::vector<int> EncodeSolution(const Tokenizer& tokenizer, const std::string& q
 // empty step k reads at the delimiter of step k-1 (or the question's "\n").
 std::vector<size_t> StepValuePositions(const Tokenizer& tokenizer, const std::vector<int>& ids,
                                        size_t prompt_length);
+
+// How a policy turns a question and steps into ids: the built-in format above, or a Hugging
+// Face model's (policy/hf_prompt.h). EncodePrefix and EncodeSolution keep the contracts of
+// the free functions above: a prefix is the prompt plus steps each followed by the step
+// delimiter; a solution ends with the tokenizer's eos_id(); StepValuePositions finds one
+// step end per step in EncodeSolution's ids.
+class PromptFormat {
+ public:
+  virtual ~PromptFormat() = default;
+  virtual const Tokenizer& tokenizer() const = 0;
+  virtual std::vector<int> EncodePrefix(const std::string& question, const std::vector<std::string>& steps) const = 0;
+  virtual std::vector<int> EncodeSolution(const std::string& question, const std::vector<std::string>& steps,
+                                          size_t* prompt_length) const = 0;
+  // The text that ends a step ("\n" for the built-in format).
+  virtual std::string step_delimiter() const = 0;
+  // "steptree" for the built-in format.
+  virtual std::string name() const = 0;
+};
+
+// The built-in format (the free functions above) over `tokenizer`, which must outlive it.
+std::unique_ptr<PromptFormat> MakeBuiltinPromptFormat(const Tokenizer& tokenizer);
 
 }  // namespace steptree

@@ -15,11 +15,10 @@ std::vector<Solution> SolveProblems(const Policy& policy, const std::vector<Prob
                                     const SolveOptions& options, SolveStats* stats,
                                     const SolvedBatchCallback& on_batch) {
   const auto start = std::chrono::steady_clock::now();
-  const Tokenizer& tokenizer = policy.tokenizer();
-  const int context = policy.config().context;
+  const int context = policy.context();
   std::vector<std::vector<int>> prompts(problems.size());
   for (size_t i = 0; i < problems.size(); ++i) {
-    prompts[i] = EncodePrefix(tokenizer, problems[i].question, {});
+    prompts[i] = policy.prompt().EncodePrefix(problems[i].question, {});
   }
   // Similar lengths share a batch: less padding in the prefill.
   std::vector<size_t> order(problems.size());

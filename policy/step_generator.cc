@@ -13,8 +13,9 @@
 #include <map>
 #include <stdexcept>
 
-#include "policy/gpt.h"
+#include "policy/causal_lm.h"
 #include "policy/policy.h"
+#include "policy/prompt.h"
 #include "policy/sampling.h"
 #include "value/value_head.h"
 
@@ -33,14 +34,20 @@ struct RowState {
   bool done = false;
 };
 
-void FinishStep(const Tokenizer& tokenizer, StepEnd end, float value, RowState* row) {
+// The step's text: its tokens decoded, without the final EOS, and cut at the delimiter (a
+// delimiter token may carry text before it, as BPE's ".\n\n" does).
+void FinishStep(const Tokenizer& tokenizer, const std::string& delimiter, StepEnd end, float value, RowState* row) {
   GeneratedStep& step = row->current;
   step.end = end;
   step.value = value;
   step.num_tokens = static_cast<int>(step.token_ids.size());
   std::vector<int> text_ids = step.token_ids;
-  if ((end == StepEnd::kDelimiter || end == StepEnd::kEos) && !text_ids.empty()) text_ids.pop_back();
+  if (end == StepEnd::kEos && !text_ids.empty()) text_ids.pop_back();
   step.text = tokenizer.Decode(text_ids);
+  if (end == StepEnd::kDelimiter) {
+    const size_t at = step.text.find(delimiter);
+    if (at != std::string::npos) step.text.resize(at);
+  }
   row->steps.push_back(std::move(step));
   row->current = GeneratedStep();
 }
@@ -74,24 +81,26 @@ std::vector<GeneratedStep> StepGenerator::GenerateSteps(const std::vector<std::v
 std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
     const std::vector<std::vector<int>>& prefixes, const SamplingParams& sampling,
     const std::vector<uint64_t>& seeds, int max_steps, GenerationStats* stats) const {
-  const GptConfig& config = policy_.config();
+  const int context = policy_.context();
+  const int vocab_size = policy_.vocab_size();
   const Tokenizer& tokenizer = policy_.tokenizer();
+  const std::string delimiter = policy_.prompt().step_delimiter();
   const int n = static_cast<int>(prefixes.size());
   if (seeds.size() != prefixes.size()) throw std::invalid_argument("GenerateSteps: one seed per prefix");
   if (max_steps < 1) throw std::invalid_argument("GenerateSolutions: max_steps >= 1");
   if (sampling.max_step_tokens < 1) throw std::invalid_argument("GenerateSteps: max_step_tokens >= 1");
   if (n == 0) return {};
   for (const auto& p : prefixes) {
-    if (p.empty() || static_cast<int>(p.size()) >= config.context) {
+    if (p.empty() || static_cast<int>(p.size()) >= context) {
       throw std::invalid_argument("GenerateSteps: prefixes must be non-empty and shorter than the context");
     }
     for (int id : p) {
-      if (id < 0 || id >= config.vocab_size) throw std::invalid_argument("GenerateSteps: token id out of range");
+      if (id < 0 || id >= vocab_size) throw std::invalid_argument("GenerateSteps: token id out of range");
     }
   }
 
   torch::NoGradGuard no_grad;
-  GptImpl& model = policy_.model();
+  CausalLm& model = policy_.lm();
   ValueHeadImpl& value_head = policy_.value_head();
   GenerationStats local;
 
@@ -110,10 +119,10 @@ std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
     shortest = std::min(shortest, prefixes[i].size());
     longest = std::max(longest, prefixes[i].size());
   }
-  const int64_t budget = max_steps == 1 ? std::min<int64_t>(sampling.max_step_tokens, config.context - shortest)
-                                        : config.context - static_cast<int64_t>(shortest);
+  const int64_t budget = max_steps == 1 ? std::min<int64_t>(sampling.max_step_tokens, context - shortest)
+                                        : context - static_cast<int64_t>(shortest);
   KvCache cache;
-  GptOutput forward = model.Prefill(distinct, static_cast<int64_t>(longest) + std::min<int64_t>(budget, 128), &cache);
+  LmOutput forward = model.Prefill(distinct, static_cast<int64_t>(longest) + std::min<int64_t>(budget, 128), &cache);
   ++local.forward_calls;
   torch::Tensor logits = forward.logits;
   // values[r]: V of row r's sequence so far; becomes a step's value when the token sampled
@@ -166,17 +175,17 @@ std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
       ++row.length;
       ++local.generated_tokens;
       const int step_tokens = static_cast<int>(row.current.token_ids.size());
-      if (id == tokenizer.eos_id()) {
-        FinishStep(tokenizer, StepEnd::kEos, value_of[r], &row);
+      if (tokenizer.EndsSolution(id)) {
+        FinishStep(tokenizer, delimiter, StepEnd::kEos, value_of[r], &row);
         row.done = true;
       } else if (tokenizer.EndsStep(id)) {
-        FinishStep(tokenizer, StepEnd::kDelimiter, value_of[r], &row);
-        row.done = static_cast<int>(row.steps.size()) >= max_steps || row.length >= config.context;
+        FinishStep(tokenizer, delimiter, StepEnd::kDelimiter, value_of[r], &row);
+        row.done = static_cast<int>(row.steps.size()) >= max_steps || row.length >= context;
       } else if (step_tokens >= sampling.max_step_tokens) {
-        FinishStep(tokenizer, StepEnd::kLength, value_of[r], &row);
+        FinishStep(tokenizer, delimiter, StepEnd::kLength, value_of[r], &row);
         row.done = true;
-      } else if (row.length >= config.context) {
-        FinishStep(tokenizer, StepEnd::kContext, value_of[r], &row);
+      } else if (row.length >= context) {
+        FinishStep(tokenizer, delimiter, StepEnd::kContext, value_of[r], &row);
         row.done = true;
       }
       if (!row.done) {

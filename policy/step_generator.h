@@ -1,8 +1,9 @@
 // Batched step generation with a KV cache: the policy's side of the search backend.
 //
 // A batch of token prefixes of different lengths each generates one reasoning step: tokens
-// are decoded until the step delimiter (Tokenizer::EndsStep), EOS, the per-step token limit
-// or the model's context. Prefixes are prefilled once (identical prefixes in one call only
+// are decoded until the step delimiter (Tokenizer::EndsStep), EOS (Tokenizer::EndsSolution:
+// a Hugging Face model may have several stop ids), the per-step token limit or the model's
+// context. Prefixes are prefilled once (identical prefixes in one call only
 // once); each decode step runs one token per unfinished row through the cached keys and
 // values, and finished rows are compacted out of the batch. No torch in this header.
 //

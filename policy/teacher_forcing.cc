@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <optional>
 
-#include "policy/gpt.h"
+#include "policy/causal_lm.h"
 #include "value/value_head.h"
 
 namespace steptree {
@@ -66,9 +66,9 @@ TokenBatch CollateBatch(const std::vector<const TrainingExample*>& rows, int pad
   return batch;
 }
 
-BatchForward ForwardBatch(GptImpl& model, ValueHeadImpl* value_head, const TokenBatch& batch,
+BatchForward ForwardBatch(CausalLm& model, ValueHeadImpl* value_head, const TokenBatch& batch,
                           bool backbone_grad) {
-  GptOutput out;
+  LmOutput out;
   {
     std::optional<torch::NoGradGuard> frozen;
     if (!backbone_grad) frozen.emplace();
@@ -89,10 +89,10 @@ BatchForward ForwardBatch(GptImpl& model, ValueHeadImpl* value_head, const Token
   return result;
 }
 
-TeacherForcedPass TeacherForce(GptImpl& model, ValueHeadImpl* value_head,
+TeacherForcedPass TeacherForce(CausalLm& model, ValueHeadImpl* value_head,
                                const std::vector<TrainingExample>& examples, int pad_id, long batch_tokens) {
   torch::NoGradGuard no_grad;
-  EvalModeScope model_mode(&model);
+  EvalModeScope model_mode(&model.module());
   EvalModeScope head_mode(value_head);
   std::vector<const TrainingExample*> rows;
   rows.reserve(examples.size());

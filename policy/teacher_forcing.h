@@ -21,7 +21,7 @@
 
 namespace steptree {
 
-class GptImpl;
+class CausalLm;  // policy/causal_lm.h
 class ValueHeadImpl;
 
 struct TokenBatch {
@@ -44,7 +44,7 @@ struct BatchForward {
 
 // One forward of `batch`. `value_head` may be null (no values). With `backbone_grad` false
 // the backbone runs under NoGradGuard and only the value head can receive gradients.
-BatchForward ForwardBatch(GptImpl& model, ValueHeadImpl* value_head, const TokenBatch& batch,
+BatchForward ForwardBatch(CausalLm& model, ValueHeadImpl* value_head, const TokenBatch& batch,
                           bool backbone_grad);
 
 struct TeacherForcedPass {
@@ -56,7 +56,7 @@ struct TeacherForcedPass {
 // Evaluates `examples` in their order, in batches of at most `batch_tokens` padded tokens
 // (inputs padded with `pad_id`): no gradients, model and head in eval mode (no dropout) for
 // the call, their modes restored after. `value_head` may be null (then no values).
-TeacherForcedPass TeacherForce(GptImpl& model, ValueHeadImpl* value_head,
+TeacherForcedPass TeacherForce(CausalLm& model, ValueHeadImpl* value_head,
                                const std::vector<TrainingExample>& examples, int pad_id, long batch_tokens);
 
 }  // namespace steptree

@@ -20,6 +20,9 @@ class Tokenizer {
   virtual int pad_id() const = 0;
   // True when `id` ends a reasoning step (the step delimiter; for the byte tokenizer '\n').
   virtual bool EndsStep(int id) const = 0;
+  // True when `id` ends the whole solution: EOS (a Hugging Face model may have several stop
+  // ids, policy/hf_prompt.h).
+  virtual bool EndsSolution(int id) const { return id == eos_id(); }
   // "byte" for the built-in one; stored in checkpoint configs.
   virtual std::string kind() const = 0;
 };

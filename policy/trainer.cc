@@ -19,8 +19,9 @@
 #include "datasets/rng.h"
 #include "policy/adamw.h"
 #include "policy/blas_check.h"
-#include "policy/gpt.h"
+#include "policy/causal_lm.h"
 #include "policy/policy.h"
+#include "policy/prompt.h"
 #include "policy/teacher_forcing.h"
 #include "policy/tensor_io.h"
 #include "value/value_eval.h"
@@ -83,9 +84,9 @@ class FileStream final : public TrainingStream {
 // Pools of paths sorted by length and cut into token-budgeted batches.
 class BatchPlanner {
  public:
-  BatchPlanner(const TrainingStream& stream, const Tokenizer& tokenizer, const TrainOptions& options,
+  BatchPlanner(const TrainingStream& stream, const PromptFormat& format, const TrainOptions& options,
                int context)
-      : stream_(stream), tokenizer_(tokenizer), options_(options), context_(context) {}
+      : stream_(stream), format_(format), options_(options), context_(context) {}
 
   // Positions the planner at (pool, batch-in-pool), as saved by a checkpoint.
   void Seek(long pool, long batch) {
@@ -108,7 +109,7 @@ class BatchPlanner {
       LoadPool(pool_ + 1);
       next_batch_ = 0;
     }
-    return CollateBatch(batches_[next_batch_++], tokenizer_.pad_id());
+    return CollateBatch(batches_[next_batch_++], format_.tokenizer().pad_id());
   }
 
  private:
@@ -122,7 +123,7 @@ class BatchPlanner {
       TrainingPath path = stream_.Get(first + i);
       // A frozen backbone learns nothing from imitation.
       if (options_.freeze_backbone) path.imitate = false;
-      std::optional<TrainingExample> e = EncodeTrainingPath(tokenizer_, path, context_);
+      std::optional<TrainingExample> e = EncodeTrainingPath(format_, path, context_);
       if (e) {
         examples_.push_back(std::move(*e));
       } else if (!revisiting) {
@@ -142,7 +143,7 @@ class BatchPlanner {
   }
 
   const TrainingStream& stream_;
-  const Tokenizer& tokenizer_;
+  const PromptFormat& format_;
   const TrainOptions& options_;
   const int context_;
   long pool_ = -1;
@@ -186,7 +187,7 @@ HeldoutFigures EvaluateHeldout(const Policy& policy, ValueHeadImpl* value_head,
   HeldoutFigures figures;
   if (heldout.empty()) return figures;
   const TeacherForcedPass pass =
-      TeacherForce(policy.model(), value_head, heldout, policy.tokenizer().pad_id(), batch_tokens);
+      TeacherForce(policy.lm(), value_head, heldout, policy.tokenizer().pad_id(), batch_tokens);
   figures.token_loss = pass.token_loss;
   if (value_head != nullptr) {
     std::vector<PrefixValue> prefixes;
@@ -310,8 +311,7 @@ TrainResult Train(const TrainOptions& options, const TrainingStream& train,
     policy = Policy::Create(options.config, options.seed);
   }
   std::filesystem::create_directories(options.out_dir);
-  GptImpl& model = policy->model();
-  const Tokenizer& tokenizer = policy->tokenizer();
+  torch::nn::Module& model = policy->lm().module();
   // Invariant: value_head is non-null exactly when the head trains; then it is in train mode
   // (dropout on) and Save writes it.
   ValueHeadImpl* value_head = options.train_value_head ? &policy->value_head() : nullptr;
@@ -319,6 +319,7 @@ TrainResult Train(const TrainOptions& options, const TrainingStream& train,
     model.eval();
   } else {
     model.train();
+    policy->set_backbone_trained(true);
   }
   if (value_head != nullptr) {
     value_head->train();
@@ -340,13 +341,13 @@ TrainResult Train(const TrainOptions& options, const TrainingStream& train,
   }
 
   const nlohmann::json recipe = Recipe(options, train);
-  const int context = policy->config().context;
-  BatchPlanner planner(train, tokenizer, options, context);
+  const int context = policy->context();
+  BatchPlanner planner(train, policy->prompt(), options, context);
   if (resuming && state.pool >= 0) planner.Seek(state.pool, state.batch_in_pool);
 
   std::vector<TrainingExample> heldout_examples;
   for (const TrainingPath& path : heldout) {
-    if (auto e = EncodeTrainingPath(tokenizer, path, context)) heldout_examples.push_back(std::move(*e));
+    if (auto e = EncodeTrainingPath(policy->prompt(), path, context)) heldout_examples.push_back(std::move(*e));
   }
   if (heldout.empty()) {
     std::cerr << label << ": no held-out paths; held-out figures will be null\n";
@@ -369,7 +370,7 @@ TrainResult Train(const TrainOptions& options, const TrainingStream& train,
     // Dropout masks depend on (seed, step) only, so a resumed run repeats them.
     torch::manual_seed(DeriveSeed(options.seed, kDropoutStreamKey + static_cast<uint64_t>(step)));
     optimizer.ZeroGrad();
-    const BatchForward forward = ForwardBatch(model, value_head, batch, !options.freeze_backbone);
+    const BatchForward forward = ForwardBatch(policy->lm(), value_head, batch, !options.freeze_backbone);
     const torch::Tensor loss = TrainingLoss(forward, options);
     loss.backward();
     ClipGradNorm(parameters, options.grad_clip);

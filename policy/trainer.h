@@ -1,6 +1,7 @@
-// Training of the built-in policy and its value head. One loop serves supervised
-// fine-tuning on reference solutions (`train-policy`) and AlphaMath's joint policy/value
-// training on search paths (`train`; Chen et al. 2024, "AlphaMath Almost Zero", eq. 5):
+// Training of a policy (the built-in GPT or a Hugging Face model, policy/causal_lm.h) and its
+// value head. One loop serves supervised fine-tuning on reference solutions (`train-policy`)
+// and AlphaMath's joint policy/value training on search paths (`train`; Chen et al. 2024,
+// "AlphaMath Almost Zero", eq. 5):
 //
 //   L   = CE + alpha * MSE                  (alpha = value_alpha, AlphaMath: 0.01)
 //   CE  = mean token cross-entropy over the solution tokens of imitated paths (SFT records,

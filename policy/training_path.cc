@@ -34,18 +34,23 @@ TrainingPath ValueTrainingPath(const ValuePathRecord& path, bool imitate_correct
 
 std::optional<TrainingExample> EncodeTrainingPath(const Tokenizer& tokenizer, const TrainingPath& path,
                                                   int context) {
+  return EncodeTrainingPath(*MakeBuiltinPromptFormat(tokenizer), path, context);
+}
+
+std::optional<TrainingExample> EncodeTrainingPath(const PromptFormat& format, const TrainingPath& path, int context) {
+  const Tokenizer& tokenizer = format.tokenizer();
   const bool has_values = !path.value_targets.empty();
   if (path.steps.empty() || (!path.imitate && !has_values)) return std::nullopt;
   if (has_values && path.value_targets.size() != path.steps.size()) {
     throw std::logic_error("EncodeTrainingPath: one value target per step");
   }
   TrainingExample example;
-  example.ids = EncodeSolution(tokenizer, path.question, path.steps, &example.prompt_length);
+  example.ids = format.EncodeSolution(path.question, path.steps, &example.prompt_length);
   if (static_cast<long>(example.ids.size()) > static_cast<long>(context) + 1) return std::nullopt;
   example.imitate = path.imitate;
   if (has_values) {
     const std::vector<size_t> positions = StepValuePositions(tokenizer, example.ids, example.prompt_length);
-    // prompt.h turns newlines inside steps into spaces, so each step ends exactly once.
+    // The prompt format removes delimiters inside steps, so each step ends exactly once.
     if (positions.size() != path.steps.size()) {
       throw std::logic_error("EncodeTrainingPath: " + std::to_string(positions.size()) + " step ends for " +
                              std::to_string(path.steps.size()) + " steps");

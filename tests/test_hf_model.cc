@@ -1,0 +1,706 @@
+// Llama-family checkpoints in Hugging Face format (policy/hf_*.h): tiny random Llama, Qwen2
+// and Mistral checkpoints built here, logits and greedy generation compared with an
+// independent float64 reference forward in Python (tests/hf_reference/reference_forward.py,
+// Debian's python3-torch), the KV cache against full recomputation, and the exit-2
+// contract of `steptree generate` on broken model directories.
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "datasets/input_error.h"
+#include "policy/causal_lm.h"
+#include "policy/hf_config.h"
+#include "policy/hf_llama.h"
+#include "policy/hf_weights.h"
+#include "policy/hf_prompt.h"
+#include "policy/kv_cache.h"
+#include "policy/policy.h"
+#include "policy/prompt.h"
+#include "policy/step_generator.h"
+#include "policy/tensor_io.h"
+#include "tests/test_util.h"
+
+// c10 (torch) defines its own fatal CHECK macro; doctest's must win, so doctest comes last.
+#undef CHECK
+#include <doctest/doctest.h>
+
+using namespace steptree;
+
+namespace {
+
+// What a tiny checkpoint looks like: 2 layers, hidden 64, 4 query heads over 2 KV heads.
+struct TinySpec {
+  std::string architecture = "LlamaForCausalLM";
+  bool tied = false;          // tie_word_embeddings (no lm_head.weight)
+  bool bf16 = false;          // weights stored as BF16 (else F32)
+  bool llama3_rope = false;   // rope_scaling {"rope_type": "llama3"} with all three bands hit
+  bool sharded = false;       // two shards and model.safetensors.index.json
+  bool attention_bias = false;  // Llama's attention_bias (q/k/v/o biases)
+};
+
+// Above the tiny tokenizers' 265 tokens (256 bytes, 4 merges, special tokens).
+constexpr int kVocab = 272;
+
+nlohmann::json TinyConfig(const TinySpec& spec) {
+  nlohmann::json c = {{"architectures", {spec.architecture}},
+                      {"model_type", spec.architecture == "Qwen2ForCausalLM" ? "qwen2" : "llama"},
+                      {"vocab_size", kVocab},
+                      {"hidden_size", 64},
+                      {"intermediate_size", 160},
+                      {"num_hidden_layers", 2},
+                      {"num_attention_heads", 4},
+                      {"num_key_value_heads", 2},
+                      {"max_position_embeddings", 256},
+                      {"rms_norm_eps", 1e-6},
+                      {"rope_theta", 10000.0},
+                      {"hidden_act", "silu"},
+                      {"tie_word_embeddings", spec.tied},
+                      {"torch_dtype", spec.bf16 ? "bfloat16" : "float32"},
+                      {"bos_token_id", 260},
+                      {"eos_token_id", 260},
+                      {"rope_scaling", nullptr}};
+  if (spec.attention_bias) c["attention_bias"] = true;
+  if (spec.architecture == "MistralForCausalLM") c["sliding_window"] = 128;
+  if (spec.llama3_rope) {
+    // head_dim 16, theta 1e4: wavelengths 6.3 (< 32/4: kept), 19.9 (between: smoothed),
+    // 62.8 and up (> 32/1: divided by 8).
+    c["rope_scaling"] = {{"rope_type", "llama3"},
+                         {"factor", 8.0},
+                         {"low_freq_factor", 1.0},
+                         {"high_freq_factor", 4.0},
+                         {"original_max_position_embeddings", 32}};
+  }
+  return c;
+}
+
+// Random weights with spread-out logits (so greedy choices are not near-ties): matrices
+// N(0, 0.15), embeddings N(0, 1), norm gains 1 + N(0, 0.1), biases N(0, 0.1).
+std::map<std::string, torch::Tensor> RandomWeights(const HfModelConfig& config, uint64_t seed, bool bf16) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  std::map<std::string, torch::Tensor> tensors;
+  for (const auto& [name, shape] : HfParameterShapes(config)) {
+    torch::Tensor t = torch::empty(shape);
+    const bool norm = name.find("norm") != std::string::npos;
+    const bool bias = name.size() > 5 && name.substr(name.size() - 5) == ".bias";
+    const bool embedding = name == "model.embed_tokens.weight";
+    t.normal_(0.0, embedding ? 1.0 : (norm || bias) ? 0.1 : 0.15, gen);
+    if (norm) t += 1.0;
+    tensors[name] = bf16 ? t.to(torch::kBFloat16) : t;
+  }
+  return tensors;
+}
+
+void WriteText(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+// Writes config.json, generation_config.json and the weights of a tiny checkpoint.
+std::string WriteTinyCheckpoint(const std::string& dir, const TinySpec& spec, uint64_t seed) {
+  std::filesystem::create_directories(dir);
+  const nlohmann::json config_json = TinyConfig(spec);
+  WriteText(dir + "/config.json", config_json.dump(2));
+  WriteText(dir + "/generation_config.json", R"({"bos_token_id": 260, "eos_token_id": [260, 262]})");
+  const HfModelConfig config = HfModelConfig::FromJson(config_json, dir + "/config.json");
+  const std::map<std::string, torch::Tensor> tensors = RandomWeights(config, seed, spec.bf16);
+  if (!spec.sharded) {
+    SaveHfTensors(dir + "/model.safetensors", tensors);
+    return dir;
+  }
+  std::map<std::string, torch::Tensor> shards[2];
+  nlohmann::json weight_map = nlohmann::json::object();
+  for (const auto& [name, t] : tensors) {
+    const int shard = name.find("layers.1.") != std::string::npos || name.rfind("lm_head", 0) == 0 ? 1 : 0;
+    shards[shard][name] = t;
+    weight_map[name] = "model-0000" + std::to_string(shard + 1) + "-of-00002.safetensors";
+  }
+  SaveHfTensors(dir + "/model-00001-of-00002.safetensors", shards[0]);
+  SaveHfTensors(dir + "/model-00002-of-00002.safetensors", shards[1]);
+  WriteText(dir + "/model.safetensors.index.json",
+            nlohmann::json{{"metadata", {{"total_size", 0}}}, {"weight_map", weight_map}}.dump(2));
+  return dir;
+}
+
+// GPT-2's byte-level alphabet: printable Latin-1 bytes stand for themselves, the others map
+// to U+0100 upwards in byte order.
+std::string ByteSymbol(int byte) {
+  auto printable = [](int b) { return (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255); };
+  int code = byte;
+  if (!printable(byte)) {
+    code = 256;
+    for (int b = 0; b < byte; ++b) code += printable(b) ? 0 : 1;
+  }
+  std::string utf8;
+  if (code < 0x80) {
+    utf8.push_back(static_cast<char>(code));
+  } else {
+    utf8.push_back(static_cast<char>(0xC0 | (code >> 6)));
+    utf8.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+  }
+  return utf8;
+}
+
+// A tiny byte-level BPE tokenizer in the layout of Qwen2's ("qwen": NFC, ChatML template,
+// no BOS) or Meta's Llama-3 ("llama3": BOS added by a TemplateProcessing post-processor,
+// header chat template), or one without a chat template ("plain"). Ids 0..255 are the bytes,
+// 256.. the merges "\n\n", ".\n\n", " t", "he", then the special tokens.
+void WriteTinyTokenizer(const std::string& dir, const std::string& style) {
+  nlohmann::json vocab = nlohmann::json::object();
+  for (int b = 0; b < 256; ++b) vocab[ByteSymbol(b)] = b;
+  const std::string nl = ByteSymbol('\n'), space = ByteSymbol(' ');
+  vocab[nl + nl] = 256;
+  vocab["." + nl + nl] = 257;
+  vocab[space + "t"] = 258;
+  vocab["he"] = 259;
+  const nlohmann::json merges = {nl + " " + nl, ". " + nl + nl, space + " t", "h e"};
+  const bool llama = style == "llama3";
+  const std::vector<std::string> specials =
+      llama ? std::vector<std::string>{"<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>", "<|start_header_id|>",
+                                       "<|end_header_id|>"}
+            : std::vector<std::string>{"<|endoftext|>", "<|im_start|>", "<|im_end|>"};
+  nlohmann::json added = nlohmann::json::array();
+  for (size_t i = 0; i < specials.size(); ++i) {
+    added.push_back({{"id", 260 + static_cast<int>(i)}, {"content", specials[i]}, {"single_word", false},
+                     {"lstrip", false}, {"rstrip", false}, {"normalized", false}, {"special", true}});
+  }
+  const std::string regex =
+      std::string("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|") +
+      (llama ? "\\p{N}{1,3}" : "\\p{N}") + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+  const nlohmann::json byte_level = {
+      {"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}};
+  nlohmann::json tokenizer = {
+      {"version", "1.0"},
+      {"added_tokens", added},
+      {"normalizer", llama ? nlohmann::json(nullptr) : nlohmann::json{{"type", "NFC"}}},
+      {"pre_tokenizer",
+       {{"type", "Sequence"},
+        {"pretokenizers",
+         {{{"type", "Split"}, {"pattern", {{"Regex", regex}}}, {"behavior", "Isolated"}, {"invert", false}},
+          byte_level}}}},
+      {"post_processor", byte_level},
+      {"decoder", byte_level},
+      {"model",
+       {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}, {"continuing_subword_prefix", ""},
+        {"end_of_word_suffix", ""}, {"fuse_unk", false}, {"byte_fallback", false}, {"vocab", vocab},
+        {"merges", merges}}}};
+  nlohmann::json config = {{"tokenizer_class", "PreTrainedTokenizerFast"}};
+  if (llama) {
+    tokenizer["post_processor"] = {
+        {"type", "TemplateProcessing"},
+        {"single", {{{"SpecialToken", {{"id", "<|begin_of_text|>"}, {"type_id", 0}}}},
+                    {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
+        {"pair", nlohmann::json::array()},
+        {"special_tokens", {{"<|begin_of_text|>", {{"id", "<|begin_of_text|>"}, {"ids", {260}},
+                                                   {"tokens", {"<|begin_of_text|>"}}}}}}};
+    config["bos_token"] = "<|begin_of_text|>";
+    config["eos_token"] = "<|end_of_text|>";
+    config["chat_template"] = "{{ bos_token }}{% for m in messages %}<|start_header_id|>{{ m.role }}...{% endfor %}";
+  } else {
+    config["bos_token"] = nullptr;
+    config["eos_token"] = "<|endoftext|>";
+    config["pad_token"] = "<|endoftext|>";
+    if (style == "qwen") {
+      config["chat_template"] = "{% for m in messages %}{{'<|im_start|>' + m.role + '\\n' + m.content }}{% endfor %}";
+    }
+  }
+  WriteText(dir + "/tokenizer.json", tokenizer.dump(1));
+  WriteText(dir + "/tokenizer_config.json", config.dump(1));
+}
+
+const std::vector<int>& PromptIds() {
+  static const std::vector<int> ids = {1, 17, 42, 5, 88, 23, 60, 9, 31, 77, 12, 50};
+  return ids;
+}
+constexpr int kGreedyTokens = 10;
+
+bool HavePythonTorch() {
+  static const bool have = std::system("/usr/bin/python3 -c 'import torch' > /dev/null 2>&1") == 0;
+  return have;
+}
+
+struct Reference {
+  torch::Tensor logits;     // float64 [T, V]
+  std::vector<int> greedy;  // kGreedyTokens ids after the prompt
+};
+
+std::string JoinIds(const std::vector<int>& ids) {
+  std::string s;
+  for (size_t i = 0; i < ids.size(); ++i) s += (i ? "," : "") + std::to_string(ids[i]);
+  return s;
+}
+
+// Runs the Python reference on a checkpoint directory.
+Reference RunReference(const std::string& dir) {
+  const std::string out = dir + "/reference.json";
+  const std::string command = "/usr/bin/python3 " + test::SourceDir() + "/tests/hf_reference/reference_forward.py " +
+                              dir + " " + JoinIds(PromptIds()) + " " + out + " --generate " +
+                              std::to_string(kGreedyTokens);
+  const test::CommandResult r = test::Run(command);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  std::ifstream in(out);
+  const nlohmann::json j = nlohmann::json::parse(in);
+  Reference ref;
+  const auto rows = j["logits"].get<std::vector<std::vector<double>>>();
+  ref.logits = torch::empty({static_cast<int64_t>(rows.size()), kVocab}, torch::kFloat64);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ref.logits[static_cast<int64_t>(i)] = torch::tensor(rows[i], torch::kFloat64);
+  }
+  ref.greedy = j["greedy"].get<std::vector<int>>();
+  return ref;
+}
+
+torch::Tensor AsIds(const std::vector<int>& ids) {
+  return torch::tensor(std::vector<int64_t>(ids.begin(), ids.end()), torch::kInt64).unsqueeze(0);
+}
+
+// Greedy continuation through the KV cache: Prefill, then Decode one token at a time.
+std::vector<int> GreedyCached(HfLlamaImpl& model, const std::vector<int>& prompt, int n) {
+  KvCache cache;
+  LmOutput out = model.Prefill({prompt}, static_cast<int64_t>(prompt.size()) + 4, &cache);
+  std::vector<int> generated;
+  for (int i = 0; i < n; ++i) {
+    const int next = static_cast<int>(out.logits[0].argmax().item<int64_t>());
+    generated.push_back(next);
+    out = model.Decode(torch::tensor({static_cast<int64_t>(next)}, torch::kInt64), &cache);
+  }
+  return generated;
+}
+
+double MaxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
+}
+
+// A model directory as downloaded: checkpoint plus tokenizer files.
+std::string WriteTinyModelDir(const std::string& dir, const TinySpec& spec, const std::string& tokenizer_style,
+                              uint64_t seed) {
+  WriteTinyCheckpoint(dir, spec, seed);
+  WriteTinyTokenizer(dir, tokenizer_style);
+  return dir;
+}
+
+std::string Steptree(const std::string& args) { return test::Binary() + " " + args; }
+
+// The last line of output that parses as a JSON object.
+nlohmann::json LastJson(const std::string& output) {
+  std::istringstream lines(output);
+  std::string line;
+  nlohmann::json found;
+  while (std::getline(lines, line)) {
+    if (!line.empty() && line[0] == '{') {
+      found = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    }
+  }
+  return found;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A safetensors file from a header written by hand and `data_bytes` zero bytes.
+void WriteRawSafetensors(const std::string& path, const std::string& header, size_t data_bytes) {
+  std::string bytes(8, '\0');
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((header.size() >> (8 * i)) & 0xff);
+  bytes += header;
+  bytes.append(data_bytes, '\0');
+  WriteText(path, bytes);
+}
+
+struct Case {
+  std::string label;
+  TinySpec spec;
+};
+
+const std::vector<Case>& Cases() {
+  static const std::vector<Case> cases = [] {
+    std::vector<Case> c(4);
+    c[0].label = "Llama (llama3 rope scaling, untied, F32 file)";
+    c[0].spec.llama3_rope = true;
+    c[1].label = "Qwen2 (q/k/v biases, tied embeddings, BF16 file)";
+    c[1].spec.architecture = "Qwen2ForCausalLM";
+    c[1].spec.tied = true;
+    c[1].spec.bf16 = true;
+    c[2].label = "Llama (attention_bias, tied, BF16 file, sharded)";
+    c[2].spec.attention_bias = true;
+    c[2].spec.tied = true;
+    c[2].spec.bf16 = true;
+    c[2].spec.sharded = true;
+    c[3].label = "Mistral (sliding window, F32 file)";
+    c[3].spec.architecture = "MistralForCausalLM";
+    return c;
+  }();
+  return cases;
+}
+
+}  // namespace
+
+TEST_SUITE("hf") {
+
+TEST_CASE("hf: config.json is validated and other architectures are refused") {
+  test::TempDir dir;
+  TinySpec spec;
+  nlohmann::json c = TinyConfig(spec);
+  const HfModelConfig parsed = HfModelConfig::FromJson(c, "config.json");
+  CHECK(parsed.head_dim == 16);
+  CHECK(parsed.num_key_value_heads == 2);
+  CHECK_FALSE(parsed.qkv_bias);
+  CHECK(parsed.context == 256);
+  CHECK(HfParameterShapes(parsed).size() == 1 + 2 * 9 + 1 + 1);
+
+  c["architectures"] = {"GPTNeoXForCausalLM"};
+  try {
+    HfModelConfig::FromJson(c, "/some/config.json");
+    FAIL("expected an InputError");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).find("/some/config.json") != std::string::npos);
+    CHECK(std::string(e.what()).find("GPTNeoXForCausalLM") != std::string::npos);
+  }
+  c = TinyConfig(spec);
+  c["num_key_value_heads"] = 3;
+  CHECK_THROWS_AS(HfModelConfig::FromJson(c, "config.json"), InputError);
+  c = TinyConfig(spec);
+  c["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 4.0}};
+  CHECK_THROWS_AS(HfModelConfig::FromJson(c, "config.json"), InputError);
+  c = TinyConfig(spec);
+  c["hidden_act"] = "gelu";
+  CHECK_THROWS_AS(HfModelConfig::FromJson(c, "config.json"), InputError);
+
+  spec.architecture = "MistralForCausalLM";
+  CHECK(HfModelConfig::FromJson(TinyConfig(spec), "config.json").context == 128);
+  spec.architecture = "Qwen2ForCausalLM";
+  CHECK(HfModelConfig::FromJson(TinyConfig(spec), "config.json").qkv_bias);
+
+  WriteTinyCheckpoint(dir.path() + "/m", TinySpec{}, 1);
+  const HfModelConfig loaded = LoadHfModelConfig(dir.path() + "/m");
+  CHECK(loaded.eos_token_ids == std::vector<int>({260, 262}));  // generation_config.json wins
+  CHECK(IsHfModelDir(dir.path() + "/m"));
+  CHECK_FALSE(IsHfModelDir(dir.path()));
+}
+
+TEST_CASE("hf: llama3 rope scaling keeps, smooths and divides the three bands") {
+  TinySpec spec;
+  spec.llama3_rope = true;
+  const HfModelConfig c = HfModelConfig::FromJson(TinyConfig(spec), "config.json");
+  const torch::Tensor f = HfRopeInverseFrequencies(c);
+  spec.llama3_rope = false;
+  const torch::Tensor base = HfRopeInverseFrequencies(HfModelConfig::FromJson(TinyConfig(spec), "config.json"));
+  CHECK(f[0].item<double>() == doctest::Approx(1.0));                       // wavelength 6.3 < 8: kept
+  const double s = (32.0 / (2 * M_PI / base[1].item<double>()) - 1.0) / 3.0;  // wavelength 19.9: smoothed
+  CHECK(f[1].item<double>() == doctest::Approx((1 - s) * base[1].item<double>() / 8 + s * base[1].item<double>()));
+  for (int i = 2; i < 8; ++i) CHECK(f[i].item<double>() == doctest::Approx(base[i].item<double>() / 8));
+}
+
+TEST_CASE("hf: logits and greedy generation match the independent Python reference") {
+  if (!HavePythonTorch()) {
+    MESSAGE("skipped: /usr/bin/python3 cannot import torch (scripts/setup.sh installs python3-torch)");
+    return;
+  }
+  test::TempDir dir;
+  torch::NoGradGuard no_grad;
+  for (size_t k = 0; k < Cases().size(); ++k) {
+    const Case& c = Cases()[k];
+    CAPTURE(c.label);
+    const std::string model_dir = WriteTinyCheckpoint(dir.path() + "/m" + std::to_string(k), c.spec, 100 + k);
+    const Reference ref = RunReference(model_dir);
+
+    HfLlama f32 = LoadHfLlama(model_dir, HfComputeDType::kF32);
+    const double diff = MaxAbsDiff(f32->Forward(AsIds(PromptIds())).logits[0], ref.logits);
+    MESSAGE(c.label << ": max |logit - reference| = " << diff << " (fp32 compute)");
+    CHECK(diff <= 1e-4);
+    CHECK(GreedyCached(*f32, PromptIds(), kGreedyTokens) == ref.greedy);
+
+    // bf16 products: a coarse agreement only (8-bit mantissas), reported.
+    HfLlama bf16 = LoadHfLlama(model_dir, HfComputeDType::kBF16);
+    const double bf16_diff = MaxAbsDiff(bf16->Forward(AsIds(PromptIds())).logits[0], ref.logits);
+    const double scale = ref.logits.abs().max().item<double>();
+    MESSAGE(c.label << ": max |logit - reference| = " << bf16_diff << " (bf16 compute; logits up to " << scale << ")");
+    CHECK(bf16_diff <= 0.05 * scale);
+  }
+}
+
+TEST_CASE("hf: KV-cached prefill, extend and decode equal full recomputation") {
+  test::TempDir dir;
+  torch::NoGradGuard no_grad;
+  TinySpec spec;
+  spec.architecture = "Qwen2ForCausalLM";
+  spec.llama3_rope = false;
+  HfLlama model = LoadHfLlama(WriteTinyCheckpoint(dir.path() + "/q", spec, 7), HfComputeDType::kF32);
+  // Three rows of different lengths (left padding inside the cache) and a duplicate.
+  const std::vector<std::vector<int>> prefixes = {{5, 9, 14}, {1, 2, 3, 4, 5, 6, 7, 8}, {40}, {5, 9, 14}};
+  KvCache cache;
+  LmOutput out = model->Prefill(prefixes, 10, &cache);
+  std::vector<std::vector<int>> sequences = prefixes;
+  double worst = 0;
+  for (int step = 0; step < 6; ++step) {
+    for (size_t r = 0; r < sequences.size(); ++r) {
+      const LmOutput full = model->Forward(AsIds(sequences[r]));
+      worst = std::max(worst, MaxAbsDiff(out.logits[r], full.logits[0][-1]));
+      worst = std::max(worst, MaxAbsDiff(out.hidden[r], full.hidden[0][-1]));
+    }
+    std::vector<int64_t> next;
+    for (size_t r = 0; r < sequences.size(); ++r) {
+      next.push_back((7 * step + 11 * static_cast<int64_t>(r) + 3) % kVocab);
+      sequences[r].push_back(static_cast<int>(next.back()));
+    }
+    if (step == 3) {
+      // Extend by two tokens at once.
+      std::vector<int64_t> second;
+      for (size_t r = 0; r < sequences.size(); ++r) {
+        second.push_back((5 * step + r + 1) % kVocab);
+        sequences[r].push_back(static_cast<int>(second.back()));
+      }
+      const torch::Tensor ids = torch::stack({torch::tensor(next), torch::tensor(second)}, 1);
+      const LmOutput two = model->Extend(ids, &cache);
+      out.logits = two.logits.select(1, 1);
+      out.hidden = two.hidden.select(1, 1);
+    } else {
+      out = model->Decode(torch::tensor(next), &cache);
+    }
+  }
+  MESSAGE("max |cached - recomputed| = " << worst);
+  CHECK(worst <= 1e-5);
+  CHECK(cache.capacity() > 10);  // grew past the initial room
+
+  // Prefill in query blocks of 3, 3 and 2 tokens: the budget admits 4 rows x 4 heads x 3
+  // queries x 8 keys.
+  KvCache whole, blocked;
+  const LmOutput reference = model->Prefill(prefixes, 8, &whole);
+  model->set_prefill_score_budget(4 * 4 * 3 * 8);
+  const LmOutput in_blocks = model->Prefill(prefixes, 8, &blocked);
+  CHECK(MaxAbsDiff(reference.logits, in_blocks.logits) <= 1e-5);
+  CHECK(MaxAbsDiff(whole.keys(1), blocked.keys(1)) <= 1e-5);
+  const torch::Tensor next = torch::tensor(std::vector<int64_t>{4, 5, 6, 7});
+  CHECK(MaxAbsDiff(model->Decode(next, &whole).logits, model->Decode(next, &blocked).logits) <= 1e-5);
+}
+
+TEST_CASE("hf: a model directory loads as a policy with its tokenizer and prompt format") {
+  test::TempDir dir;
+  TinySpec spec;
+  spec.architecture = "Qwen2ForCausalLM";
+  const std::string qwen = WriteTinyModelDir(dir.path() + "/qwen", spec, "qwen", 3);
+  const std::unique_ptr<Policy> policy = Policy::Load(qwen);
+  REQUIRE(policy->is_hf());
+  CHECK(policy->prompt().name() == "chatml");
+  CHECK(policy->context() == 256);
+  CHECK(policy->vocab_size() == kVocab);
+  CHECK_FALSE(policy->has_trained_value_head());
+  CHECK_THROWS_AS(policy->config(), std::logic_error);
+  const Tokenizer& tokenizer = policy->tokenizer();
+  CHECK(tokenizer.eos_id() == 262);  // <|im_end|> ends a ChatML answer
+  CHECK(tokenizer.EndsSolution(260));  // and every stop id of generation_config.json
+  CHECK(tokenizer.EndsStep(256));
+  CHECK(tokenizer.EndsStep(257));  // ".\n\n": a delimiter token carrying text
+
+  size_t prompt_length = 0;
+  const std::vector<std::string> steps = {"First, 2+3=5.", "Two\n\nparagraphs", "The answer is 5."};
+  const std::vector<int> ids = policy->prompt().EncodeSolution("What is 2+3?", steps, &prompt_length);
+  CHECK(ids.back() == 262);
+  CHECK(StepValuePositions(tokenizer, ids, prompt_length).size() == steps.size());
+  CHECK(ids[prompt_length + tokenizer.Encode("First, 2+3=5").size()] == 257);
+  const std::vector<int> prefix = policy->prompt().EncodePrefix("What is 2+3?", {steps[0], steps[1]});
+  CHECK(std::equal(prefix.begin(), prefix.end(), ids.begin()));
+  CHECK(tokenizer.Decode(prefix) ==
+        "system\n" + std::string(kDefaultSystemPrompt) + "\nuser\nWhat is 2+3?\nassistant\n"
+        "First, 2+3=5.\n\nTwo\nparagraphs\n\n");
+
+  // Llama-3 layout: the post-processor's BOS starts the prompt and nothing else.
+  spec.architecture = "LlamaForCausalLM";
+  const std::string llama = WriteTinyModelDir(dir.path() + "/llama", spec, "llama3", 4);
+  const std::unique_ptr<Policy> llama_policy = Policy::Load(llama);
+  CHECK(llama_policy->prompt().name() == "llama3");
+  const std::vector<int> llama_ids = llama_policy->prompt().EncodePrefix("Q?", {"a", "b"});
+  CHECK(llama_ids.front() == 260);
+  CHECK(std::count(llama_ids.begin(), llama_ids.end(), 260) == 1);
+  CHECK(llama_policy->tokenizer().eos_id() == 262);  // <|eot_id|>
+
+  // No chat template: AlphaMath's format; steptree.json sets format and delimiter.
+  const std::string plain = WriteTinyModelDir(dir.path() + "/plain", spec, "plain", 5);
+  CHECK(Policy::Load(plain)->prompt().name() == "alphamath");
+  WriteText(plain + "/steptree.json", R"({"prompt_format": "alphamath", "step_delimiter": "\n"})");
+  const std::unique_ptr<Policy> newline = Policy::Load(plain);
+  CHECK(newline->prompt().step_delimiter() == "\n");
+  CHECK(newline->tokenizer().Decode(newline->prompt().EncodePrefix("Q", {"a\nb"})) == "<question> Q </question>\na b\n");
+  WriteText(plain + "/steptree.json", R"({"prompt_format": "jinja"})");
+  CHECK_THROWS_AS(Policy::Load(plain), InputError);
+}
+
+TEST_CASE("hf: generated steps end at a delimiter token and their text stops before it") {
+  test::TempDir dir;
+  TinySpec spec;
+  spec.architecture = "Qwen2ForCausalLM";
+  const std::unique_ptr<Policy> policy = Policy::Load(WriteTinyModelDir(dir.path() + "/q", spec, "qwen", 9));
+  const std::vector<int> prompt = policy->prompt().EncodePrefix("What is 2+3?", {});
+  SamplingParams sampling;
+  sampling.temperature = 1.f;
+  sampling.max_step_tokens = 24;
+  const std::vector<GeneratedStep> steps =
+      StepGenerator(*policy).GenerateSteps(std::vector<std::vector<int>>(8, prompt), sampling, {1, 2, 3, 4, 5, 6, 7, 8});
+  int delimited = 0;
+  for (const GeneratedStep& step : steps) {
+    CHECK(step.text.find("\n\n") == std::string::npos);
+    if (step.end == StepEnd::kDelimiter) {
+      ++delimited;
+      CHECK(policy->tokenizer().EndsStep(step.token_ids.back()));
+      const std::string all = policy->tokenizer().Decode(step.token_ids);
+      CHECK(all.substr(0, all.find("\n\n")) == step.text);
+    }
+  }
+  MESSAGE(delimited << " of 8 sampled steps ended at a delimiter");
+}
+
+TEST_CASE("hf: steptree generate prints the reference's greedy continuation") {
+  test::TempDir dir;
+  TinySpec spec;
+  spec.llama3_rope = true;
+  const std::string model = WriteTinyModelDir(dir.path() + "/m", spec, "llama3", 100);
+  const auto r = test::Run(Steptree("generate --model " + model + " --prompt-ids " + JoinIds(PromptIds()) +
+                                    " --max-tokens " + std::to_string(kGreedyTokens) + " --threads 1 --json"));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  const nlohmann::json j = LastJson(r.output);
+  CHECK(j["prompt_ids"].get<std::vector<int>>() == PromptIds());
+  const std::vector<int> ids = j["ids"].get<std::vector<int>>();
+  CHECK(!ids.empty());
+  CHECK(j["text"].is_string());
+  if (HavePythonTorch()) {
+    const Reference ref = RunReference(model);
+    // Decoding stops early only at a stop token.
+    CHECK(std::equal(ids.begin(), ids.end(), ref.greedy.begin()));
+    if (ids.size() < ref.greedy.size()) CHECK(j["end"] == "eos");
+  } else {
+    MESSAGE("reference comparison skipped: /usr/bin/python3 cannot import torch");
+  }
+
+  const auto text = test::Run(Steptree("generate --model " + model + " --prompt 'the test' --max-tokens 4 --json"));
+  REQUIRE_MESSAGE(text.exit_code == 0, text.output);
+  CHECK(LastJson(text.output)["prompt_ids"][0] == 260);  // Llama-3's BOS from the post-processor
+  CHECK(test::Run(Steptree("generate --model " + model + " --prompt hi --max-tokens 3 --dtype bf16")).exit_code == 0);
+  CHECK(test::Run(Steptree("generate --model " + model + " --prompt hi --dtype fp8")).exit_code == 2);
+  if (!torch::cuda::is_available()) {
+    const auto cuda = test::Run(Steptree("generate --model " + model + " --prompt hi --device cuda"));
+    CHECK(cuda.exit_code == 2);
+    CHECK(cuda.output.find("CUDA") != std::string::npos);
+  }
+}
+
+TEST_CASE("hf: broken model directories fail with exit 2 naming the file and the tensor") {
+  test::TempDir dir;
+  const TinySpec spec;
+  const HfModelConfig config = HfModelConfig::FromJson(TinyConfig(spec), "config.json");
+  auto make = [&](const std::string& name) {
+    const std::string model = WriteTinyModelDir(dir.path() + "/" + name, spec, "qwen", 1);
+    return model;
+  };
+  auto run = [&](const std::string& model) {
+    return test::Run(Steptree("generate --model " + model + " --prompt-ids 1,2 --max-tokens 1"));
+  };
+  auto expect = [&](const std::string& model, const std::vector<std::string>& needles) {
+    const test::CommandResult r = run(model);
+    CHECK_MESSAGE(r.exit_code == 2, r.output);
+    for (const std::string& needle : needles) CHECK_MESSAGE(r.output.find(needle) != std::string::npos, needle, r.output);
+  };
+  auto rewrite = [&](const std::string& model, const std::function<void(std::map<std::string, torch::Tensor>*)>& change) {
+    std::map<std::string, torch::Tensor> tensors = RandomWeights(config, 1, false);
+    change(&tensors);
+    SaveHfTensors(model + "/model.safetensors", tensors);
+  };
+
+  std::string m = make("missing");
+  rewrite(m, [](auto* t) { t->erase("model.layers.1.mlp.up_proj.weight"); });
+  expect(m, {m + "/model.safetensors", "model.layers.1.mlp.up_proj.weight"});
+
+  m = make("shape");
+  rewrite(m, [](auto* t) { (*t)["model.norm.weight"] = torch::ones({63}); });
+  expect(m, {m + "/model.safetensors", "model.norm.weight", "[64]"});
+
+  m = make("extra");
+  rewrite(m, [](auto* t) { (*t)["model.layers.0.self_attn.q_norm.weight"] = torch::ones({16}); });
+  expect(m, {m + "/model.safetensors", "model.layers.0.self_attn.q_norm.weight"});
+
+  m = make("dtype");
+  rewrite(m, [](auto* t) { (*t)["model.norm.weight"] = torch::ones({64}, torch::kInt32); });
+  expect(m, {m + "/model.safetensors", "model.norm.weight", "I32"});
+
+  m = make("corrupt");
+  WriteText(m + "/model.safetensors", std::string("\xff\xff\xff\xff\xff\x00\x00\x00{}", 10));
+  expect(m, {m + "/model.safetensors", "header"});
+
+  m = make("lying");
+  WriteRawSafetensors(m + "/model.safetensors",
+                      R"({"model.embed_tokens.weight":{"dtype":"F32","shape":[272,64],"data_offsets":[0,69632]}})", 1024);
+  expect(m, {m + "/model.safetensors", "model.embed_tokens.weight"});
+
+  m = make("overlap");
+  WriteRawSafetensors(m + "/model.safetensors",
+                      R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}})",
+                      24);
+  expect(m, {m + "/model.safetensors", "overlaps"});
+
+  m = make("shard");
+  std::filesystem::remove(m + "/model.safetensors");
+  WriteText(m + "/model.safetensors.index.json",
+            R"({"weight_map": {"model.embed_tokens.weight": "model-00001-of-00002.safetensors"}})");
+  expect(m, {m + "/model-00001-of-00002.safetensors"});
+  WriteText(m + "/model.safetensors.index.json", R"({"weight_map": {"model.embed_tokens.weight": "../escape.safetensors"}})");
+  expect(m, {m + "/model.safetensors.index.json", "model.embed_tokens.weight"});
+
+  m = make("arch");
+  nlohmann::json c = TinyConfig(spec);
+  c["architectures"] = {"GPT2LMHeadModel"};
+  WriteText(m + "/config.json", c.dump());
+  expect(m, {m + "/config.json", "GPT2LMHeadModel"});
+}
+
+TEST_CASE("hf: search runs on a model directory; train fits and saves its value head") {
+  test::TempDir dir;
+  TinySpec spec;
+  spec.architecture = "Qwen2ForCausalLM";
+  spec.tied = true;
+  const std::string model = WriteTinyModelDir(dir.path() + "/q", spec, "qwen", 21);
+  const std::string trees = dir.path() + "/trees.jsonl";
+  const auto search = test::Run(Steptree("search --model " + model + " --synthetic 2 --mode greedy --max-depth 2 "
+                                         "--threads 1 --json --out " + trees));
+  REQUIRE_MESSAGE(search.exit_code == 0, search.output);
+  CHECK(LastJson(search.output)["n"] == 2);
+
+  const std::string paths = dir.Write(
+      "paths.jsonl",
+      "{\"question\": \"Evaluate 1+1.\", \"steps\": [{\"step\": \"1+1=2.\", \"Q\": 0.5}, "
+      "{\"step\": \"The answer is 2\", \"Q\": 1}]}\n"
+      "{\"question\": \"Evaluate 2+2.\", \"steps\": [{\"step\": \"2+2=5.\", \"Q\": -0.5}, "
+      "{\"step\": \"The answer is 5\", \"Q\": -1}]}\n");
+  // Value head only: the weights are linked, not rewritten.
+  const std::string frozen = dir.path() + "/frozen";
+  auto r = test::Run(Steptree("train --init " + model + " --values " + paths + "," + paths +
+                              " --freeze-backbone --steps 2 --eval-every 0 --threads 1 -o " + frozen));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  CHECK(ReadFile(frozen + "/model.safetensors") == ReadFile(model + "/model.safetensors"));
+  CHECK(std::filesystem::exists(frozen + "/tokenizer.json"));
+  const std::unique_ptr<Policy> head = Policy::Load(frozen);
+  CHECK(head->has_trained_value_head());
+  CHECK(head->prompt().name() == "chatml");
+
+  // Joint training changes the backbone: model.safetensors is rewritten (F32) and loads again.
+  const std::string joint = dir.path() + "/joint";
+  r = test::Run(Steptree("train --model " + model + " --values " + paths + "," + paths +
+                         " --steps 2 --eval-every 0 --threads 1 -o " + joint));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  CHECK(ReadFile(joint + "/model.safetensors") != ReadFile(model + "/model.safetensors"));
+  const std::unique_ptr<Policy> trained = Policy::Load(joint);
+  CHECK(trained->has_trained_value_head());
+  const std::unique_ptr<Policy> original = Policy::Load(model);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor ids = AsIds({1, 2, 3, 4});
+  CHECK(MaxAbsDiff(trained->lm().Forward(ids).logits, original->lm().Forward(ids).logits) > 0);
+  CHECK(nlohmann::json::parse(ReadFile(joint + "/steptree.json"))["training"].contains("steps"));
+}
+
+}  // TEST_SUITE("hf")
