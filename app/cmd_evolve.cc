@@ -15,11 +15,15 @@
 //   round-K/model/              the checkpoint after round K (round-0: the start, no head)
 //   round-K/eval/{greedy,sbs,mcts}.jsonl   held-out trees
 //   round-K/metrics.json        written last: the round is done
-// Every step resumes: searches at problem granularity (search --resume), training from its
+// Each step runs as a child process of this binary (see Run). Every step resumes: searches at problem granularity (search --resume), training from its
 // last checkpoint (train --resume), and a round with metrics.json is never redone.
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cxxopts.hpp>
 
@@ -59,22 +63,31 @@ nlohmann::ordered_json OptionsJson(const EvolveOptions& o) {
           {"alpha", o.alpha},           {"seed", o.seed}};
 }
 
+// Runs `steptree LINE` as a child process of this binary (its stdout goes to our stderr:
+// stdout is the round table or --json). A child per step keeps each search's and each
+// training's thread pools and memory to itself, and a crash in one step names that step.
 void Run(const std::vector<std::string>& line) {
   std::cerr << "evolve: steptree";
   for (const std::string& word : line) std::cerr << " " << word;
-  std::cerr << "\n";
-  const Command* command = FindCommand(line.front());
-  if (command == nullptr) throw std::logic_error("evolve: no command " + line.front());
-  // Summaries of the inner commands go to stderr: stdout is the round table (or --json).
-  std::streambuf* saved = std::cout.rdbuf(std::cerr.rdbuf());
-  int rc = 0;
-  try {
-    rc = RunCommand(*command, {line.begin() + 1, line.end()});
-  } catch (...) {
-    std::cout.rdbuf(saved);
-    throw;
+  std::cerr << "\n" << std::flush;
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
+  std::vector<std::string> words = {self};
+  words.insert(words.end(), line.begin(), line.end());
+  std::vector<char*> argv;
+  for (std::string& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("evolve: cannot start steptree " + line.front());
+  if (pid == 0) {
+    dup2(STDERR_FILENO, STDOUT_FILENO);
+    execv(self.c_str(), argv.data());
+    _exit(127);
   }
-  std::cout.rdbuf(saved);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  const int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  if (rc == 2) throw UsageError("evolve: steptree " + line.front() + " refused its input (exit 2; message above)");
   if (rc != 0) throw std::runtime_error("evolve: steptree " + line.front() + " exited with " + std::to_string(rc));
 }
 
