@@ -5,11 +5,13 @@
 //   round k: MCTS with gold terminal rewards on new synthetic training problems, with the
 //            round k-1 policy and value head -> export value paths (Q targets, final +-1)
 //            and SFT paths -> joint training from round k-1 (CE on correct paths +
-//            alpha * MSE(V, Q), `train --values`) -> evaluate greedy, SBS(3,5) and
+//            alpha * MSE(V, Q), `train --values`; with --anchor-sft N also CE on N
+//            tool-computed reference solutions) -> evaluate greedy, SBS(3,5) and
 //            MCTS(40) on held-out problems, answers scored by the value head (inference).
 //
 // Run directory:
 //   config.json                 the resolved options
+//   anchor-sft.jsonl            with --anchor-sft: the reference solutions mixed in
 //   round-K/problems.jsonl      training problems of round K (K >= 1)
 //   round-K/trees.jsonl         its MCTS trees; value.jsonl, sft.jsonl: the exports
 //   round-K/model/              the checkpoint after round K (round-0: the start, no head)
@@ -52,6 +54,7 @@ struct EvolveOptions {
   long steps = 1000;           // training steps per round
   double lr = 3e-4;
   double alpha = 1.0;
+  long anchor_sft = 0;         // reference-solution problems mixed into training (0: none)
   uint64_t seed = 1;           // search seed
   int threads = 1;
 };
@@ -60,7 +63,7 @@ nlohmann::ordered_json OptionsJson(const EvolveOptions& o) {
   return {{"rounds", o.rounds},         {"init", o.init},     {"problems", o.problems},
           {"data_iterations", o.data_iterations}, {"eval_problems", o.eval_problems},
           {"eval_seed", o.eval_seed},   {"steps", o.steps},   {"lr", o.lr},
-          {"alpha", o.alpha},           {"seed", o.seed}};
+          {"alpha", o.alpha},           {"anchor_sft", o.anchor_sft}, {"seed", o.seed}};
 }
 
 // Runs `steptree LINE` as a child process of this binary (its stdout goes to our stderr:
@@ -176,8 +179,17 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
     Run(search);
     Run({"export", "--trees", trees, "--format", "value", "-o", values});
     Run({"export", "--trees", trees, "--format", "sft", "-o", sft});
-    Run({"train", "--init", previous, "--values", values, "--alpha", std::to_string(o.alpha), "--lr",
-         std::to_string(o.lr), "--steps", std::to_string(o.steps), "--threads", t, "--resume", "-o", model});
+    std::vector<std::string> train = {"train", "--init", previous, "--values", values, "--alpha",
+                                      std::to_string(o.alpha), "--lr", std::to_string(o.lr), "--steps",
+                                      std::to_string(o.steps), "--threads", t, "--resume", "-o", model};
+    if (o.anchor_sft > 0) {
+      // Tool-computed reference solutions (the synthetic generator's steps), the same set
+      // every round: they keep the policy near what it was trained on.
+      const std::string anchor = (dir / "anchor-sft.jsonl").string();
+      Run({"gen-problems", "-n", std::to_string(o.anchor_sft), "--split", "train", "--seed", "12", "-o", anchor});
+      train.insert(train.end(), {"--sft", anchor});
+    }
+    Run(train);
     metrics["data_problems"] = o.problems;
     metrics["value_paths"] = CountLines(values);
     metrics["sft_paths"] = CountLines(sft);
@@ -241,6 +253,8 @@ int RunEvolve(int argc, char** argv) {
       ("steps", "training steps per round", cxxopts::value<long>()->default_value(std::to_string(o.steps)))
       ("lr", "peak learning rate of each round's training", cxxopts::value<double>()->default_value("3e-4"))
       ("alpha", "weight of the value MSE", cxxopts::value<double>()->default_value("1.0"))
+      ("anchor-sft", "mix this many synthetic reference solutions into each round's training (0: none, pure self-training)",
+       cxxopts::value<long>()->default_value("0"))
       ("seed", "search seed", cxxopts::value<uint64_t>()->default_value("1"))
       ("threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
       ("json", "print the rounds as one JSON object")
@@ -260,7 +274,8 @@ int RunEvolve(int argc, char** argv) {
   o.lr = args["lr"].as<double>();
   o.alpha = args["alpha"].as<double>();
   o.seed = args["seed"].as<uint64_t>();
-  if (o.rounds < 0 || o.problems < 1 || o.eval_problems < 1 || o.steps < 1 || o.data_iterations < 1 || !(o.lr > 0)) {
+  o.anchor_sft = args["anchor-sft"].as<long>();
+  if (o.rounds < 0 || o.problems < 1 || o.eval_problems < 1 || o.steps < 1 || o.data_iterations < 1 || !(o.lr > 0) || o.anchor_sft < 0) {
     throw UsageError("--rounds >= 0, --problems, --eval-problems, --steps, --data-iterations >= 1 and --lr > 0 are required");
   }
   WarnIfReferenceBlas();
