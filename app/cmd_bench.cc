@@ -1,0 +1,250 @@
+// steptree bench: the engine measured against the machine's limit, in one run (issue 5's
+// figures). Matmul peak, raw batched decode on the embedded default and on a wider bench
+// model, greedy / SBS(3,5) / MCTS(40) through the counting decorator, prefill recompute, KV
+// hit rate, the 2-thread speedup, the share of wall time outside the model and peak RSS,
+// then the five targets judged. What each figure means and how it is computed is written
+// in bench/*.h; docs/performance.md holds the measured figures and what limits them.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <optional>
+#include <iostream>
+#include <random>
+#include <thread>
+
+#include <cxxopts.hpp>
+
+#include "app/command.h"
+#include "app/default_model.h"
+#include "app/evaluation.h"
+#include "bench/matmul_peak.h"
+#include "bench/raw_decode.h"
+#include "bench/report.h"
+#include "bench/search_bench.h"
+#include "datasets/input_error.h"
+#include "policy/blas_check.h"
+#include "policy/policy.h"
+#include "policy/policy_backend.h"
+#include "search/runner.h"
+
+namespace steptree::app {
+namespace {
+
+// The wide bench model: the built-in architecture at width 512 with 8 layers (d_ff 4x,
+// 64-wide heads), random weights. Only its shapes matter to decode speed.
+GptConfig WideBenchConfig() {
+  GptConfig config;
+  config.n_layer = 8;
+  config.d_model = 512;
+  config.n_head = 8;
+  config.d_ff = 2048;
+  config.context = 256;
+  return config;
+}
+
+// Where trees go while measuring: --out-dir, or a fresh temporary folder removed at the end.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& keep) {
+    if (!keep.empty()) {
+      path_ = keep;
+    } else {
+      std::random_device rd;
+      path_ = (std::filesystem::temp_directory_path() / ("steptree-bench-" + std::to_string(rd()))).string();
+      remove_ = true;
+    }
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    if (remove_) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  bool remove_ = false;
+};
+
+// Everything the flags decide.
+struct BenchSettings {
+  bool quick = false;
+  bool json = false;
+  long problems = 40;
+  int threads = 1;  // in effect (0 resolved to the core count)
+  int matmul_size = 2048;
+  bool prompt_tokens_given = false;  // else P follows MCTS(40)'s mean state length
+  bool intra_op_decode = false;      // raw decode as one stream on `threads` intra-op threads
+  uint64_t seed = 1, problem_seed = 2026;
+  std::string model_dir, out_dir;
+  bench::BenchSearchMode speedup_mode;
+  bench::RawDecodeOptions decode;
+};
+
+// The searches at --threads workers, then the speedup mode at the worker count the searches
+// did not cover (1 or 2). Search runs before the wide model exists, so peak RSS is the
+// search's.
+void MeasureSearches(const BenchSettings& settings, const SearchBackend& backend, const std::vector<Problem>& problems,
+                     const std::string& scratch, bench::BenchReport* report) {
+  std::cerr << "bench: search on " << problems.size() << " held-out problems, model " << settings.model_dir << "\n";
+  SetTorchThreadsForThisThread(1);
+  SearchProblem(backend, problems.front(), bench::BenchSearchModes(settings.seed).front().config);  // warm-up
+  for (const bench::BenchSearchMode& mode : bench::BenchSearchModes(settings.seed)) {
+    report->search.push_back(bench::MeasureSearch(problems, backend, mode, settings.threads, scratch));
+  }
+  auto at_workers = [&](int workers) {
+    for (const bench::SearchMeasurement& m : report->search) {
+      if (m.key == settings.speedup_mode.key && m.threads == workers) return m;
+    }
+    return bench::MeasureSearch(problems, backend, settings.speedup_mode, workers, scratch);
+  };
+  report->speedup_one = at_workers(1);
+  report->speedup_two = at_workers(2);
+  report->peak_rss_mb = bench::PeakRssMb();
+}
+
+// The machine's limit, then the default and the wide model alone, on the threads in use.
+void MeasureModels(const BenchSettings& settings, const Policy& policy, bench::RawDecodeOptions decode,
+                   bench::BenchReport* report) {
+  // Raw decode attends as many keys as search's states hold: P defaults to the mean state
+  // length MCTS(40) sent to the model (--quick: 8 tokens).
+  const int longest_prompt = std::min(policy.context(), WideBenchConfig().context) - decode.decode_tokens;
+  if (!settings.quick && !settings.prompt_tokens_given) {
+    for (const bench::SearchMeasurement& m : report->search) {
+      if (m.key == "mcts" && m.calls.MeanStateTokens() >= 1) {
+        decode.prompt_tokens = std::min(longest_prompt, static_cast<int>(std::lround(m.calls.MeanStateTokens())));
+      }
+    }
+  }
+  report->prompt_tokens = decode.prompt_tokens;
+  report->decode_tokens = decode.decode_tokens;
+
+  ConfigureTorchThreads(settings.threads);
+  std::cerr << "bench: matmul peak (" << settings.matmul_size << "x" << settings.matmul_size << ", "
+            << settings.threads << " thread" << (settings.threads == 1 ? "" : "s") << ")\n";
+  report->matmul = bench::MeasureMatmulPeak(settings.matmul_size, settings.quick ? 2 : 5);
+  std::cerr << "bench: matmul peak " << report->matmul.gflops << " GFLOP/s\n";
+  report->default_model.decode =
+      bench::MeasureRawDecode(policy, decode, report->matmul.gflops, "bench: raw decode, default model");
+
+  const GptConfig wide = WideBenchConfig();
+  const std::unique_ptr<Policy> wide_policy = Policy::Create(wide, 1);
+  report->wide_model.name = "wide";
+  report->wide_model.source = "random weights (seed 1)";
+  report->wide_model.config = wide;
+  report->wide_model.parameters = wide_policy->num_parameters();
+  report->wide_model.decode =
+      bench::MeasureRawDecode(*wide_policy, decode, report->matmul.gflops, "bench: raw decode, wide model");
+  report->peak_rss_mb_whole = bench::PeakRssMb();
+}
+
+// Parses the flags (nullopt after --help). Checks that need the model come later.
+std::optional<BenchSettings> ParseBenchFlags(int argc, char** argv) {
+  cxxopts::Options options(
+      "steptree bench",
+      "Measures the engine against the machine's limit, in one run: matmul peak (fp32 GEMM\n"
+      "through torch), raw batched KV-cached decode at batch 1, 8, 32, 64, 128 on the default\n"
+      "model and on a wide bench model (8 layers, width 512, random weights), greedy / SBS(3,5)\n"
+      "/ MCTS(40) on held-out problems (tokens/s, nodes/s, problems/s, batch histogram, mean\n"
+      "decode batch, search over raw decode at that batch), prefill tokens per generated token,\n"
+      "KV hit rate, 2- vs 1-thread speedup, wall time outside the model, peak RSS, and the\n"
+      "performance issue's five targets. Measure on a quiet machine. Progress goes to stderr.\n"
+      "--json prints one object: \"matmul_gflops\", \"decode\" and \"decode_wide\" (per batch\n"
+      "size: tokens_s, gflops, peak_fraction, ms_per_step, runs), \"search\" (greedy, sbs, mcts:\n"
+      "tokens_s, nodes_s, problems_s, mean_batch, over_raw, batch_histogram, ...),\n"
+      "\"prefill_per_generated\", \"kv_hit_rate\", \"thread_speedup\", \"outside_model_fraction\",\n"
+      "\"peak_rss_mb\", \"targets\" and set-up details (docs/performance.md lists every key).");
+  options.add_options()
+      ("problems", "held-out synthetic problems per search mode (default 40; 2 with --quick)", cxxopts::value<long>())
+      ("quick", "tiny sizes (for tests): small GEMM, 4 decode tokens, 2 problems")
+      ("threads", "search workers, raw decode streams (one torch thread each) and matmul threads (0 = all cores)",
+       cxxopts::value<int>()->default_value("1"))
+      ("intra-op-decode", "raw decode as one stream on --threads torch threads instead of --threads streams")
+      ("speedup-mode", "search mode of the 2- vs 1-thread measurement: greedy, sbs or mcts",
+       cxxopts::value<std::string>()->default_value("mcts"))
+      ("prompt-tokens", "cached tokens before each timed decode run (default: the mean state length of the "
+       "MCTS(40) run; 8 with --quick)",
+       cxxopts::value<int>())
+      ("matmul-size", "n of the n x n GEMM (default 2048; 256 with --quick)", cxxopts::value<int>())
+      ("model", "built-in checkpoint directory (default: the embedded default)", cxxopts::value<std::string>())
+      ("problem-seed", "seed of the held-out problems", cxxopts::value<uint64_t>()->default_value("2026"))
+      ("seed", "search seed", cxxopts::value<uint64_t>()->default_value("1"))
+      ("out-dir", "keep the searches' trees files here (default: a temporary folder, removed)",
+       cxxopts::value<std::string>()->default_value(""))
+      ("json", "print the results as one JSON object")
+      ("h,help", "show this help");
+  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  if (!parsed) return std::nullopt;
+  const cxxopts::ParseResult& args = *parsed;
+  BenchSettings settings;
+  settings.quick = args.count("quick") > 0;
+  settings.json = args.count("json") > 0;
+  settings.problems = args.count("problems") ? args["problems"].as<long>() : (settings.quick ? 2 : 40);
+  if (settings.problems < 1) throw UsageError("--problems must be >= 1");
+  if (args["threads"].as<int>() < 0) throw UsageError("--threads must be >= 0");
+  settings.threads = args["threads"].as<int>();
+  settings.matmul_size = args.count("matmul-size") ? args["matmul-size"].as<int>() : (settings.quick ? 256 : 2048);
+  if (settings.matmul_size < 1) throw UsageError("--matmul-size must be >= 1");
+  settings.seed = args["seed"].as<uint64_t>();
+  settings.problem_seed = args["problem-seed"].as<uint64_t>();
+  settings.speedup_mode = bench::BenchSearchModeByKey(args["speedup-mode"].as<std::string>(), settings.seed);
+  settings.model_dir = args.count("model") ? args["model"].as<std::string>() : "";
+  settings.out_dir = args["out-dir"].as<std::string>();
+  if (settings.quick) {
+    settings.decode.prompt_tokens = 8;
+    settings.decode.decode_tokens = 4;
+    settings.decode.min_runs = settings.decode.max_runs = 1;
+    settings.decode.min_seconds = 0;
+  }
+  settings.prompt_tokens_given = args.count("prompt-tokens") > 0;
+  if (settings.prompt_tokens_given) settings.decode.prompt_tokens = args["prompt-tokens"].as<int>();
+  settings.intra_op_decode = args.count("intra-op-decode") > 0;
+  return settings;
+}
+
+int RunBench(int argc, char** argv) {
+  std::optional<BenchSettings> parsed = ParseBenchFlags(argc, argv);
+  if (!parsed) return 0;
+  BenchSettings& settings = *parsed;
+  settings.threads = ConfigureTorchThreads(settings.threads);
+  // Raw decode runs the way search uses the cores (one stream per worker) unless asked otherwise.
+  settings.decode.streams = settings.intra_op_decode ? 1 : std::max(1, settings.threads);
+  WarnIfReferenceBlas();
+  if (settings.model_dir.empty()) settings.model_dir = RequireDefaultModelDir();
+  const std::unique_ptr<Policy> policy = Policy::Load(settings.model_dir);
+  if (policy->is_hf()) {
+    throw UsageError("bench measures built-in checkpoints; " + settings.model_dir + " is a Hugging Face model");
+  }
+  const int longest_prompt = std::min(policy->context(), WideBenchConfig().context) - settings.decode.decode_tokens;
+  if (settings.decode.prompt_tokens < 1 || settings.decode.prompt_tokens > longest_prompt) {
+    throw UsageError("--prompt-tokens must be in 1.." + std::to_string(longest_prompt));
+  }
+
+  bench::BenchReport report;
+  report.quick = settings.quick;
+  report.problems = settings.problems;
+  report.threads = settings.threads;
+  report.hardware_threads = std::thread::hardware_concurrency();
+  report.default_model.name = "default";
+  report.default_model.source = settings.model_dir;
+  report.default_model.config = policy->config();
+  report.default_model.parameters = policy->num_parameters();
+
+  const PolicyBackend backend(*policy);
+  const std::vector<Problem> problems = DefaultEvalProblems(settings.problems, settings.problem_seed);
+  const ScratchDir scratch(settings.out_dir);
+  MeasureSearches(settings, backend, problems, scratch.path(), &report);
+  MeasureModels(settings, *policy, settings.decode, &report);
+
+  if (settings.json) {
+    std::cout << bench::ReportToJson(report).dump() << std::endl;
+  } else {
+    std::cout << bench::FormatReport(report);
+  }
+  return 0;
+}
+
+CommandRegistrar registrar({"bench", "measure decode, search and threads against the machine's matmul peak", RunBench});
+
+}  // namespace
+}  // namespace steptree::app

@@ -1,0 +1,98 @@
+// The measuring decorator of `steptree bench` (bench/counting_backend.h).
+#include "bench/counting_backend.h"
+
+#include <chrono>
+
+namespace steptree::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Passes the call's own work on to the caller's budget (which may be null).
+void Forward(const Budget& work, Budget* budget) {
+  if (budget != nullptr) *budget += work;
+}
+
+}  // namespace
+
+double BackendCallStats::MeanCallRows() const { return calls > 0 ? static_cast<double>(rows) / calls : 0.0; }
+
+double BackendCallStats::MeanStateTokens() const {
+  return states > 0 ? static_cast<double>(state_tokens) / states : 0.0;
+}
+
+double BackendCallStats::MeanDecodeBatch() const {
+  return generating.forward_calls > 0
+             ? static_cast<double>(generating.generated_tokens) / generating.forward_calls
+             : 0.0;
+}
+
+std::vector<std::vector<StepCandidate>> CountingBackend::Expand(const std::vector<ExpansionRequest>& requests,
+                                                                const StepSampling& sampling,
+                                                                Budget* budget) const {
+  int rows = 0;
+  long state_tokens = 0;
+  for (const ExpansionRequest& request : requests) {
+    rows += static_cast<int>(request.seeds.size());
+    state_tokens += static_cast<long>(request.state.size());
+  }
+  Budget work;
+  const Clock::time_point start = Clock::now();
+  std::vector<std::vector<StepCandidate>> out = inner_.Expand(requests, sampling, &work);
+  Record(rows, static_cast<long>(requests.size()), state_tokens, SecondsSince(start), work, /*generating=*/true);
+  Forward(work, budget);
+  return out;
+}
+
+std::vector<std::vector<StepCandidate>> CountingBackend::Rollout(const std::vector<int>& state,
+                                                                 const std::vector<uint64_t>& seeds,
+                                                                 const StepSampling& sampling, int max_steps,
+                                                                 Budget* budget) const {
+  Budget work;
+  const Clock::time_point start = Clock::now();
+  std::vector<std::vector<StepCandidate>> out = inner_.Rollout(state, seeds, sampling, max_steps, &work);
+  Record(static_cast<int>(seeds.size()), 1, static_cast<long>(state.size()), SecondsSince(start), work,
+         /*generating=*/true);
+  Forward(work, budget);
+  return out;
+}
+
+std::vector<float> CountingBackend::Evaluate(const std::vector<std::vector<int>>& states, Budget* budget) const {
+  long state_tokens = 0;
+  for (const std::vector<int>& state : states) state_tokens += static_cast<long>(state.size());
+  Budget work;
+  const Clock::time_point start = Clock::now();
+  std::vector<float> out = inner_.Evaluate(states, &work);
+  Record(static_cast<int>(states.size()), static_cast<long>(states.size()), state_tokens, SecondsSince(start), work,
+         /*generating=*/false);
+  Forward(work, budget);
+  return out;
+}
+
+void CountingBackend::Record(int rows, long states, long state_tokens, double seconds, const Budget& work,
+                             bool generating) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++stats_.rows_histogram[rows];
+  ++stats_.calls;
+  stats_.rows += rows;
+  stats_.states += states;
+  stats_.state_tokens += state_tokens;
+  stats_.inside_seconds += seconds;
+  (generating ? stats_.generating : stats_.evaluating) += work;
+}
+
+BackendCallStats CountingBackend::stats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stats_;
+}
+
+void CountingBackend::Reset() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  stats_ = BackendCallStats();
+}
+
+}  // namespace steptree::bench
