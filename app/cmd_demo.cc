@@ -109,6 +109,7 @@ int RunDemo(int argc, char** argv) {
       ("threads", "problems searched in parallel (0 = all cores)", cxxopts::value<int>()->default_value("0"))
       ("json", "print the summary as one JSON object")
       ("h,help", "show this help");
+  AddKvCacheFlag(options);
   const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
   if (!parsed) return 0;
   const cxxopts::ParseResult& args = *parsed;
@@ -132,7 +133,7 @@ int RunDemo(int argc, char** argv) {
     policy = Policy::Load(model_dir);
     ConfigureTorchThreads(threads);
   }
-  const PolicyBackend backend(*policy);
+  const PolicyBackend backend(*policy, KvCacheBytesFrom(args));
   const std::vector<Problem> problems = DefaultEvalProblems(n, args["problem-seed"].as<uint64_t>());
 
   nlohmann::json methods = nlohmann::json::array();

@@ -78,6 +78,7 @@ int RunSearchCommand(int argc, char** argv) {
                                              cxxopts::value<std::string>());
   }
   AddDataFlags(options);
+  AddKvCacheFlag(options);
   const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
   if (!parsed) return 0;
   const cxxopts::ParseResult& args = *parsed;
@@ -115,7 +116,7 @@ int RunSearchCommand(int argc, char** argv) {
   const int threads = ConfigureTorchThreads(args["threads"].as<int>());
   const std::string model_dir = args.count("model") ? args["model"].as<std::string>() : RequireDefaultModelDir();
   const std::unique_ptr<Policy> policy = Policy::Load(model_dir);
-  const PolicyBackend backend(*policy);
+  const PolicyBackend backend(*policy, KvCacheBytesFrom(args));
   if (NeedsValueHead(config) && !backend.has_value_head() && !args.count("allow-untrained-value")) {
     throw UsageError("mode " + mode_name + " ranks by value but " + model_dir +
                      " has no trained value head (value_head.safetensors); train one with `steptree train`, "

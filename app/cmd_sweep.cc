@@ -95,6 +95,7 @@ int RunSweep(int argc, char** argv) {
       ("threads", "problems searched in parallel (0 = all cores)", cxxopts::value<int>()->default_value("0"))
       ("json", "print the points as one JSON object")
       ("h,help", "show this help");
+  AddKvCacheFlag(options);
   const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
   if (!parsed) return 0;
   const cxxopts::ParseResult& args = *parsed;
@@ -120,7 +121,7 @@ int RunSweep(int argc, char** argv) {
   const int threads = ConfigureTorchThreads(args["threads"].as<int>());
   const std::string model_dir = spec.model.empty() ? RequireDefaultModelDir() : spec.model;
   const std::unique_ptr<Policy> policy = Policy::Load(model_dir);
-  const PolicyBackend backend(*policy);
+  const PolicyBackend backend(*policy, KvCacheBytesFrom(args));
   for (const SweepRun& run : runs) {
     if (NeedsValueHead(run.config) && !backend.has_value_head()) {
       throw UsageError("run " + run.name + " ranks by value but " + model_dir +

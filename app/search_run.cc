@@ -82,6 +82,7 @@ std::map<std::string, Outcome> ReadFinished(const std::string& path) {
     const nlohmann::json& budget = record["budget"];
     outcome.budget.generated_tokens = budget.value("generated_tokens", 0L);
     outcome.budget.prefill_tokens = budget.value("prefill_tokens", 0L);
+    outcome.budget.cached_tokens = budget.value("cached_tokens", 0L);
     outcome.budget.forward_calls = budget.value("forward_calls", 0L);
     outcome.budget.nodes = budget.value("nodes", 0L);
     for (const nlohmann::json& node : record["tree"]) {
@@ -132,6 +133,19 @@ std::vector<ValuePathRecord> ValueRecords(const Problem& problem, const SearchRe
 double PerProblem(double total, long n) { return n > 0 ? total / n : 0.0; }
 
 }  // namespace
+
+void AddKvCacheFlag(cxxopts::Options& options) {
+  options.add_options()("kv-cache-mb",
+                        "prefix KV cache of each search tree, in MiB (0 = off; memory use up to threads x this). "
+                        "Results are the same with any size: only prefill work changes",
+                        cxxopts::value<long>()->default_value(std::to_string(kDefaultKvCacheMbPerTree)));
+}
+
+int64_t KvCacheBytesFrom(const cxxopts::ParseResult& args) {
+  const long mb = args["kv-cache-mb"].as<long>();
+  if (mb < 0 || mb > (1L << 24)) throw UsageError("--kv-cache-mb must be between 0 and 16777216");
+  return static_cast<int64_t>(mb) << 20;
+}
 
 nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const SearchBackend& backend,
                                const SearchConfig& config, const SearchRunOptions& options) {
@@ -213,6 +227,7 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
       {"by_difficulty", nlohmann::json::object()},
       {"tokens_per_problem", PerProblem(total.generated_tokens, n)},
       {"prefill_tokens_per_problem", PerProblem(total.prefill_tokens, n)},
+      {"cached_tokens_per_problem", PerProblem(total.cached_tokens, n)},
       {"forward_calls_per_problem", PerProblem(total.forward_calls, n)},
       {"nodes_per_problem", PerProblem(total.nodes, n)},
       {"generated_tokens", total.generated_tokens},

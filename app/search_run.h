@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include <cxxopts.hpp>
 #include <nlohmann/json.hpp>
 
 #include "datasets/problem.h"
@@ -32,13 +33,17 @@ struct SearchRunOptions {
 // Searches `problems`, writes `options.out`, returns the summary:
 // {"mode", "n", "searched", "resumed", "accuracy", "correct", "solved_share",
 //  "by_difficulty": {"1": {"accuracy", "n"}, ...}, "tokens_per_problem",
-//  "prefill_tokens_per_problem", "forward_calls_per_problem", "nodes_per_problem",
+//  "prefill_tokens_per_problem", "cached_tokens_per_problem", "forward_calls_per_problem", "nodes_per_problem",
 //  "generated_tokens", "seconds", "seconds_per_problem", "tokens_per_second", "threads",
 //  "config", "out"}
 // accuracy counts problems with a gold answer (null when none has one); solved_share is
 // the share whose tree holds at least one correct terminal (pass@tree).
 nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const SearchBackend& backend,
                                const SearchConfig& config, const SearchRunOptions& options);
+
+// --kv-cache-mb: the prefix KV cache budget of each search tree (policy/prefix_cache.h).
+void AddKvCacheFlag(cxxopts::Options& options);
+int64_t KvCacheBytesFrom(const cxxopts::ParseResult& args);
 
 // One line per figure for people: accuracy (by difficulty), tokens, nodes, seconds.
 std::string FormatSearchSummary(const nlohmann::json& summary);

@@ -73,26 +73,33 @@ std::vector<float> CountingBackend::Evaluate(const std::vector<std::vector<int>>
   return out;
 }
 
+std::unique_ptr<SearchBackend> CountingBackend::ForProblem() const {
+  std::unique_ptr<SearchBackend> scoped = inner_.ForProblem();
+  if (scoped == nullptr) return nullptr;
+  return std::unique_ptr<SearchBackend>(new CountingBackend(std::move(scoped), counters_));
+}
+
 void CountingBackend::Record(int rows, long states, long state_tokens, double seconds, const Budget& work,
                              bool generating) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  ++stats_.rows_histogram[rows];
-  ++stats_.calls;
-  stats_.rows += rows;
-  stats_.states += states;
-  stats_.state_tokens += state_tokens;
-  stats_.inside_seconds += seconds;
-  (generating ? stats_.generating : stats_.evaluating) += work;
+  std::lock_guard<std::mutex> lock(counters_->mutex);
+  BackendCallStats& stats = counters_->stats;
+  ++stats.rows_histogram[rows];
+  ++stats.calls;
+  stats.rows += rows;
+  stats.states += states;
+  stats.state_tokens += state_tokens;
+  stats.inside_seconds += seconds;
+  (generating ? stats.generating : stats.evaluating) += work;
 }
 
 BackendCallStats CountingBackend::stats() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return stats_;
+  std::lock_guard<std::mutex> lock(counters_->mutex);
+  return counters_->stats;
 }
 
 void CountingBackend::Reset() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  stats_ = BackendCallStats();
+  std::lock_guard<std::mutex> lock(counters_->mutex);
+  counters_->stats = BackendCallStats();
 }
 
 }  // namespace steptree::bench

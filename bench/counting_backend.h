@@ -11,10 +11,12 @@
 //
 // Thread safety: every method may be called from several search workers at once; the
 // counters are guarded by one mutex (held only to add a finished call's figures, never
-// around the inner backend's work).
+// around the inner backend's work). ForProblem wraps the inner backend's per-problem
+// backend (its prefix KV cache) in a decorator that adds to the same counters.
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
 
 #include "search/backend.h"
@@ -43,7 +45,7 @@ struct BackendCallStats {
 class CountingBackend final : public SearchBackend {
  public:
   // `inner` must outlive this decorator.
-  explicit CountingBackend(const SearchBackend& inner) : inner_(inner) {}
+  explicit CountingBackend(const SearchBackend& inner) : inner_(inner), counters_(std::make_shared<Counters>()) {}
 
   std::vector<int> EncodeQuestion(const std::string& question) const override {
     return inner_.EncodeQuestion(question);
@@ -56,6 +58,7 @@ class CountingBackend final : public SearchBackend {
                                                   const StepSampling& sampling, int max_steps,
                                                   Budget* budget) const override;
   std::vector<float> Evaluate(const std::vector<std::vector<int>>& states, Budget* budget) const override;
+  std::unique_ptr<SearchBackend> ForProblem() const override;
 
   // A copy of the counters so far.
   BackendCallStats stats() const;
@@ -67,9 +70,16 @@ class CountingBackend final : public SearchBackend {
   // it was an Expand/Rollout (true) or an Evaluate (false).
   void Record(int rows, long states, long state_tokens, double seconds, const Budget& work, bool generating) const;
 
+  struct Counters {
+    std::mutex mutex;
+    BackendCallStats stats;  // guarded by mutex
+  };
+  CountingBackend(std::unique_ptr<SearchBackend> owned, std::shared_ptr<Counters> counters)
+      : inner_(*owned), owned_(std::move(owned)), counters_(std::move(counters)) {}
+
   const SearchBackend& inner_;
-  mutable std::mutex mutex_;
-  mutable BackendCallStats stats_;  // guarded by mutex_
+  std::unique_ptr<SearchBackend> owned_;  // a per-problem inner backend (ForProblem), else null
+  std::shared_ptr<Counters> counters_;    // shared with the per-problem decorators
 };
 
 }  // namespace steptree::bench

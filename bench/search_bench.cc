@@ -43,6 +43,11 @@ double SearchMeasurement::tokens_s() const { return Rate(static_cast<double>(gen
 double SearchMeasurement::nodes_s() const { return Rate(static_cast<double>(nodes), seconds); }
 double SearchMeasurement::problems_s() const { return Rate(static_cast<double>(problems), seconds); }
 
+double SearchMeasurement::kv_hit_rate() const {
+  const long asked = cached_tokens() + prefill_tokens();
+  return asked > 0 ? static_cast<double>(cached_tokens()) / asked : 0.0;
+}
+
 double SearchMeasurement::prefill_per_generated() const {
   const long generated = generated_tokens();
   return generated > 0 ? static_cast<double>(prefill_tokens() + generated) / generated : 0.0;

@@ -52,6 +52,10 @@ struct SearchMeasurement {
 
   long generated_tokens() const { return calls.generating.generated_tokens; }
   long prefill_tokens() const { return calls.generating.prefill_tokens + calls.evaluating.prefill_tokens; }
+  // Prompt tokens served by the prefix KV cache instead of computed.
+  long cached_tokens() const { return calls.generating.cached_tokens + calls.evaluating.cached_tokens; }
+  // cached / (cached + computed) prompt tokens: the share of prefill the cache saved.
+  double kv_hit_rate() const;
   double tokens_s() const;
   double nodes_s() const;
   double problems_s() const;

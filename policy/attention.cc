@@ -245,15 +245,16 @@ Tensor AttentionNoGrad(const Tensor& q, const Tensor& k, const Tensor& v, const 
   return y;
 }
 
-Tensor DecodeAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_t slots, double alpha) {
+Tensor CachedAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_t row0, int64_t slot0, double alpha) {
   const Tensor q = q_in.contiguous();
   const Tensor& keys = cache.keys(layer);
   const Tensor& values = cache.values(layer);
-  TORCH_CHECK(keys.is_contiguous() && values.is_contiguous(), "DecodeAttention: cache not contiguous");
-  TORCH_CHECK(q.dim() == 3 && q.size(0) == cache.rows() && q.size(1) == keys.size(1) && q.size(2) == keys.size(3),
-              "DecodeAttention: q must be [rows, n_head, head_dim]");
-  TORCH_CHECK(slots <= cache.capacity(), "DecodeAttention: slots past the capacity");
-  const int64_t heads = q.size(1), dim = q.size(2), capacity = cache.capacity();
+  TORCH_CHECK(keys.is_contiguous() && values.is_contiguous(), "CachedAttention: cache not contiguous");
+  TORCH_CHECK(q.dim() == 4 && q.size(2) == keys.size(1) && q.size(3) == keys.size(3) &&
+                  row0 + q.size(0) <= cache.rows() && slot0 + q.size(1) <= cache.capacity(),
+              "CachedAttention: q must be [rows, T, n_head, head_dim] inside the cache");
+  const int64_t rows = q.size(0), t_count = q.size(1), heads = q.size(2), dim = q.size(3);
+  const int64_t capacity = cache.capacity();
   Tensor y = torch::empty_like(q);
   const float* qp = q.data_ptr<float>();
   const float* kp = keys.data_ptr<float>();
@@ -261,15 +262,29 @@ Tensor DecodeAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_
   const int64_t* pad = cache.pad().data_ptr<int64_t>();
   float* yp = y.data_ptr<float>();
   const float a = static_cast<float>(alpha);
+  const int64_t slots = slot0 + t_count;
   const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, slots * dim));
-  at::parallel_for(0, q.size(0) * heads, grain, [&](int64_t begin, int64_t end) {
+  // Task = (row, query, head), in memory order of q.
+  at::parallel_for(0, rows * t_count * heads, grain, [&](int64_t begin, int64_t end) {
     std::vector<float> scores(slots);
-    for (int64_t bh = begin; bh < end; ++bh) {
-      AttendOne(qp + bh * dim, kp + bh * capacity * dim, vp + bh * capacity * dim, pad[bh / heads], slots, dim, a,
-                scores.data(), yp + bh * dim);
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t h = i % heads, t = (i / heads) % t_count, b = i / (heads * t_count);
+      const int64_t row = row0 + b, first = pad[row], last = slot0 + t + 1;
+      float* out = yp + i * dim;
+      if (last <= first) {
+        std::fill(out, out + dim, 0.f);
+        continue;
+      }
+      const int64_t base = (row * heads + h) * capacity * dim;
+      AttendOne(qp + i * dim, kp + base, vp + base, first, last, dim, a, scores.data(), out);
     }
   });
   return y;
+}
+
+Tensor DecodeAttention(const Tensor& q, KvCache& cache, int64_t layer, int64_t slots, double alpha) {
+  TORCH_CHECK(q.dim() == 3 && q.size(0) == cache.rows(), "DecodeAttention: q must be [rows, n_head, head_dim]");
+  return CachedAttention(q.unsqueeze(1), cache, layer, 0, slots - 1, alpha).squeeze(1);
 }
 
 }  // namespace steptree

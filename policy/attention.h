@@ -43,6 +43,16 @@ torch::Tensor SelfAttention(const torch::Tensor& qkv, const torch::Tensor& cos, 
 torch::Tensor AttentionNoGrad(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                               const torch::Tensor& bias, double alpha);
 
+// Inference attention over the cache, one query at a time: query t of row b sits in slot
+// slot0 + t of cache row row0 + b and attends that row's slots [pad, slot0 + t] of `layer`:
+//   y[b,t,h] = sum_s softmax_s(alpha q[b,t,h] . k[row0+b,h,s]) v[row0+b,h,s].
+// q float [B, T, H, d]; returns [B, T, H, d] (zeros for a padding query, which has no keys).
+// Every query runs the same kernel as a decode step, whatever T, B or the chunk it is in, so
+// a token's output is bit-identical whether it is prefilled, extended or decoded (the
+// prefix KV cache relies on it, policy/prefix_cache.h). No autograd.
+torch::Tensor CachedAttention(const torch::Tensor& q, KvCache& cache, int64_t layer, int64_t row0, int64_t slot0,
+                              double alpha);
+
 // The decode step: one query per row and head over the cached slots of `layer`,
 //   y[b,h] = sum_s softmax_s(alpha q[b,h] . k[b,h,s]) v[b,h,s],   s in [pad[b], slots),
 // q float [B, H, d]; returns [B, H, d]. Padding slots are skipped (their weight would be

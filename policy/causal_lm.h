@@ -17,6 +17,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <stdexcept>
 #include <vector>
 
 #include <torch/torch.h>
@@ -45,6 +47,22 @@ class CausalLm {
   virtual LmOutput Prefill(const std::vector<std::vector<int>>& prefixes, int64_t capacity, KvCache* cache) = 0;
   virtual LmOutput Extend(const torch::Tensor& ids, KvCache* cache) = 0;
   virtual LmOutput Decode(const torch::Tensor& ids, KvCache* cache) = 0;
+
+  // Row invariance: a token's logits, hidden state, keys and values are the same bits
+  // whether it is prefilled (in any batch, any chunk), extended or decoded. Only such a
+  // model may reuse cached keys and values (policy/prefix_cache.h): anything else would make
+  // search results depend on what happened to be cached.
+  virtual bool row_invariant() const { return false; }
+  // Prefill that reuses keys and values: builds a fresh left-padded cache for `prefixes`
+  // (pad[r] = longest - |prefixes[r]|, room for `capacity` slots), calls fill(cache), which
+  // must write the keys and values of the first cached[r] tokens of row r into slots
+  // [pad[r], pad[r] + cached[r]), then runs the remaining tokens (0 <= cached[r] < |prefix|).
+  // Rows keep their order; logits [B, V] and hidden [B, D] at each row's last token.
+  // Row-invariant models only.
+  virtual LmOutput PrefillCached(const std::vector<std::vector<int>>& prefixes, const std::vector<int64_t>& cached,
+                                 int64_t capacity, const std::function<void(KvCache*)>& fill, KvCache* cache) {
+    throw std::logic_error("PrefillCached: this model is not row-invariant");
+  }
 };
 
 }  // namespace steptree

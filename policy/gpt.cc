@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <functional>
 #include <numeric>
 
 #include "policy/attention.h"
@@ -40,9 +41,13 @@ struct GptImpl::AttnContext {
   torch::Tensor cos, sin;  // RoPE tables broadcastable to [B, T, 2, H, head_dim]
   torch::Tensor bias;      // additive attention bias broadcastable to [B, H, T, S]
   bool dropout = false;    // residual/embedding dropout (training forward only)
-  KvCache* cache = nullptr;
-  int64_t row0 = 0, slot0 = 0, attend0 = 0;  // see RunCached
+  KvCache* cache = nullptr;     // inference: row-invariant products and per-query attention
+  int64_t row0 = 0, slot0 = 0;  // see RunCached
 };
+
+torch::Tensor GptImpl::LinearFor(const torch::Tensor& x, const torch::nn::Linear& l, const AttnContext& ctx) const {
+  return ctx.cache == nullptr ? Linear(x, l) : packed_.Apply(x, l->weight, l->bias);
+}
 
 AttentionImpl::AttentionImpl(int64_t d_model) {
   qkv = register_module("qkv", torch::nn::Linear(d_model, 3 * d_model));
@@ -139,7 +144,7 @@ torch::Tensor GptImpl::HeadWeight() const { return head ? head->weight : tok_emb
 torch::Tensor GptImpl::AttentionBranch(BlockImpl& block, int64_t layer, const torch::Tensor& h,
                                      const AttnContext& ctx) {
   const int64_t b = h.size(0), t = h.size(1), heads = config_.n_head;
-  torch::Tensor qkv = Linear(h, block.attn->qkv).view({b, t, 3, heads, head_dim_});
+  torch::Tensor qkv = LinearFor(h, block.attn->qkv, ctx).view({b, t, 3, heads, head_dim_});
   // RoPE tables carry the 1/sqrt(head_dim) scale of the queries; learned positions scale
   // inside the product.
   const double alpha = rope_ ? 1.0 : 1.0 / std::sqrt(static_cast<double>(head_dim_));
@@ -148,20 +153,12 @@ torch::Tensor GptImpl::AttentionBranch(BlockImpl& block, int64_t layer, const to
     return Linear(y.view({b, t, config_.d_model}), block.attn->proj);
   }
   torch::Tensor qk = rope_ ? ApplyRope(qkv.narrow(2, 0, 2), ctx.cos, ctx.sin) : qkv.narrow(2, 0, 2);
-  torch::Tensor q = qk.select(2, 0).transpose(1, 2);  // [B, H, T, d]
   torch::Tensor kc = ctx.cache->keys(layer).narrow(0, ctx.row0, b);
   torch::Tensor vc = ctx.cache->values(layer).narrow(0, ctx.row0, b);
   kc.narrow(2, ctx.slot0, t).copy_(qk.select(2, 1).transpose(1, 2));
   vc.narrow(2, ctx.slot0, t).copy_(qkv.select(2, 2).transpose(1, 2));
-  torch::Tensor y;
-  if (t == 1 && ctx.row0 == 0 && ctx.attend0 == 0 && b == ctx.cache->rows()) {
-    // A decode step over the whole cache: the direct kernel.
-    y = DecodeAttention(q.select(2, 0), *ctx.cache, layer, ctx.slot0 + 1, alpha);
-  } else {
-    const int64_t s = ctx.slot0 + t - ctx.attend0;
-    y = AttentionNoGrad(q, kc.narrow(2, ctx.attend0, s), vc.narrow(2, ctx.attend0, s), ctx.bias, alpha);
-  }
-  return Linear(y.reshape({b, t, config_.d_model}), block.attn->proj);
+  torch::Tensor y = CachedAttention(qk.select(2, 0), *ctx.cache, layer, ctx.row0, ctx.slot0, alpha);  // [B, T, H, d]
+  return LinearFor(y.reshape({b, t, config_.d_model}), block.attn->proj, ctx);
 }
 
 torch::Tensor GptImpl::RunBlocks(torch::Tensor x, const AttnContext& ctx) {
@@ -170,17 +167,17 @@ torch::Tensor GptImpl::RunBlocks(torch::Tensor x, const AttnContext& ctx) {
     torch::Tensor a = AttentionBranch(block, static_cast<int64_t>(l), LayerNorm(x, block.ln1), ctx);
     if (ctx.dropout) a = F::dropout(a, F::DropoutFuncOptions().p(dropout_).training(true));
     x = x + a;
-    torch::Tensor m = Linear(torch::gelu(Linear(LayerNorm(x, block.ln2), block.mlp->fc)), block.mlp->proj);
+    torch::Tensor m = LinearFor(torch::gelu(LinearFor(LayerNorm(x, block.ln2), block.mlp->fc, ctx)), block.mlp->proj, ctx);
     if (ctx.dropout) m = F::dropout(m, F::DropoutFuncOptions().p(dropout_).training(true));
     x = x + m;
   }
   return x;
 }
 
-GptOutput GptImpl::Head(const torch::Tensor& x) {
+GptOutput GptImpl::Head(const torch::Tensor& x, bool inference) {
   GptOutput out;
   out.hidden = LayerNorm(x, ln_f);
-  out.logits = F::linear(out.hidden, HeadWeight());
+  out.logits = inference ? packed_.Apply(out.hidden, HeadWeight(), torch::Tensor()) : F::linear(out.hidden, HeadWeight());
   return out;
 }
 
@@ -199,19 +196,16 @@ GptOutput GptImpl::Forward(const torch::Tensor& ids) {
   }
   if (ctx.dropout) x = F::dropout(x, F::DropoutFuncOptions().p(dropout_).training(true));
   ctx.bias = causal_bias_.narrow(0, 0, t).narrow(1, 0, t);
-  return Head(RunBlocks(x, ctx));
+  return Head(RunBlocks(x, ctx), /*inference=*/false);
 }
 
-torch::Tensor GptImpl::RunCached(const torch::Tensor& ids, const torch::Tensor& positions,
-                                 const torch::Tensor& bias, KvCache* cache, int64_t row0,
-                                 int64_t slot0, int64_t attend0) {
+torch::Tensor GptImpl::RunCached(const torch::Tensor& ids, const torch::Tensor& positions, KvCache* cache,
+                                 int64_t row0, int64_t slot0) {
   const int64_t n = ids.size(0), t = ids.size(1);
   AttnContext ctx;
-  ctx.bias = bias;
   ctx.cache = cache;
   ctx.row0 = row0;
   ctx.slot0 = slot0;
-  ctx.attend0 = attend0;
   torch::Tensor x = F::embedding(ids, tok_emb->weight);
   const torch::Tensor flat = positions.reshape({-1});
   if (rope_) {
@@ -228,49 +222,14 @@ GptOutput GptImpl::Prefill(const std::vector<std::vector<int>>& prefixes, int64_
   torch::NoGradGuard no_grad;
   const int64_t rows = static_cast<int64_t>(prefixes.size());
   TORCH_CHECK(rows > 0, "Prefill: no prefixes");
+  // Longest rows first, so each chunk's window is close to its rows' lengths.
   std::vector<int64_t> order(rows);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](int64_t a, int64_t b) { return prefixes[a].size() > prefixes[b].size(); });
-  const int64_t longest = static_cast<int64_t>(prefixes[order[0]].size());
-  TORCH_CHECK(longest <= config_.context, "Prefill: prefix longer than the context");
-  TORCH_CHECK(capacity >= longest, "Prefill: capacity below the longest prefix");
-  std::vector<int64_t> pad(rows);
-  for (int64_t i = 0; i < rows; ++i) {
-    TORCH_CHECK(!prefixes[order[i]].empty(), "Prefill: empty prefix");
-    pad[i] = longest - static_cast<int64_t>(prefixes[order[i]].size());
-  }
-  *cache = KvCache(config_.n_layer, config_.n_head, head_dim_, capacity, pad);
-
-  // Chunks of length-sorted rows; chunk c (longest row Lc) occupies slots [longest - Lc,
-  // longest) and is left-padded within them. Slots before that stay zero (and masked).
-  torch::Tensor last = torch::empty({rows, config_.d_model});
-  for (int64_t r0 = 0; r0 < rows;) {
-    const int64_t lc = static_cast<int64_t>(prefixes[order[r0]].size());
-    const int64_t n = std::min(rows - r0, std::max<int64_t>(1, kPrefillChunkTokens / lc));
-    torch::Tensor ids = torch::zeros({n, lc}, torch::kInt64);
-    torch::Tensor pos = torch::zeros({n, lc}, torch::kInt64);
-    torch::Tensor key_pad = torch::zeros({n, 1, 1, lc});
-    auto ids_a = ids.accessor<int64_t, 2>();
-    auto pos_a = pos.accessor<int64_t, 2>();
-    auto key_a = key_pad.accessor<float, 4>();
-    for (int64_t i = 0; i < n; ++i) {
-      const std::vector<int>& p = prefixes[order[r0 + i]];
-      const int64_t offset = lc - static_cast<int64_t>(p.size());
-      for (int64_t j = 0; j < offset; ++j) key_a[i][0][0][j] = kPadBias;
-      for (size_t j = 0; j < p.size(); ++j) {
-        TORCH_CHECK(p[j] >= 0 && p[j] < config_.vocab_size, "Prefill: token id out of range");
-        ids_a[i][offset + j] = p[j];
-        pos_a[i][offset + j] = static_cast<int64_t>(j);
-      }
-    }
-    torch::Tensor bias = key_pad + causal_bias_.narrow(0, 0, lc).narrow(1, 0, lc);  // [n, 1, lc, lc]
-    torch::Tensor x = RunCached(ids, pos, bias, cache, r0, longest - lc, longest - lc);
-    last.narrow(0, r0, n).copy_(x.select(1, lc - 1));
-    r0 += n;
-  }
-  cache->Advance(longest);
-  GptOutput out = Head(last);
+  std::vector<std::vector<int>> sorted_prefixes(rows);
+  for (int64_t i = 0; i < rows; ++i) sorted_prefixes[i] = prefixes[order[i]];
+  GptOutput out = PrefillCached(sorted_prefixes, std::vector<int64_t>(rows, 0), capacity, nullptr, cache);
 
   bool sorted = true;
   for (int64_t i = 0; i < rows; ++i) sorted = sorted && order[i] == i;
@@ -285,24 +244,72 @@ GptOutput GptImpl::Prefill(const std::vector<std::vector<int>>& prefixes, int64_
   return out;
 }
 
+GptOutput GptImpl::PrefillCached(const std::vector<std::vector<int>>& prefixes, const std::vector<int64_t>& cached,
+                                 int64_t capacity, const std::function<void(KvCache*)>& fill, KvCache* cache) {
+  torch::NoGradGuard no_grad;
+  const int64_t rows = static_cast<int64_t>(prefixes.size());
+  TORCH_CHECK(rows > 0 && cached.size() == prefixes.size(), "Prefill: no prefixes, or not one cached count each");
+  int64_t longest = 0;
+  for (const std::vector<int>& p : prefixes) longest = std::max<int64_t>(longest, static_cast<int64_t>(p.size()));
+  TORCH_CHECK(longest <= config_.context, "Prefill: prefix longer than the context");
+  TORCH_CHECK(capacity >= longest, "Prefill: capacity below the longest prefix");
+  std::vector<int64_t> pad(rows);
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t length = static_cast<int64_t>(prefixes[r].size());
+    TORCH_CHECK(length > 0, "Prefill: empty prefix");
+    TORCH_CHECK(cached[r] >= 0 && cached[r] < length, "Prefill: cached tokens must leave at least one to run");
+    for (int id : prefixes[r]) TORCH_CHECK(id >= 0 && id < config_.vocab_size, "Prefill: token id out of range");
+    pad[r] = longest - length;
+  }
+  *cache = KvCache(config_.n_layer, config_.n_head, head_dim_, capacity, pad);
+  if (fill) fill(cache);
+
+  // Chunks of consecutive rows. A chunk's window is its longest uncached suffix w: every
+  // row feeds its last w tokens into slots [longest - w, longest) (recomputing cached ones
+  // gives the same bits: row invariance), left-padded when the row is shorter than w;
+  // padding queries attend nothing and their slots lie before the row's pad (never read).
+  torch::Tensor last = torch::empty({rows, config_.d_model});
+  for (int64_t r0 = 0; r0 < rows;) {
+    int64_t window = 0, n = 0;
+    while (r0 + n < rows) {
+      const int64_t suffix = static_cast<int64_t>(prefixes[r0 + n].size()) - cached[r0 + n];
+      const int64_t w = std::max(window, suffix);
+      if (n > 0 && (n + 1) * w > kPrefillChunkTokens) break;
+      window = w;
+      ++n;
+    }
+    torch::Tensor ids = torch::zeros({n, window}, torch::kInt64);
+    torch::Tensor pos = torch::zeros({n, window}, torch::kInt64);
+    auto ids_a = ids.accessor<int64_t, 2>();
+    auto pos_a = pos.accessor<int64_t, 2>();
+    for (int64_t i = 0; i < n; ++i) {
+      const std::vector<int>& p = prefixes[r0 + i];
+      const int64_t length = static_cast<int64_t>(p.size());
+      for (int64_t j = std::max<int64_t>(0, length - window); j < length; ++j) {
+        ids_a[i][window - length + j] = p[j];
+        pos_a[i][window - length + j] = j;
+      }
+    }
+    torch::Tensor x = RunCached(ids, pos, cache, r0, longest - window);
+    last.narrow(0, r0, n).copy_(x.select(1, window - 1));
+    r0 += n;
+  }
+  cache->Advance(longest);
+  return Head(last, /*inference=*/true);
+}
+
 GptOutput GptImpl::Extend(const torch::Tensor& ids, KvCache* cache) {
   torch::NoGradGuard no_grad;
   TORCH_CHECK(ids.dim() == 2 && ids.size(0) == cache->rows(), "Extend: ids must be [rows, T]");
-  const int64_t rows = ids.size(0), t = ids.size(1), length = cache->length();
+  const int64_t t = ids.size(1), length = cache->length();
   if (length + t > cache->capacity()) {
     cache->Reserve(std::max(length + t, cache->capacity() + std::max<int64_t>(64, cache->capacity() / 2)));
   }
   torch::Tensor pos = (cache->NextPositions().unsqueeze(1) + torch::arange(t, torch::kInt64).unsqueeze(0))
                           .clamp_(0, config_.context - 1);
-  const int64_t s = length + t;
-  torch::Tensor bias = cache->KeyBias(s).view({rows, 1, 1, s});
-  if (t > 1) {
-    torch::Tensor later = torch::arange(s).unsqueeze(0) > (torch::arange(t) + length).unsqueeze(1);
-    bias = bias + torch::zeros({t, s}).masked_fill_(later, -std::numeric_limits<float>::infinity());
-  }
-  torch::Tensor x = RunCached(ids, pos, bias, cache, 0, length, 0);
+  torch::Tensor x = RunCached(ids, pos, cache, 0, length);
   cache->Advance(t);
-  return Head(x);
+  return Head(x, /*inference=*/true);
 }
 
 GptOutput GptImpl::Decode(const torch::Tensor& ids, KvCache* cache) {

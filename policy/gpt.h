@@ -27,8 +27,15 @@
 //             padding is harmless: no real token attends to a later one).
 //   Prefill/Extend/Decode   inference with a KvCache (policy/kv_cache.h): left-padded rows,
 //             per-row positions, no dropout whatever the module mode. These never mutate
-//             the module, so several threads may decode with one model at once
+//             the module's parameters, so several threads may decode with one model at once
 //             (each under its own torch::NoGradGuard).
+//
+// Row invariance (inference): every matrix product goes through the row-invariant kernel
+// (policy/row_invariant_gemm.h) and every query through the same attention kernel
+// (policy/attention.h CachedAttention); LayerNorm, GELU, RoPE and the residual adds work
+// element- or row-wise. So a token's logits, hidden state, keys and values are the same
+// bits whether it is prefilled in any batch, extended or decoded, alone or beside any other
+// rows: the prefix KV cache (policy/prefix_cache.h) may reuse keys computed while decoding.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +46,7 @@
 #include "policy/causal_lm.h"
 #include "policy/gpt_config.h"
 #include "policy/kv_cache.h"
+#include "policy/packed_linear.h"
 
 namespace steptree {
 
@@ -97,6 +105,10 @@ class GptImpl : public torch::nn::Module, public CausalLm {
   // at each row's last token. Rows are processed in length-sorted chunks to limit padding.
   GptOutput Prefill(const std::vector<std::vector<int>>& prefixes, int64_t capacity,
                     KvCache* cache) override;
+  bool row_invariant() const override { return true; }
+  // Prefill with keys/values reused (policy/causal_lm.h): rows in the given order.
+  GptOutput PrefillCached(const std::vector<std::vector<int>>& prefixes, const std::vector<int64_t>& cached,
+                          int64_t capacity, const std::function<void(KvCache*)>& fill, KvCache* cache) override;
   // Appends ids int64 [B, T] (B == cache->rows(), all real tokens) to every row; grows the
   // cache if needed. Returns logits [B, T, V] and hidden [B, T, D]. Positions past the
   // context are clamped (callers stop rows at the context; clamping only keeps finished
@@ -111,12 +123,13 @@ class GptImpl : public torch::nn::Module, public CausalLm {
   torch::Tensor RunBlocks(torch::Tensor x, const AttnContext& ctx);
   torch::Tensor AttentionBranch(BlockImpl& block, int64_t layer, const torch::Tensor& h,
                               const AttnContext& ctx);
-  GptOutput Head(const torch::Tensor& x);
-  // Runs ids [n, T] at cache rows [row0, row0 + n), writing slots [slot0, slot0 + T) and
-  // attending to slots [attend0, slot0 + T) with additive `bias` [n, 1, T, S].
-  torch::Tensor RunCached(const torch::Tensor& ids, const torch::Tensor& positions,
-                          const torch::Tensor& bias, KvCache* cache, int64_t row0, int64_t slot0,
-                          int64_t attend0);
+  // Training (torch products) or inference (row-invariant products).
+  GptOutput Head(const torch::Tensor& x, bool inference);
+  torch::Tensor LinearFor(const torch::Tensor& x, const torch::nn::Linear& l, const AttnContext& ctx) const;
+  // Runs ids [n, T] at cache rows [row0, row0 + n), writing slots [slot0, slot0 + T); each
+  // query attends its row's slots [pad, its own slot] (policy/attention.h CachedAttention).
+  torch::Tensor RunCached(const torch::Tensor& ids, const torch::Tensor& positions, KvCache* cache, int64_t row0,
+                          int64_t slot0);
 
   GptConfig config_;
   int64_t head_dim_;
@@ -133,6 +146,7 @@ class GptImpl : public torch::nn::Module, public CausalLm {
   // Not parameters or buffers (never saved): derived from the config.
   torch::Tensor rope_cos_, rope_sin_;  // [context, 2, 1, head_dim]: [.,0] queries (scaled), [.,1] keys
   torch::Tensor causal_bias_;          // [context, context]: 0 where key <= query, -inf above
+  PackedLinears packed_;               // packed weights of the inference products
 };
 TORCH_MODULE(Gpt);
 

@@ -5,6 +5,7 @@
 
 #include "policy/causal_lm.h"
 #include "policy/policy.h"
+#include "policy/prefix_cache.h"
 #include "policy/prompt.h"
 #include "policy/step_generator.h"
 #include "value/value_head.h"
@@ -45,6 +46,7 @@ void AddStats(const GenerationStats& stats, Budget* budget) {
   if (budget == nullptr) return;
   budget->generated_tokens += stats.generated_tokens;
   budget->prefill_tokens += stats.prefill_tokens;
+  budget->cached_tokens += stats.cached_tokens;
   budget->forward_calls += stats.forward_calls;
 }
 
@@ -56,7 +58,17 @@ StepCandidate ContextFull() {
 
 }  // namespace
 
-PolicyBackend::PolicyBackend(const Policy& policy) : policy_(policy) {}
+PolicyBackend::PolicyBackend(const Policy& policy, int64_t kv_cache_bytes_per_tree)
+    : policy_(policy), kv_cache_bytes_(kv_cache_bytes_per_tree) {}
+
+PolicyBackend::~PolicyBackend() = default;
+
+std::unique_ptr<SearchBackend> PolicyBackend::ForProblem() const {
+  if (kv_cache_bytes_ <= 0 || !policy_.lm().row_invariant()) return nullptr;
+  auto scoped = std::make_unique<PolicyBackend>(policy_, kv_cache_bytes_);
+  scoped->prefix_cache_ = std::make_unique<PrefixKvCache>(kv_cache_bytes_);
+  return scoped;
+}
 
 std::vector<int> PolicyBackend::EncodeQuestion(const std::string& question) const {
   return policy_.prompt().EncodePrefix(question, {});
@@ -83,7 +95,7 @@ std::vector<std::vector<StepCandidate>> PolicyBackend::Expand(const std::vector<
   }
   GenerationStats stats;
   std::vector<GeneratedStep> steps =
-      StepGenerator(policy_).GenerateSteps(prefixes, ToSamplingParams(sampling), seeds, &stats);
+      StepGenerator(policy_).GenerateSteps(prefixes, ToSamplingParams(sampling), seeds, &stats, prefix_cache_.get());
   AddStats(stats, budget);
   const bool use_value = has_value_head();
   size_t row = 0;
@@ -108,7 +120,8 @@ std::vector<std::vector<StepCandidate>> PolicyBackend::Rollout(const std::vector
   }
   GenerationStats stats;
   std::vector<std::vector<GeneratedStep>> solutions = StepGenerator(policy_).GenerateSolutions(
-      std::vector<std::vector<int>>(seeds.size(), state), ToSamplingParams(sampling), seeds, max_steps, &stats);
+      std::vector<std::vector<int>>(seeds.size(), state), ToSamplingParams(sampling), seeds, max_steps, &stats,
+      prefix_cache_.get());
   AddStats(stats, budget);
   const bool use_value = has_value_head();
   for (size_t j = 0; j < solutions.size(); ++j) {
@@ -137,8 +150,15 @@ std::vector<float> PolicyBackend::Evaluate(const std::vector<std::vector<int>>& 
   torch::NoGradGuard no_grad;
   KvCache cache;
   LmOutput forward = policy_.lm().Prefill(fed, static_cast<int64_t>(longest), &cache);
-  torch::Tensor v = policy_.value_head().Forward(forward.hidden).contiguous();
+  torch::Tensor v = policy_.value_head().Infer(forward.hidden).contiguous();
   std::copy(v.data_ptr<float>(), v.data_ptr<float>() + v.numel(), values.begin());
+  if (prefix_cache_ != nullptr) {
+    // The root's keys and values: its first expansion then runs one token.
+    const int64_t* pad = cache.pad().data_ptr<int64_t>();
+    for (size_t r = 0; r < fed.size(); ++r) {
+      prefix_cache_->Insert(fed[r], static_cast<int64_t>(fed[r].size()), cache, static_cast<int64_t>(r), pad[r]);
+    }
+  }
   if (budget != nullptr) {
     budget->prefill_tokens += tokens;
     budget->forward_calls += 1;

@@ -9,6 +9,11 @@
 // Evaluate    one prefill of the states; V is read at each state's last content token
 //             (a trailing step delimiter is not fed), the same position a step's value
 //             is read at when the step is generated.
+// ForProblem  a backend for one tree with a prefix KV cache (policy/prefix_cache.h): each
+//             expansion prefills only the tokens no earlier call of this tree computed
+//             (usually one: the delimiter of the step that made the state). Results are
+//             bit-identical with or without it; Budget::prefill_tokens counts the tokens
+//             computed and Budget::cached_tokens those reused.
 //
 // Without a trained value head every value is 0 (a fresh head's N(0, 0.02) noise would only
 // add arbitrary tie-breaks). States the model cannot extend (context full) yield kContext
@@ -20,10 +25,17 @@
 namespace steptree {
 
 class Policy;
+class PrefixKvCache;
+
+// Default prefix KV cache budget of one search tree (--kv-cache-mb).
+inline constexpr int64_t kDefaultKvCacheMbPerTree = 256;
 
 class PolicyBackend final : public SearchBackend {
  public:
-  explicit PolicyBackend(const Policy& policy);
+  // kv_cache_bytes_per_tree: the prefix KV cache of each problem's search (ForProblem);
+  // 0 turns reuse off. The cache is used only with a row-invariant model (causal_lm.h).
+  explicit PolicyBackend(const Policy& policy, int64_t kv_cache_bytes_per_tree = kDefaultKvCacheMbPerTree << 20);
+  ~PolicyBackend() override;
 
   std::vector<int> EncodeQuestion(const std::string& question) const override;
   int max_state_tokens() const override;
@@ -34,9 +46,14 @@ class PolicyBackend final : public SearchBackend {
                                                   const StepSampling& sampling, int max_steps,
                                                   Budget* budget) const override;
   std::vector<float> Evaluate(const std::vector<std::vector<int>>& states, Budget* budget) const override;
+  // A backend with its own prefix KV cache (none when the budget is 0).
+  std::unique_ptr<SearchBackend> ForProblem() const override;
 
  private:
   const Policy& policy_;
+  int64_t kv_cache_bytes_;
+  // Per-problem backends only: the tree's prefix cache (const methods fill it).
+  std::unique_ptr<PrefixKvCache> prefix_cache_;
 };
 
 // Gives the calling thread `threads` torch intra-op threads (the search runner calls this

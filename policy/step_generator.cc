@@ -11,10 +11,12 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 #include <stdexcept>
 
 #include "policy/causal_lm.h"
 #include "policy/policy.h"
+#include "policy/prefix_cache.h"
 #include "policy/prompt.h"
 #include "policy/sampling.h"
 #include "value/value_head.h"
@@ -52,6 +54,18 @@ void FinishStep(const Tokenizer& tokenizer, const std::string& delimiter, StepEn
   row->current = GeneratedStep();
 }
 
+// Stores the keys and values of a row's new state (its prefix and steps, all but the last
+// token, which was sampled and not fed): cache row r, slots [pad, length).
+void CacheNewState(const std::vector<int>& prefix, const RowState& row, KvCache& cache, int64_t r,
+                   PrefixKvCache* prefix_cache) {
+  std::vector<int> sequence = prefix;
+  for (const GeneratedStep& step : row.steps) sequence.insert(sequence.end(), step.token_ids.begin(), step.token_ids.end());
+  const int64_t pad = cache.pad().data_ptr<int64_t>()[r];
+  const int64_t fed = static_cast<int64_t>(sequence.size()) - 1;
+  if (cache.length() - pad != fed) throw std::logic_error("CacheNewState: cache row out of step with its tokens");
+  prefix_cache->Insert(sequence, fed, cache, r, pad);
+}
+
 }  // namespace
 
 const char* StepEndName(StepEnd end) {
@@ -70,8 +84,9 @@ StepGenerator::~StepGenerator() = default;
 std::vector<GeneratedStep> StepGenerator::GenerateSteps(const std::vector<std::vector<int>>& prefixes,
                                                         const SamplingParams& sampling,
                                                         const std::vector<uint64_t>& seeds,
-                                                        GenerationStats* stats) const {
-  std::vector<std::vector<GeneratedStep>> solutions = GenerateSolutions(prefixes, sampling, seeds, 1, stats);
+                                                        GenerationStats* stats, PrefixKvCache* prefix_cache) const {
+  std::vector<std::vector<GeneratedStep>> solutions =
+      GenerateSolutions(prefixes, sampling, seeds, 1, stats, prefix_cache);
   std::vector<GeneratedStep> steps;
   steps.reserve(solutions.size());
   for (auto& s : solutions) steps.push_back(std::move(s.front()));
@@ -80,7 +95,7 @@ std::vector<GeneratedStep> StepGenerator::GenerateSteps(const std::vector<std::v
 
 std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
     const std::vector<std::vector<int>>& prefixes, const SamplingParams& sampling,
-    const std::vector<uint64_t>& seeds, int max_steps, GenerationStats* stats) const {
+    const std::vector<uint64_t>& seeds, int max_steps, GenerationStats* stats, PrefixKvCache* prefix_cache) const {
   const int context = policy_.context();
   const int vocab_size = policy_.vocab_size();
   const Tokenizer& tokenizer = policy_.tokenizer();
@@ -111,24 +126,58 @@ std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
   size_t shortest = prefixes[0].size(), longest = 0;
   for (int i = 0; i < n; ++i) {
     auto [it, inserted] = distinct_index.emplace(prefixes[i], static_cast<int64_t>(distinct.size()));
-    if (inserted) {
-      distinct.push_back(prefixes[i]);
-      local.prefill_tokens += static_cast<long>(prefixes[i].size());
-    }
+    if (inserted) distinct.push_back(prefixes[i]);
     expand[i] = it->second;
     shortest = std::min(shortest, prefixes[i].size());
     longest = std::max(longest, prefixes[i].size());
   }
   const int64_t budget = max_steps == 1 ? std::min<int64_t>(sampling.max_step_tokens, context - shortest)
                                         : context - static_cast<int64_t>(shortest);
+  const int64_t capacity = static_cast<int64_t>(longest) + std::min<int64_t>(budget, 128);
+  if (!model.row_invariant()) prefix_cache = nullptr;  // reuse needs bit-identical recomputation
   KvCache cache;
-  LmOutput forward = model.Prefill(distinct, static_cast<int64_t>(longest) + std::min<int64_t>(budget, 128), &cache);
+  LmOutput forward;
+  if (prefix_cache == nullptr) {
+    for (const auto& p : distinct) local.prefill_tokens += static_cast<long>(p.size());
+    forward = model.Prefill(distinct, capacity, &cache);
+  } else {
+    // Longest uncached suffix first (prefill chunks of similar windows); at least the last
+    // token of each prefix runs, for its logits.
+    const int64_t d_count = static_cast<int64_t>(distinct.size());
+    std::vector<PrefixKvCache::Match> matches;
+    matches.reserve(d_count);
+    for (const auto& p : distinct) matches.push_back(prefix_cache->Lookup(p, static_cast<int64_t>(p.size()) - 1));
+    std::vector<int64_t> order(d_count);
+    std::iota(order.begin(), order.end(), 0);
+    auto suffix = [&](int64_t d) { return static_cast<int64_t>(distinct[d].size()) - matches[d].tokens; };
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return suffix(a) > suffix(b); });
+    std::vector<std::vector<int>> sorted(d_count);
+    std::vector<int64_t> cached(d_count), position(d_count);
+    for (int64_t r = 0; r < d_count; ++r) {
+      sorted[r] = distinct[order[r]];
+      cached[r] = matches[order[r]].tokens;
+      position[order[r]] = r;
+      local.prefill_tokens += static_cast<long>(sorted[r].size() - cached[r]);
+      local.cached_tokens += static_cast<long>(cached[r]);
+    }
+    auto fill = [&](KvCache* c) {
+      for (int64_t r = 0; r < d_count; ++r) {
+        const int64_t pad = static_cast<int64_t>(longest - sorted[r].size());
+        prefix_cache->CopyInto(matches[order[r]], c, r, pad);
+      }
+    };
+    forward = model.PrefillCached(sorted, cached, capacity, fill, &cache);
+    for (int i = 0; i < n; ++i) expand[i] = position[expand[i]];
+    distinct = std::move(sorted);
+  }
   ++local.forward_calls;
   torch::Tensor logits = forward.logits;
   // values[r]: V of row r's sequence so far; becomes a step's value when the token sampled
   // from logits[r] ends that step.
-  torch::Tensor values = value_head.Forward(forward.hidden);
-  if (distinct.size() < prefixes.size()) {
+  torch::Tensor values = value_head.Infer(forward.hidden);
+  bool identity = distinct.size() == prefixes.size();
+  for (int i = 0; i < n && identity; ++i) identity = expand[i] == i;
+  if (!identity) {
     torch::Tensor index = torch::tensor(expand, torch::kInt64);
     cache.SelectRows(index);
     logits = logits.index_select(0, index);
@@ -181,6 +230,7 @@ std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
       } else if (tokenizer.EndsStep(id)) {
         FinishStep(tokenizer, delimiter, StepEnd::kDelimiter, value_of[r], &row);
         row.done = static_cast<int>(row.steps.size()) >= max_steps || row.length >= context;
+        if (prefix_cache != nullptr && max_steps == 1) CacheNewState(prefixes[rows[r]], row, cache, r, prefix_cache);
       } else if (step_tokens >= sampling.max_step_tokens) {
         FinishStep(tokenizer, delimiter, StepEnd::kLength, value_of[r], &row);
         row.done = true;
@@ -209,12 +259,13 @@ std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
     }
     forward = model.Decode(torch::tensor(next_ids, torch::kInt64), &cache);
     logits = forward.logits;
-    values = value_head.Forward(forward.hidden);
+    values = value_head.Infer(forward.hidden);
     ++local.forward_calls;
   }
 
   if (stats != nullptr) {
     stats->prefill_tokens += local.prefill_tokens;
+    stats->cached_tokens += local.cached_tokens;
     stats->generated_tokens += local.generated_tokens;
     stats->forward_calls += local.forward_calls;
   }

@@ -44,11 +44,13 @@ struct GeneratedStep {
 
 struct GenerationStats {
   long prefill_tokens = 0;    // prompt tokens run through the model
+  long cached_tokens = 0;     // prompt tokens whose keys and values came from a prefix cache
   long generated_tokens = 0;  // tokens sampled
   long forward_calls = 0;     // batched model invocations
 };
 
-class Policy;  // policy/policy.h
+class Policy;         // policy/policy.h
+class PrefixKvCache;  // policy/prefix_cache.h
 
 class StepGenerator {
  public:
@@ -57,10 +59,18 @@ class StepGenerator {
 
   // prefixes[i] must be non-empty and shorter than the context; seeds.size() ==
   // prefixes.size(). Returns one step per prefix, in order.
+  //
+  // With a prefix cache (and a row-invariant model, policy/causal_lm.h), each distinct
+  // prefix prefills only the tokens the cache does not hold, and every row whose step ends
+  // with the delimiter leaves its new state's keys and values there (all its tokens but the
+  // delimiter, which is sampled, not fed), ready for when that state is expanded. The steps
+  // are bit-identical with or without the cache; only stats->prefill_tokens (tokens
+  // computed) and stats->cached_tokens change.
   std::vector<GeneratedStep> GenerateSteps(const std::vector<std::vector<int>>& prefixes,
                                            const SamplingParams& sampling,
                                            const std::vector<uint64_t>& seeds,
-                                           GenerationStats* stats = nullptr) const;
+                                           GenerationStats* stats = nullptr,
+                                           PrefixKvCache* prefix_cache = nullptr) const;
 
   // Whole solutions in one pass: each row keeps its KV cache across steps and decodes until
   // EOS, a step cut at max_step_tokens (kLength), the context (kContext), or `max_steps`
@@ -68,9 +78,11 @@ class StepGenerator {
   // step's `end` says why the row stopped (kEos: a complete solution; kDelimiter: the step
   // cap, or a delimiter that filled the context). Row i samples every token from one
   // generator seeded with seeds[i]; with max_steps == 1 this is GenerateSteps.
+  // A prefix cache only serves the prefill here (solutions are not expanded again).
   std::vector<std::vector<GeneratedStep>> GenerateSolutions(
       const std::vector<std::vector<int>>& prefixes, const SamplingParams& sampling,
-      const std::vector<uint64_t>& seeds, int max_steps, GenerationStats* stats = nullptr) const;
+      const std::vector<uint64_t>& seeds, int max_steps, GenerationStats* stats = nullptr,
+      PrefixKvCache* prefix_cache = nullptr) const;
 
  private:
   const Policy& policy_;

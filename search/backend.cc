@@ -22,6 +22,7 @@ double StepCandidate::MeanTokenProbability() const {
 Budget& Budget::operator+=(const Budget& other) {
   generated_tokens += other.generated_tokens;
   prefill_tokens += other.prefill_tokens;
+  cached_tokens += other.cached_tokens;
   forward_calls += other.forward_calls;
   nodes += other.nodes;
   return *this;

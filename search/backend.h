@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,7 @@ struct StepCandidate {
 struct Budget {
   long generated_tokens = 0;  // tokens sampled
   long prefill_tokens = 0;    // prompt tokens run through the model before decoding
+  long cached_tokens = 0;     // prompt tokens whose keys and values a prefix cache served
   long forward_calls = 0;     // batched model invocations
   long nodes = 0;             // tree nodes created (search fills this, not the backend)
   Budget& operator+=(const Budget& other);
@@ -96,6 +98,12 @@ class SearchBackend {
 
   // V(state) for states that were not produced by Expand (the root). One forward call.
   virtual std::vector<float> Evaluate(const std::vector<std::vector<int>>& states, Budget* budget) const = 0;
+
+  // A backend for the search of one problem, when this one keeps per-tree state (the
+  // policy's prefix KV cache); null when this backend serves every problem itself. The
+  // result is used by one thread, for one tree, and must give the same candidates and
+  // values as this backend (only Budget::prefill_tokens / cached_tokens may differ).
+  virtual std::unique_ptr<SearchBackend> ForProblem() const { return nullptr; }
 };
 
 }  // namespace steptree

@@ -28,6 +28,7 @@ nlohmann::ordered_json BudgetJson(const Budget& budget) {
   nlohmann::ordered_json json;
   json["generated_tokens"] = budget.generated_tokens;
   json["prefill_tokens"] = budget.prefill_tokens;
+  json["cached_tokens"] = budget.cached_tokens;
   json["forward_calls"] = budget.forward_calls;
   json["nodes"] = budget.nodes;
   return json;

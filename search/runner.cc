@@ -47,7 +47,9 @@ class InOrderDelivery {
 
 }  // namespace
 
-SearchResult SearchProblem(const SearchBackend& backend, const Problem& problem, const SearchConfig& config) {
+SearchResult SearchProblem(const SearchBackend& shared_backend, const Problem& problem, const SearchConfig& config) {
+  const std::unique_ptr<SearchBackend> own = shared_backend.ForProblem();  // e.g. a per-tree prefix cache
+  const SearchBackend& backend = own != nullptr ? *own : shared_backend;
   const uint64_t seed = config.seed;
   const TerminalReward reward = config.terminal_reward;
   switch (config.mode) {

@@ -116,8 +116,10 @@ TEST_CASE("bench --quick search figures: rates, batch histograms, prefill, time 
     CHECK(s["mean_batch"].get<double>() >= 1);
     CHECK(s["raw_model_seconds"].get<double>() > 0);
     CHECK(s["mean_state_tokens"].get<double>() > 1);
-    // Tokens computed per generated token: 1 + prefill / generated.
+    // Tokens computed per generated token: 1 + prefill / generated (prefill: tokens computed,
+    // not those the prefix cache served).
     CHECK(s["prefill_per_generated"].get<double>() > 1);
+    CHECK(s["cached_tokens"].get<long>() >= 0);
     CHECK(Near(s["prefill_per_generated"].get<double>(),
                (s["prefill_tokens"].get<double>() + s["generated_tokens"].get<double>()) /
                    s["generated_tokens"].get<double>()));
@@ -150,7 +152,15 @@ TEST_CASE("bench --quick search figures: rates, batch histograms, prefill, time 
   CHECK(search["mcts"]["mean_batch"].get<double>() > 1);
 
   CHECK(j["prefill_per_generated"] == search["mcts"]["prefill_per_generated"]);
-  CHECK(j["kv_hit_rate"].get<double>() == 0);
+  // The per-tree prefix cache serves most of MCTS's prompt tokens (all but about one per
+  // expansion); greedy's single rollout has nothing cached to reuse.
+  CHECK(j["kv_hit_rate"] == search["mcts"]["kv_hit_rate"]);
+  CHECK(j["kv_hit_rate"].get<double>() > 0.5);
+  CHECK(j["kv_hit_rate"].get<double>() < 1);
+  CHECK(Near(j["kv_hit_rate"].get<double>(),
+             search["mcts"]["cached_tokens"].get<double>() /
+                 (search["mcts"]["cached_tokens"].get<double>() + search["mcts"]["prefill_tokens"].get<double>())));
+  CHECK(search["greedy"]["kv_hit_rate"].get<double>() == 0);
   CHECK(j["thread_speedup"].get<double>() > 0);
   CHECK(j["thread_speedup_detail"]["mode"] == "mcts");
   CHECK(j["outside_model_fraction"].get<double>() >= 0);

@@ -18,6 +18,8 @@
 
 #include <torch/torch.h>
 
+#include "policy/packed_linear.h"
+
 namespace steptree {
 
 class ValueHeadImpl : public torch::nn::Module {
@@ -25,6 +27,9 @@ class ValueHeadImpl : public torch::nn::Module {
   ValueHeadImpl(int64_t d_model, double dropout, uint64_t seed);
   // hidden float [..., D] -> values float [...] in (-1, 1).
   torch::Tensor Forward(const torch::Tensor& hidden);
+  // The same in inference (no dropout, no autograd) through the row-invariant product, so
+  // a state's value does not depend on the batch it is computed in (policy/packed_linear.h).
+  torch::Tensor Infer(const torch::Tensor& hidden) const;
   // Re-draws the weight from N(0, 0.02) with its own generator; zero bias.
   void ResetParameters(uint64_t seed);
 
@@ -32,6 +37,7 @@ class ValueHeadImpl : public torch::nn::Module {
 
  private:
   torch::nn::Dropout dropout_{nullptr};
+  PackedLinears packed_;
 };
 TORCH_MODULE(ValueHead);
 

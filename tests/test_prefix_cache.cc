@@ -1,0 +1,237 @@
+// Tests of prefix KV reuse and what it rests on: the row-invariant product equals its
+// scalar rule bit for bit (policy/row_invariant_gemm.h); the built-in model gives the same
+// bits for a token however it is batched, prefilled, extended or decoded (policy/gpt.h);
+// the radix cache's lookups, splits, eviction and pins (policy/prefix_cache.h); and search
+// with the cache writes the same trees as without, computing far fewer prefill tokens.
+#include <algorithm>
+#include <cstring>
+#include <random>
+
+#include <torch/torch.h>
+
+#include "datasets/synthetic.h"
+#include "policy/causal_lm.h"
+#include "policy/gpt.h"
+#include "policy/gpt_config.h"
+#include "policy/kv_cache.h"
+#include "policy/policy.h"
+#include "policy/policy_backend.h"
+#include "policy/prefix_cache.h"
+#include "policy/row_invariant_gemm.h"
+#include "search/config.h"
+#include "search/record.h"
+#include "search/runner.h"
+#include "tests/test_util.h"
+
+#undef CHECK
+#include <doctest/doctest.h>
+
+using namespace steptree;
+
+namespace {
+
+GptConfig TinyConfig() {
+  GptConfig c;
+  c.n_layer = 2;
+  c.n_head = 4;
+  c.d_model = 32;
+  c.d_ff = 72;  // not a multiple of the 16-column panel: exercises the tail
+  c.context = 96;
+  return c;
+}
+
+std::vector<int> RandomTokens(std::mt19937& rng, int n, int vocab) {
+  std::uniform_int_distribution<int> pick(3, vocab - 1);
+  std::vector<int> out(n);
+  for (int& t : out) t = pick(rng);
+  return out;
+}
+
+bool SameBits(const torch::Tensor& a, const torch::Tensor& b) {
+  const torch::Tensor x = a.contiguous(), y = b.contiguous();
+  return x.sizes() == y.sizes() && std::memcmp(x.data_ptr<float>(), y.data_ptr<float>(), x.numel() * sizeof(float)) == 0;
+}
+
+// Keys of cache row `row`, slots [first, first + n), all layers.
+torch::Tensor RowKeys(KvCache& cache, int64_t row, int64_t first, int64_t n) {
+  std::vector<torch::Tensor> parts;
+  for (int64_t l = 0; l < cache.n_layer(); ++l) {
+    parts.push_back(cache.keys(l).select(0, row).narrow(1, first, n));
+    parts.push_back(cache.values(l).select(0, row).narrow(1, first, n));
+  }
+  return torch::stack(parts);
+}
+
+}  // namespace
+
+TEST_CASE("row-invariant product: every row, batch size and tail equals the scalar rule bit for bit") {
+  INFO("kernel: " << RowInvariantGemmIsa());
+  torch::manual_seed(1);
+  for (auto [k, n] : std::vector<std::pair<int, int>>{{32, 96}, {72, 32}, {37, 5}, {128, 259}, {16, 1}}) {
+    const torch::Tensor w = torch::randn({n, k}), bias = torch::randn({n}), x = torch::randn({70, k});
+    const PackedWeight packed(w.data_ptr<float>(), n, k);
+    torch::Tensor expected = torch::empty({70, n});
+    RowInvariantGemmReference(x.data_ptr<float>(), 70, k, packed, bias.data_ptr<float>(), expected.data_ptr<float>(), n);
+    CHECK(torch::allclose(expected, torch::nn::functional::linear(x, w, bias), 1e-4, 1e-4));
+    for (int rows : {1, 2, 5, 8, 9, 17, 33, 65}) {
+      for (int first : {0, 3}) {
+        torch::Tensor y = torch::empty({rows, n});
+        RowInvariantGemm(x.data_ptr<float>() + first * k, rows, k, packed, bias.data_ptr<float>(), y.data_ptr<float>(), n);
+        CHECK_MESSAGE(SameBits(y, expected.narrow(0, first, rows)), "k " << k << " n " << n << " rows " << rows);
+      }
+    }
+    torch::Tensor no_bias = torch::empty({9, n}), no_bias_ref = torch::empty({9, n});
+    RowInvariantGemm(x.data_ptr<float>(), 9, k, packed, nullptr, no_bias.data_ptr<float>(), n);
+    RowInvariantGemmReference(x.data_ptr<float>(), 9, k, packed, nullptr, no_bias_ref.data_ptr<float>(), n);
+    CHECK(SameBits(no_bias, no_bias_ref));
+  }
+}
+
+TEST_CASE("built-in model: a token's logits, hidden state and keys are the same bits however it is computed") {
+  torch::NoGradGuard no_grad;
+  Gpt model(TinyConfig(), 5);
+  model->eval();
+  std::mt19937 rng(9);
+  const std::vector<int> a = RandomTokens(rng, 23, 259), b = RandomTokens(rng, 7, 259), c = RandomTokens(rng, 40, 259);
+
+  KvCache alone;
+  const LmOutput a_alone = model->Prefill({a}, 64, &alone);
+  KvCache batch;
+  const LmOutput batched = model->Prefill({b, a, c}, 64, &batch);
+  CHECK(SameBits(a_alone.logits[0], batched.logits[1]));
+  CHECK(SameBits(a_alone.hidden[0], batched.hidden[1]));
+  // Row a sits at pad 40 - 23 in the batch and at 0 alone.
+  CHECK(SameBits(RowKeys(alone, 0, 0, 23), RowKeys(batch, 1, 40 - 23, 23)));
+
+  // Prefill of a[0..15), then decode a[15..23) one token at a time == prefill of a.
+  KvCache stepwise;
+  LmOutput out = model->Prefill({std::vector<int>(a.begin(), a.begin() + 15)}, 64, &stepwise);
+  for (size_t t = 15; t < a.size(); ++t) out = model->Decode(torch::tensor({static_cast<int64_t>(a[t])}), &stepwise);
+  CHECK(SameBits(out.logits[0], a_alone.logits[0]));
+  CHECK(SameBits(RowKeys(stepwise, 0, 0, 23), RowKeys(alone, 0, 0, 23)));
+
+  // PrefillCached: row a reuses 20 tokens' keys from `alone`, row c none; same outputs.
+  KvCache reused;
+  const std::vector<int64_t> cached = {0, 20};
+  auto fill = [&](KvCache* cache) {
+    for (int64_t l = 0; l < cache->n_layer(); ++l) {
+      cache->keys(l).select(0, 1).narrow(1, 40 - 23, 20).copy_(alone.keys(l).select(0, 0).narrow(1, 0, 20));
+      cache->values(l).select(0, 1).narrow(1, 40 - 23, 20).copy_(alone.values(l).select(0, 0).narrow(1, 0, 20));
+    }
+  };
+  const LmOutput r = model->PrefillCached({c, a}, cached, 64, fill, &reused);
+  CHECK(SameBits(r.logits[1], a_alone.logits[0]));
+  CHECK(SameBits(r.hidden[0], batched.hidden[2]));
+  CHECK(SameBits(RowKeys(reused, 1, 40 - 23, 23), RowKeys(alone, 0, 0, 23)));
+}
+
+TEST_CASE("prefix cache: longest match, edge splits, byte accounting") {
+  torch::NoGradGuard no_grad;
+  Gpt model(TinyConfig(), 2);
+  std::mt19937 rng(4);
+  const std::vector<int> base = RandomTokens(rng, 30, 259);
+  std::vector<int> left = base, right = base;
+  left.resize(20);
+  right.resize(20);
+  right[12] = right[12] == 7 ? 8 : 7;  // diverges at token 12
+  KvCache full;
+  model->Prefill({left, right}, 32, &full);
+
+  PrefixKvCache cache(1 << 30);
+  CHECK(cache.Lookup(left, 20).tokens == 0);
+  cache.Insert(left, 18, full, 0, 0);
+  const int64_t per_token = cache.bytes() / 18;
+  CHECK(per_token == 2 * 2 * 32 * 4);  // layers x (k, v) x d_model x float
+  CHECK(cache.Lookup(left, 20).tokens == 18);
+  CHECK(cache.Lookup(left, 10).tokens == 10);
+  CHECK(cache.Lookup(right, 20).tokens == 12);  // shares 12 tokens, then the edge differs
+  cache.Insert(right, 20, full, 1, 0);          // splits the edge at 12, stores 8 new tokens
+  CHECK(cache.bytes() == per_token * (18 + 8));
+  CHECK(cache.Lookup(right, 20).tokens == 20);
+  CHECK(cache.Lookup(left, 20).tokens == 18);
+
+  // What comes back is what went in.
+  const PrefixKvCache::Match m = cache.Lookup(right, 20);
+  KvCache copy(2, 4, 8, 32, {0});
+  cache.CopyInto(m, &copy, 0, 0);
+  CHECK(SameBits(RowKeys(copy, 0, 0, 20), RowKeys(full, 0 + 1, 0, 20)));
+  CHECK(cache.stats().inserted == 26);
+}
+
+TEST_CASE("prefix cache: least recently used leaves go first, pinned paths stay") {
+  torch::NoGradGuard no_grad;
+  Gpt model(TinyConfig(), 2);
+  std::mt19937 rng(5);
+  std::vector<std::vector<int>> seqs;
+  for (int i = 0; i < 4; ++i) seqs.push_back(RandomTokens(rng, 10, 259));
+  KvCache full;
+  model->Prefill(seqs, 16, &full);
+  const int64_t per_token = 2 * 2 * 32 * 4;
+  PrefixKvCache cache(per_token * 25);  // room for two 10-token sequences and a half
+  cache.Insert(seqs[0], 10, full, 0, 0);
+  cache.Insert(seqs[1], 10, full, 1, 0);
+  {
+    PrefixKvCache::Match pinned = cache.Lookup(seqs[0], 10);  // seqs[0] now newest and pinned
+    cache.Insert(seqs[2], 10, full, 2, 0);                    // over budget: evicts seqs[1]
+    CHECK(cache.Lookup(seqs[1], 10).tokens == 0);
+    CHECK(cache.Lookup(seqs[0], 10).tokens == 10);
+    cache.Insert(seqs[3], 10, full, 3, 0);  // seqs[0] pinned, seqs[2] older than... both live paths
+    CHECK(cache.Lookup(seqs[0], 10).tokens == 10);
+    CHECK(pinned.tokens == 10);
+  }
+  CHECK(cache.Lookup(seqs[3], 10).tokens == 10);
+  CHECK(cache.bytes() <= per_token * 25);
+  CHECK(cache.stats().evicted >= 10);
+
+  PrefixKvCache off(0);
+  off.Insert(seqs[0], 10, full, 0, 0);
+  CHECK(off.bytes() == 0);
+  CHECK(off.Lookup(seqs[0], 10).tokens == 0);
+}
+
+TEST_CASE("prefix cache in search: identical trees, one prefill token per expansion, any budget and thread count") {
+  // The embedded default model: real steps, so trees grow several levels deep.
+  const std::unique_ptr<Policy> policy = Policy::Load(test::SourceDir() + "/models/default");
+  SyntheticOptions so;
+  so.seed = 3;
+  so.min_difficulty = 2;
+  so.max_difficulty = 4;
+  const std::vector<Problem> problems = MakeSyntheticProblems(so, 4);
+  SearchConfig config;
+  config.mode = SearchMode::kMcts;
+  config.mcts.iterations = 10;
+
+  auto run = [&](int64_t kv_bytes, int threads, Budget* total) {
+    const PolicyBackend backend(*policy, kv_bytes);
+    std::vector<std::string> lines;
+    RunOptions options;
+    options.threads = threads;
+    options.worker_init = [] { SetTorchThreadsForThisThread(1); };
+    RunSearch(problems, backend, config, options, [&](size_t, const Problem& problem, SearchResult& result) {
+      *total += result.budget;
+      nlohmann::ordered_json record = SearchRecord(problem, config, result);
+      record["budget"].erase("prefill_tokens");
+      record["budget"].erase("cached_tokens");
+      for (auto& point : record["answer_by_iteration"]) {
+        point["budget"].erase("prefill_tokens");
+        point["budget"].erase("cached_tokens");
+      }
+      lines.push_back(record.dump());
+    });
+    return lines;
+  };
+  Budget none, big, tiny, two;
+  const std::vector<std::string> without = run(0, 1, &none);
+  const std::vector<std::string> with = run(64 << 20, 1, &big);
+  const std::vector<std::string> evicting = run(200 * 1024, 1, &tiny);  // about 50 tokens: evicts all the time
+  const std::vector<std::string> threaded = run(64 << 20, 2, &two);
+  REQUIRE(without.size() == problems.size());
+  CHECK(with == without);
+  CHECK(evicting == without);
+  CHECK(threaded == without);
+  CHECK(none.cached_tokens == 0);
+  CHECK(big.prefill_tokens + big.cached_tokens == none.prefill_tokens);
+  CHECK(big.prefill_tokens * 4 < none.prefill_tokens);
+  CHECK(tiny.prefill_tokens > big.prefill_tokens);
+  CHECK(two.prefill_tokens == big.prefill_tokens);
+}
