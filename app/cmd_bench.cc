@@ -2,10 +2,12 @@
 // figures). Matmul peak, raw batched decode on the embedded default and on a wider bench
 // model, greedy / SBS(3,5) / MCTS(40) through the counting decorator, prefill recompute, KV
 // hit rate, the 2-thread speedup, the share of wall time outside the model and peak RSS,
-// then the five targets judged. What each figure means and how it is computed is written
+// then the five targets judged; with --hf-shapes, a Hugging Face model with a real model's
+// shapes (bench/hf_bench.h). What each figure means and how it is computed is written
 // in bench/*.h; docs/performance.md holds the measured figures and what limits them.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <iostream>
@@ -17,6 +19,7 @@
 #include "app/command.h"
 #include "app/default_model.h"
 #include "app/evaluation.h"
+#include "bench/hf_bench.h"
 #include "bench/matmul_peak.h"
 #include "bench/raw_decode.h"
 #include "bench/report.h"
@@ -79,7 +82,25 @@ struct BenchSettings {
   std::string model_dir, out_dir;
   bench::BenchSearchMode speedup_mode;
   bench::RawDecodeOptions decode;
+  bool hf = false;       // --hf-shapes given: run the Hugging Face section
+  bool hf_only = false;  // only that section (and the fp32 matmul peak it divides by)
+  bench::HfBenchOptions hf_options;
 };
+
+// Comma-separated values of a list flag.
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> items;
+  std::string item;
+  for (char c : text + ",") {
+    if (c != ',') {
+      item.push_back(c);
+    } else if (!item.empty()) {
+      items.push_back(item);
+      item.clear();
+    }
+  }
+  return items;
+}
 
 // The searches at --threads workers, then the speedup mode at the worker count the searches
 // did not cover (1 or 2). Search runs before the wide model exists, so peak RSS is the
@@ -153,7 +174,12 @@ std::optional<BenchSettings> ParseBenchFlags(int argc, char** argv) {
       "size: tokens_s, gflops, peak_fraction, ms_per_step, runs), \"search\" (greedy, sbs, mcts:\n"
       "tokens_s, nodes_s, problems_s, mean_batch, over_raw, batch_histogram, ...),\n"
       "\"prefill_per_generated\", \"kv_hit_rate\", \"thread_speedup\", \"outside_model_fraction\",\n"
-      "\"peak_rss_mb\", \"targets\" and set-up details (docs/performance.md lists every key).");
+      "\"peak_rss_mb\", \"targets\" and set-up details (docs/performance.md lists every key).\n"
+      "--hf-shapes qwen2.5-0.5b adds a Hugging Face section: a random-weight model with\n"
+      "Qwen2.5-0.5B's shapes written to a temporary folder (BF16), loaded in fp32 and in bf16:\n"
+      "raw decode tokens/s, GFLOP/s and fraction of the fp32 / bf16 matmul peak at each\n"
+      "--hf-batches size with a 150-token cache, and one MCTS expansion (B2 = 5, T = 0.6);\n"
+      "key \"hf\" in --json (a few minutes; --hf-only skips everything else).");
   options.add_options()
       ("problems", "held-out synthetic problems per search mode (default 40; 2 with --quick)", cxxopts::value<long>())
       ("quick", "tiny sizes (for tests): small GEMM, 4 decode tokens, 2 problems")
@@ -172,6 +198,14 @@ std::optional<BenchSettings> ParseBenchFlags(int argc, char** argv) {
       ("out-dir", "keep the searches' trees files here (default: a temporary folder, removed)",
        cxxopts::value<std::string>()->default_value(""))
       ("json", "print the results as one JSON object")
+      ("hf-shapes", "add the Hugging Face section on a random model of these shapes: qwen2.5-0.5b (or tiny)",
+       cxxopts::value<std::string>())
+      ("hf-only", "with --hf-shapes: only the Hugging Face section and the fp32 matmul peak")
+      ("hf-dtypes", "compute dtypes of the Hugging Face section", cxxopts::value<std::string>()->default_value("fp32,bf16"))
+      ("hf-batches", "decode batch sizes of the Hugging Face section (default 1,8,32,64; 1,2 with --quick)",
+       cxxopts::value<std::string>())
+      ("hf-keep", "write the Hugging Face section's model directory here and keep it (default: a temporary "
+       "folder, removed)", cxxopts::value<std::string>()->default_value(""))
       ("h,help", "show this help");
   const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
   if (!parsed) return std::nullopt;
@@ -199,7 +233,60 @@ std::optional<BenchSettings> ParseBenchFlags(int argc, char** argv) {
   settings.prompt_tokens_given = args.count("prompt-tokens") > 0;
   if (settings.prompt_tokens_given) settings.decode.prompt_tokens = args["prompt-tokens"].as<int>();
   settings.intra_op_decode = args.count("intra-op-decode") > 0;
+
+  settings.hf = args.count("hf-shapes") > 0;
+  settings.hf_only = args.count("hf-only") > 0;
+  if (settings.hf_only && !settings.hf) throw UsageError("--hf-only needs --hf-shapes");
+  bench::HfBenchOptions& hf = settings.hf_options;
+  if (settings.hf) hf.shapes = args["hf-shapes"].as<std::string>();
+  hf.dtypes = SplitList(args["hf-dtypes"].as<std::string>());
+  if (hf.dtypes.empty()) throw UsageError("--hf-dtypes needs fp32 and/or bf16");
+  if (settings.quick) {
+    hf.batches = {1, 2};
+    hf.prompt_tokens = 8;
+    hf.decode_tokens = 2;
+    hf.min_seconds = 0;
+    hf.max_runs = 1;
+    hf.matmul_size = 128;
+    hf.matmul_reps = 1;
+    hf.max_step_tokens = 4;
+  }
+  if (args.count("hf-batches")) {
+    hf.batches.clear();
+    for (const std::string& b : SplitList(args["hf-batches"].as<std::string>())) {
+      char* end = nullptr;
+      const long value = std::strtol(b.c_str(), &end, 10);
+      if (*end != '\0' || value < 1 || value > 4096) throw UsageError("--hf-batches expects sizes like 1,8,32");
+      hf.batches.push_back(static_cast<int>(value));
+    }
+    if (hf.batches.empty()) throw UsageError("--hf-batches expects sizes like 1,8,32");
+  }
+  hf.keep_dir = args["hf-keep"].as<std::string>();
+  if (settings.hf) bench::HfBenchShapes(hf.shapes);  // UsageError on an unknown name, before any work
   return settings;
+}
+
+// --hf-only: the fp32 matmul peak on --threads torch threads, then the Hugging Face section.
+int RunHfOnly(const BenchSettings& settings) {
+  ConfigureTorchThreads(settings.threads);
+  std::cerr << "bench: matmul peak (" << settings.matmul_size << "x" << settings.matmul_size << ", "
+            << settings.threads << " thread" << (settings.threads == 1 ? "" : "s") << ")\n";
+  const bench::MatmulPeak peak = bench::MeasureMatmulPeak(settings.matmul_size, settings.quick ? 2 : 5);
+  std::cerr << "bench: matmul peak " << peak.gflops << " GFLOP/s\n";
+  const bench::HfBenchResult hf = bench::RunHfBench(settings.hf_options, peak.gflops, /*progress=*/true);
+  if (settings.json) {
+    const nlohmann::json json = {{"quick", settings.quick},
+                                 {"threads", settings.threads},
+                                 {"hardware_threads", std::thread::hardware_concurrency()},
+                                 {"matmul_gflops", peak.gflops},
+                                 {"matmul_size", peak.size},
+                                 {"hf", bench::HfBenchToJson(hf)}};
+    std::cout << json.dump() << std::endl;
+  } else {
+    std::cout << "matmul peak: " << peak.gflops << " GFLOP/s (fp32, " << peak.size << "x" << peak.size << ")\n"
+              << bench::FormatHfBench(hf);
+  }
+  return 0;
 }
 
 int RunBench(int argc, char** argv) {
@@ -210,6 +297,7 @@ int RunBench(int argc, char** argv) {
   // Raw decode runs the way search uses the cores (one stream per worker) unless asked otherwise.
   settings.decode.streams = settings.intra_op_decode ? 1 : std::max(1, settings.threads);
   WarnIfReferenceBlas();
+  if (settings.hf_only) return RunHfOnly(settings);
   if (settings.model_dir.empty()) settings.model_dir = RequireDefaultModelDir();
   const std::unique_ptr<Policy> policy = Policy::Load(settings.model_dir);
   if (policy->is_hf()) {
@@ -235,11 +323,16 @@ int RunBench(int argc, char** argv) {
   const ScratchDir scratch(settings.out_dir);
   MeasureSearches(settings, backend, problems, scratch.path(), &report);
   MeasureModels(settings, *policy, settings.decode, &report);
+  std::optional<bench::HfBenchResult> hf;
+  if (settings.hf) hf = bench::RunHfBench(settings.hf_options, report.matmul.gflops, /*progress=*/true);
 
   if (settings.json) {
-    std::cout << bench::ReportToJson(report).dump() << std::endl;
+    nlohmann::json json = bench::ReportToJson(report);
+    if (hf) json["hf"] = bench::HfBenchToJson(*hf);
+    std::cout << json.dump() << std::endl;
   } else {
     std::cout << bench::FormatReport(report);
+    if (hf) std::cout << bench::FormatHfBench(*hf);
   }
   return 0;
 }

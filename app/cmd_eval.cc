@@ -8,6 +8,7 @@
 #include "app/data_flags.h"
 #include "app/default_model.h"
 #include "app/evaluation.h"
+#include "app/model_flags.h"
 #include "datasets/input_error.h"
 #include "datasets/jsonl.h"
 #include "datasets/loaders.h"
@@ -27,7 +28,8 @@ int RunEval(int argc, char** argv) {
       "\"tokens_per_problem\", \"tokens_per_second\", \"prefill_tokens\", \"generated_tokens\",\n"
       "\"forward_calls\", \"seconds\", \"seconds_per_problem\", \"mode\", \"model\"}.");
   options.add_options()
-      ("model", "checkpoint directory (default: the embedded default)", cxxopts::value<std::string>())
+      ("model", "checkpoint or Hugging Face model directory (default: the embedded default)",
+       cxxopts::value<std::string>())
       ("data", "problem JSONL (default: held-out synthetic problems)", cxxopts::value<std::string>())
       ("n", "number of held-out synthetic problems without --data", cxxopts::value<long>()->default_value("400"))
       ("problem-seed", "seed of the held-out synthetic problems", cxxopts::value<uint64_t>()->default_value("7"))
@@ -43,6 +45,7 @@ int RunEval(int argc, char** argv) {
       ("json", "print the summary as one JSON object")
       ("h,help", "show this help");
   AddDataFlags(options);
+  AddModelLoadFlags(options);
   const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
   if (!parsed) return 0;
   const cxxopts::ParseResult& args = *parsed;
@@ -72,7 +75,7 @@ int RunEval(int argc, char** argv) {
     if (n < 1) throw UsageError("--n must be >= 1");
     problems = DefaultEvalProblems(n, args["problem-seed"].as<uint64_t>());
   }
-  const std::unique_ptr<Policy> policy = Policy::Load(model_dir);
+  const std::unique_ptr<Policy> policy = LoadPolicyWithFlags(model_dir, args);
   std::unique_ptr<JsonlWriter> writer;
   if (args.count("output")) writer = std::make_unique<JsonlWriter>(args["output"].as<std::string>());
   auto WriteSolution = [&](const Problem& problem, const Solution& solution) {

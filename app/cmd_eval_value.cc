@@ -6,6 +6,7 @@
 
 #include "app/command.h"
 #include "app/default_model.h"
+#include "app/model_flags.h"
 #include "datasets/input_error.h"
 #include "policy/blas_check.h"
 #include "policy/policy.h"
@@ -30,13 +31,15 @@ int RunEvalValue(int argc, char** argv) {
       "[{\"bin_low\", \"bin_high\", \"mean_predicted\", \"observed\", \"count\"}], \"model\", \"data\"}.");
   // clang-format off
   options.add_options()
-      ("model", "checkpoint directory (default: the embedded default)", cxxopts::value<std::string>())
+      ("model", "checkpoint or Hugging Face model directory (default: the embedded default)",
+       cxxopts::value<std::string>())
       ("data", "value-target JSONL", cxxopts::value<std::string>())
       ("batch-tokens", "padded tokens per forward", cxxopts::value<long>()->default_value("8192"))
       ("threads", "torch threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
       ("json", "print the report as one JSON object")
       ("h,help", "show this help");
   // clang-format on
+  AddModelLoadFlags(options);
   const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
   if (!parsed) return 0;
   const cxxopts::ParseResult& args = *parsed;
@@ -50,7 +53,7 @@ int RunEvalValue(int argc, char** argv) {
   const std::string model_dir = args.count("model") ? args["model"].as<std::string>() : RequireDefaultModelDir();
   ConfigureTorchThreads(args["threads"].as<int>());
   WarnIfReferenceBlas();
-  const std::unique_ptr<Policy> policy = Policy::Load(model_dir);
+  const std::unique_ptr<Policy> policy = LoadPolicyWithFlags(model_dir, args);
   if (!policy->has_trained_value_head()) {
     std::cerr << "steptree eval-value: warning: " << model_dir
               << " has no trained value head (no value_head.safetensors): V comes from a fresh head\n";

@@ -10,6 +10,7 @@
 
 #include "app/command.h"
 #include "app/default_model.h"
+#include "app/model_flags.h"
 #include "datasets/input_error.h"
 #include "datasets/rng.h"
 #include "policy/blas_check.h"
@@ -67,16 +68,10 @@ int RunGenerate(int argc, char** argv) {
       ("top-k", "top-k when sampling (0 = off)", cxxopts::value<int>()->default_value("0"))
       ("top-p", "nucleus mass when sampling (1 = off)", cxxopts::value<float>()->default_value("1"))
       ("seed", "sampling seed", cxxopts::value<uint64_t>())
-      ("dtype", "Hugging Face models: f32 | bf16 (matrix products in bf16)",
-       cxxopts::value<std::string>()->default_value("f32"))
-      ("device", "Hugging Face models: cpu | cuda (needs a CUDA LibTorch)",
-       cxxopts::value<std::string>()->default_value("cpu"))
-      ("prompt-format", "Hugging Face models: auto | alphamath | chatml | llama3 (overrides steptree.json)",
-       cxxopts::value<std::string>())
-      ("system-prompt", "Hugging Face chat formats: the system message", cxxopts::value<std::string>())
       ("threads", "torch threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
       ("json", "print one JSON object")
       ("h,help", "show this help");
+  AddModelLoadFlags(options);
   const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
   if (!parsed) return 0;
   const cxxopts::ParseResult& args = *parsed;
@@ -100,16 +95,8 @@ int RunGenerate(int argc, char** argv) {
 
   ConfigureTorchThreads(args["threads"].as<int>());
   WarnIfReferenceBlas();
-  PolicyLoadOptions load;
-  load.dtype = args["dtype"].as<std::string>();
-  load.device = args["device"].as<std::string>();
-  if (args.count("prompt-format")) load.prompt_format = args["prompt-format"].as<std::string>();
-  if (args.count("system-prompt")) load.system_prompt = args["system-prompt"].as<std::string>();
   const std::string model_dir = args.count("model") ? args["model"].as<std::string>() : RequireDefaultModelDir();
-  const std::unique_ptr<Policy> policy = Policy::Load(model_dir, load);
-  if (!policy->is_hf() && (load.dtype != "f32" || load.device != "cpu")) {
-    throw UsageError("--dtype and --device apply to Hugging Face models only");
-  }
+  const std::unique_ptr<Policy> policy = LoadPolicyWithFlags(model_dir, args);
   const Tokenizer& tokenizer = policy->tokenizer();
   CausalLm& lm = policy->lm();
 

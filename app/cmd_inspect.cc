@@ -1,7 +1,10 @@
 // `steptree inspect FILE [--json]`: says what a file is. A JSONL data set (format, problem
 // count, gold answers, reference steps, difficulties), a checkpoint directory (config.json +
-// model.safetensors) or a .safetensors file (config, tensors, parameter count). Anything
-// else, and any corrupt input, is an InputError (exit 2) naming the file.
+// model.safetensors), a Hugging Face model directory (architecture and sizes from
+// config.json, the weights' files, dtypes and parameter count checked against the config,
+// the tokenizer and prompt format, the value head) or a .safetensors file (config, tensors,
+// parameter count). Anything else, and any corrupt input, is an InputError (exit 2) naming
+// the file.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -21,6 +24,9 @@
 #include "datasets/jsonl.h"
 #include "datasets/loaders.h"
 #include "policy/gpt_config.h"
+#include "policy/hf_config.h"
+#include "policy/hf_prompt.h"
+#include "policy/hf_weights.h"
 #include "policy/safetensors.h"
 
 namespace steptree::app {
@@ -31,7 +37,7 @@ using nlohmann::json;
 
 constexpr const char* kJsonKeys = R"(
 With --json, prints one JSON object:
-  every file:  "path", "kind" ("dataset", "checkpoint" or "safetensors")
+  every file:  "path", "kind" ("dataset", "checkpoint", "hf_model" or "safetensors")
   dataset:     "format", "format_detected" (bool), "problems", "with_gold",
                "with_reference_steps", "reference_steps" (total), "difficulty"
                (object: level -> count), "without_difficulty", "sources" (object:
@@ -42,6 +48,13 @@ With --json, prints one JSON object:
                "tensor_count", "parameters" (total element count), "bytes" (tensor data)
   checkpoint:  "value_head": null, or the same summary of value_head.safetensors (the
                trained tanh value head)
+  hf_model:    "architecture", "layers", "hidden_size", "intermediate_size", "heads",
+               "kv_heads", "head_dim", "vocab_size", "context", "rope_theta", "rope_scaling",
+               "tie_word_embeddings", "biases" ({"qkv", "o", "mlp"}), "config_torch_dtype",
+               "weights" ({"files", "dtypes", "parameters", "bytes"}: checked against
+               config.json), "tokenizer" (null, or {"vocab_size", "bos_id", "eos_id",
+               "stop_ids", "chat_template" (bool), "prompt_format", "step_delimiter"}),
+               "value_head" (null, or the summary of value_head.safetensors)
 )";
 
 // ---- data sets --------------------------------------------------------------------------
@@ -204,6 +217,100 @@ void PrintWeights(const json& s, std::ostream& out) {
   }
 }
 
+// ---- Hugging Face model directories ----------------------------------------------------
+
+json SummarizeHfModel(const std::string& path) {
+  const HfModelConfig c = LoadHfModelConfig(path);
+  // Open validates every header; Check the tensors against the config (as loading does).
+  const HfWeights weights = HfWeights::Open(path);
+  const auto shapes = HfParameterShapes(c);
+  weights.Check(shapes, c.tie_word_embeddings);
+  unsigned long long parameters = 0, bytes = 0;
+  for (const auto& [name, shape] : shapes) {
+    unsigned long long count = 1;
+    for (int64_t d : shape) count *= static_cast<unsigned long long>(d);
+    parameters += count;
+  }
+  json files = json::array();
+  for (const std::string& file : weights.files()) {
+    files.push_back(fs::path(file).filename().string());
+    bytes += fs::file_size(file);
+  }
+  json tokenizer = nullptr;
+  if (fs::exists(fs::path(path) / "tokenizer.json")) {
+    const HfPromptSettings settings = HfPromptSettings::FromDirectory(path);
+    const HfText text = LoadHfText(path, settings);
+    const HfPolicyTokenizer& t = *text.tokenizer;
+    tokenizer = {{"vocab_size", t.vocab_size()},
+                 {"bos_id", t.bos_id()},
+                 {"eos_id", t.eos_id()},
+                 {"stop_ids", t.inner().stop_ids()},
+                 {"chat_template", !t.inner().chat_template().empty()},
+                 {"prompt_format", text.prompt->name()},
+                 {"step_delimiter", text.prompt->step_delimiter()}};
+  }
+  const std::string head = (fs::path(path) / "value_head.safetensors").string();
+  return {{"path", path},
+          {"kind", "hf_model"},
+          {"architecture", c.architecture},
+          {"layers", c.num_hidden_layers},
+          {"hidden_size", c.hidden_size},
+          {"intermediate_size", c.intermediate_size},
+          {"heads", c.num_attention_heads},
+          {"kv_heads", c.num_key_value_heads},
+          {"head_dim", c.head_dim},
+          {"vocab_size", c.vocab_size},
+          {"context", c.context},
+          {"rope_theta", c.rope_theta},
+          {"rope_scaling", c.rope_scaling.type},
+          {"tie_word_embeddings", c.tie_word_embeddings},
+          {"biases", {{"qkv", c.qkv_bias}, {"o", c.o_bias}, {"mlp", c.mlp_bias}}},
+          {"config_torch_dtype", c.torch_dtype},
+          {"weights", {{"files", files}, {"dtypes", weights.DTypes()}, {"parameters", parameters}, {"bytes", bytes}}},
+          {"tokenizer", tokenizer},
+          {"value_head", fs::exists(head) ? SummarizeWeights("safetensors", head, head, nullptr) : json()}};
+}
+
+void PrintHfModel(const json& s, std::ostream& out) {
+  auto list = [](const json& items) {
+    std::string text;
+    for (const json& item : items) text += (text.empty() ? "" : ", ") + (item.is_string() ? item.get<std::string>() : item.dump());
+    return text;
+  };
+  const json& w = s["weights"];
+  char params[64];
+  std::snprintf(params, sizeof params, "%.1fM", w["parameters"].get<double>() / 1e6);
+  out << "file         " << s["path"].get<std::string>() << "\n"
+      << "kind         Hugging Face model directory\n"
+      << "architecture " << s["architecture"].get<std::string>() << "\n"
+      << "layers       " << s["layers"] << ", hidden " << s["hidden_size"] << ", MLP " << s["intermediate_size"]
+      << ", heads " << s["heads"] << " (KV heads " << s["kv_heads"] << ", head_dim " << s["head_dim"] << ")\n"
+      << "vocab        " << s["vocab_size"] << ", context " << s["context"] << ", rope_theta " << s["rope_theta"]
+      << " (" << s["rope_scaling"].get<std::string>() << ")" << (s["tie_word_embeddings"].get<bool>() ? ", tied embeddings" : "")
+      << "\n"
+      << "biases       q/k/v " << (s["biases"]["qkv"].get<bool>() ? "yes" : "no") << ", o "
+      << (s["biases"]["o"].get<bool>() ? "yes" : "no") << ", MLP " << (s["biases"]["mlp"].get<bool>() ? "yes" : "no")
+      << "\n"
+      << "weights      " << list(w["files"]) << ": " << list(w["dtypes"]) << ", " << params << " parameters ("
+      << w["bytes"].get<unsigned long long>() << " bytes)\n";
+  const json& t = s["tokenizer"];
+  if (t.is_null()) {
+    out << "tokenizer    none (tokenizer.json missing)\n";
+  } else {
+    out << "tokenizer    tokenizer.json, " << t["vocab_size"] << " tokens, BOS " << t["bos_id"] << ", EOS "
+        << t["eos_id"] << ", stop ids [" << list(t["stop_ids"]) << "], chat template "
+        << (t["chat_template"].get<bool>() ? "yes" : "no") << "\n"
+        << "prompt       " << t["prompt_format"].get<std::string>() << ", step delimiter "
+        << t["step_delimiter"].dump() << "\n";
+  }
+  out << "value head   "
+      << (s["value_head"].is_null() ? std::string("none (created fresh on load; search modes that rank by value need a trained one)")
+                                    : "value_head.safetensors, " +
+                                          std::to_string(s["value_head"]["parameters"].get<unsigned long long>()) +
+                                          " parameters")
+      << "\n";
+}
+
 // True when the file starts like a safetensors file: a little-endian u64 header length
 // below 4 GiB followed by '{'.
 bool LooksLikeSafetensors(const std::string& path) {
@@ -217,6 +324,10 @@ json Inspect(const std::string& path, const LoaderOptions& loader, std::string* 
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
   if (ec || !fs::exists(status)) throw InputError(path, 0, "an existing file or directory");
+  if (fs::is_directory(status) && IsHfModelDir(path)) {
+    *kind = "hf_model";
+    return SummarizeHfModel(path);
+  }
   if (fs::is_directory(status)) {
     const std::string weights = (fs::path(path) / "model.safetensors").string();
     if (!fs::exists(weights)) {
@@ -240,10 +351,12 @@ json Inspect(const std::string& path, const LoaderOptions& loader, std::string* 
 int RunInspect(int argc, char** argv) {
   cxxopts::Options options("steptree inspect",
                            "Says what a file is: a JSONL data set, a checkpoint directory "
-                           "(config.json + model.safetensors) or a .safetensors file.");
+                           "(config.json + model.safetensors), a Hugging Face model directory "
+                           "(Llama, Qwen2, Mistral) or a .safetensors file.");
   // clang-format off
   options.add_options()
-    ("file", "data set, checkpoint directory or .safetensors file", cxxopts::value<std::string>())
+    ("file", "data set, checkpoint or Hugging Face model directory, or .safetensors file",
+     cxxopts::value<std::string>())
     ("json", "print one JSON object (keys below)")
     ("h,help", "print this help");
   // clang-format on
@@ -266,13 +379,15 @@ int RunInspect(int argc, char** argv) {
     std::cout << summary.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
   } else if (kind == "dataset") {
     PrintDataset(summary, std::cout);
+  } else if (kind == "hf_model") {
+    PrintHfModel(summary, std::cout);
   } else {
     PrintWeights(summary, std::cout);
   }
   return 0;
 }
 
-CommandRegistrar registrar({"inspect", "what a file is: data set or checkpoint", RunInspect});
+CommandRegistrar registrar({"inspect", "what a file is: data set, checkpoint or Hugging Face model", RunInspect});
 
 }  // namespace
 }  // namespace steptree::app

@@ -10,6 +10,7 @@
 #include "app/data_flags.h"
 #include "app/default_model.h"
 #include "app/evaluation.h"
+#include "app/model_flags.h"
 #include "app/search_run.h"
 #include "datasets/input_error.h"
 #include "datasets/loaders.h"
@@ -64,7 +65,8 @@ int RunSearchCommand(int argc, char** argv) {
       ("problem-seed", "seed of the synthetic problems", cxxopts::value<uint64_t>()->default_value("7"))
       ("mode", "greedy | maj | bon | sbs | mcts", cxxopts::value<std::string>())
       ("out", "trees JSONL to write", cxxopts::value<std::string>())
-      ("model", "checkpoint directory (default: the embedded default)", cxxopts::value<std::string>())
+      ("model", "checkpoint or Hugging Face model directory (default: the embedded default)",
+       cxxopts::value<std::string>())
       ("resume", "keep the trees already in --out and search only the missing problems")
       ("value-targets", "also write value-target paths (value JSONL) of every tree with known outcomes",
        cxxopts::value<std::string>())
@@ -78,6 +80,7 @@ int RunSearchCommand(int argc, char** argv) {
                                              cxxopts::value<std::string>());
   }
   AddDataFlags(options);
+  AddModelLoadFlags(options);
   AddKvCacheFlag(options);
   const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
   if (!parsed) return 0;
@@ -115,7 +118,7 @@ int RunSearchCommand(int argc, char** argv) {
   WarnIfReferenceBlas();
   const int threads = ConfigureTorchThreads(args["threads"].as<int>());
   const std::string model_dir = args.count("model") ? args["model"].as<std::string>() : RequireDefaultModelDir();
-  const std::unique_ptr<Policy> policy = Policy::Load(model_dir);
+  const std::unique_ptr<Policy> policy = LoadPolicyWithFlags(model_dir, args);
   const PolicyBackend backend(*policy, KvCacheBytesFrom(args));
   if (NeedsValueHead(config) && !backend.has_value_head() && !args.count("allow-untrained-value")) {
     throw UsageError("mode " + mode_name + " ranks by value but " + model_dir +

@@ -1,4 +1,4 @@
-// One large fp32 GEMM through torch (bench/matmul_peak.h).
+// One large fp32 or bf16 GEMM through torch (bench/matmul_peak.h).
 #include "bench/matmul_peak.h"
 
 #include <chrono>
@@ -8,13 +8,14 @@
 
 namespace steptree::bench {
 
-MatmulPeak MeasureMatmulPeak(int size, int reps) {
+MatmulPeak MeasureMatmulPeak(int size, int reps, MatmulDType dtype) {
   if (size < 1 || reps < 1) throw std::invalid_argument("MeasureMatmulPeak: size and reps must be >= 1");
   torch::NoGradGuard no_grad;
   // Values do not matter to the BLAS; uniform [0, 1) keeps them away from denormals.
-  const torch::Tensor a = torch::rand({size, size});
-  const torch::Tensor b = torch::rand({size, size});
-  torch::Tensor c = torch::empty({size, size});
+  const torch::ScalarType type = dtype == MatmulDType::kBF16 ? torch::kBFloat16 : torch::kFloat32;
+  const torch::Tensor a = torch::rand({size, size}).to(type);
+  const torch::Tensor b = torch::rand({size, size}).to(type);
+  torch::Tensor c = torch::empty({size, size}, torch::TensorOptions().dtype(type));
   torch::mm_out(c, a, b);  // warm-up
   MatmulPeak peak;
   peak.size = size;

@@ -1,6 +1,6 @@
 // Attention kernels: batched BLAS products over strided views, the differentiable fused
-// self-attention (RoPE + scores + softmax + values, with its hand-written backward), the
-// inference variant over cache slices, and the single-query decode kernel. See
+// self-attention (RoPE + scores + softmax + values, with its hand-written backward), and
+// the per-query inference kernel over the cache. See
 // policy/attention.h for the formulas and the reasons.
 #include "policy/attention.h"
 
@@ -236,13 +236,6 @@ Tensor SelfAttention(const Tensor& qkv, const Tensor& cos, const Tensor& sin, co
     return SelfAttentionFunction::apply(qkv, none, none, bias, alpha);
   }
   return SelfAttentionFunction::apply(qkv, cos, sin, bias, alpha);
-}
-
-Tensor AttentionNoGrad(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias, double alpha) {
-  torch::NoGradGuard no_grad;
-  Tensor y = torch::empty({q.size(0), q.size(2), q.size(1), q.size(3)}, q.options());
-  AttendInto(q, k, v, bias, alpha, y.transpose(1, 2));
-  return y;
 }
 
 Tensor CachedAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_t row0, int64_t slot0, double alpha) {

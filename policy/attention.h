@@ -37,12 +37,6 @@ torch::Tensor ApplyRope(const torch::Tensor& x, const torch::Tensor& cos, const 
 torch::Tensor SelfAttention(const torch::Tensor& qkv, const torch::Tensor& cos, const torch::Tensor& sin,
                             const torch::Tensor& bias, double alpha);
 
-// Inference attention over explicit keys/values (no autograd): q [B, H, T, d],
-// k and v [B, H, S, d] (views with a contiguous last dimension, e.g. cache slices),
-// bias broadcastable to [B, H, T, S]. Returns [B, T, H, d].
-torch::Tensor AttentionNoGrad(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                              const torch::Tensor& bias, double alpha);
-
 // Inference attention over the cache, one query at a time: query t of row b sits in slot
 // slot0 + t of cache row row0 + b and attends that row's slots [pad, slot0 + t] of `layer`:
 //   y[b,t,h] = sum_s softmax_s(alpha q[b,t,h] . k[row0+b,h,s]) v[row0+b,h,s].

@@ -39,7 +39,7 @@ torch::Tensor Linear(const torch::Tensor& x, const torch::nn::Linear& l) {
 // What the attention of one forward needs besides the block input.
 struct GptImpl::AttnContext {
   torch::Tensor cos, sin;  // RoPE tables broadcastable to [B, T, 2, H, head_dim]
-  torch::Tensor bias;      // additive attention bias broadcastable to [B, H, T, S]
+  torch::Tensor bias;      // training: additive causal bias broadcastable to [B, H, T, T]
   bool dropout = false;    // residual/embedding dropout (training forward only)
   KvCache* cache = nullptr;     // inference: row-invariant products and per-query attention
   int64_t row0 = 0, slot0 = 0;  // see RunCached

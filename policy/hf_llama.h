@@ -23,7 +23,9 @@
 // Dtypes: parameters are float32, or bfloat16 with HfComputeDType::kBF16, where every
 // matrix product runs in bfloat16 (activations rounded to bfloat16 before each product,
 // results back to float32) while the residual stream, the norms, RoPE, attention and the
-// KV cache stay float32. Logits and hidden states are always float32.
+// KV cache stay float32. Logits and hidden states are always float32. A product of a
+// single row (batch-1 decode) runs as a matrix-vector product (GEMV), the others as GEMM:
+// one-row GEMMs repack the whole weight matrix on every call in Debian's OpenBLAS.
 //
 // KV cache: policy/kv_cache.h with num_key_value_heads heads, left-padded rows, row r's
 // token in slot s at position s - pad[r]. Prefill runs length-sorted row chunks and, inside

@@ -1,0 +1,51 @@
+#include "app/model_flags.h"
+
+#include "datasets/input_error.h"
+
+namespace steptree::app {
+namespace {
+
+// Flags a built-in checkpoint refuses when given (--dtype f32 and --device cpu are what it
+// computes with anyway, so they pass).
+const char* const kPromptFlags[] = {"prompt-format", "step-delimiter", "system-prompt"};
+
+}  // namespace
+
+void AddModelLoadFlags(cxxopts::Options& options) {
+  options.add_options("Hugging Face model")
+      ("dtype", "f32 | bf16: compute dtype (bf16: matrix products in bfloat16)",
+       cxxopts::value<std::string>()->default_value("f32"))
+      ("device", "cpu | cuda (needs a CUDA LibTorch)", cxxopts::value<std::string>()->default_value("cpu"))
+      ("prompt-format", "auto | alphamath | chatml | llama3 (overrides steptree.json)", cxxopts::value<std::string>())
+      ("step-delimiter", "text that ends a reasoning step (overrides steptree.json; default \"\\n\\n\")",
+       cxxopts::value<std::string>())
+      ("system-prompt", "the system message of chat formats (overrides steptree.json)", cxxopts::value<std::string>());
+}
+
+PolicyLoadOptions ModelLoadFlagsFrom(const cxxopts::ParseResult& args) {
+  PolicyLoadOptions load;
+  load.dtype = args["dtype"].as<std::string>();
+  load.device = args["device"].as<std::string>();
+  if (args.count("prompt-format")) load.prompt_format = args["prompt-format"].as<std::string>();
+  if (args.count("step-delimiter")) load.step_delimiter = args["step-delimiter"].as<std::string>();
+  if (args.count("system-prompt")) load.system_prompt = args["system-prompt"].as<std::string>();
+  return load;
+}
+
+std::unique_ptr<Policy> LoadPolicyWithFlags(const std::string& dir, const cxxopts::ParseResult& args) {
+  std::unique_ptr<Policy> policy = Policy::Load(dir, ModelLoadFlagsFrom(args));
+  if (policy->is_hf()) return policy;
+  const std::string dtype = args["dtype"].as<std::string>();
+  std::string refused;
+  if (dtype != "f32" && dtype != "fp32") refused = "--dtype " + dtype;
+  if (args["device"].as<std::string>() != "cpu") refused = "--device " + args["device"].as<std::string>();
+  for (const char* flag : kPromptFlags) {
+    if (args.count(flag)) refused = std::string("--") + flag;
+  }
+  if (!refused.empty()) {
+    throw UsageError(refused + " applies to Hugging Face model directories only; " + dir + " is a built-in checkpoint");
+  }
+  return policy;
+}
+
+}  // namespace steptree::app

@@ -1,0 +1,336 @@
+// Decode and one MCTS expansion on a random-weight Hugging Face model (bench/hf_bench.h).
+#include "bench/hf_bench.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include <torch/torch.h>
+
+#include "bench/matmul_peak.h"
+#include "datasets/input_error.h"
+#include "policy/causal_lm.h"
+#include "policy/hf_synthetic.h"
+#include "policy/kv_cache.h"
+#include "policy/policy.h"
+#include "policy/policy_backend.h"
+#include "search/seeds.h"
+
+namespace steptree::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// The model directory: a fresh temporary folder removed at the end, or --hf-keep's.
+class ModelDir {
+ public:
+  explicit ModelDir(const std::string& keep) {
+    if (!keep.empty()) {
+      path_ = keep;
+    } else {
+      std::random_device rd;
+      path_ = (fs::temp_directory_path() / ("steptree-hf-bench-" + std::to_string(rd()))).string();
+      remove_ = true;
+    }
+    fs::create_directories(path_);
+  }
+  ~ModelDir() {
+    std::error_code ec;
+    if (remove_) fs::remove_all(path_, ec);
+  }
+  ModelDir(const ModelDir&) = delete;
+  ModelDir& operator=(const ModelDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  bool remove_ = false;
+};
+
+// A GSM8K-style question: its root state is about as long as a real one in ChatML.
+constexpr const char* kQuestion =
+    "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips to her friends in "
+    "May. How many clips did Natalia sell altogether in April and May?";
+
+// `steps` Decode calls for every row of `prefilled`, feeding `token`; seconds.
+double DecodeRun(CausalLm& lm, const KvCache& prefilled, int steps, int64_t token) {
+  KvCache cache = prefilled;  // shares storage; decode writes only slots >= P, rewritten by every run
+  const torch::Tensor ids = torch::full({cache.rows()}, token, torch::kInt64);
+  const Clock::time_point start = Clock::now();
+  for (int t = 0; t < steps; ++t) lm.Decode(ids, &cache);
+  return SecondsSince(start);
+}
+
+HfDtypeResult MeasureDtype(const std::string& dir, const std::string& dtype, const HfBenchOptions& options,
+                           const HfBenchResult& shared, bool progress) {
+  HfDtypeResult r;
+  r.dtype = dtype;
+  r.peak_gflops = dtype == "bf16" ? shared.bf16_peak_gflops : shared.fp32_peak_gflops;
+  PolicyLoadOptions load;
+  load.dtype = dtype == "bf16" ? "bf16" : "f32";
+  Clock::time_point start = Clock::now();
+  const std::unique_ptr<Policy> policy = Policy::Load(dir, load);
+  r.load_seconds = SecondsSince(start);
+  if (progress) std::fprintf(stderr, "bench: hf %s: loaded in %.1f s\n", dtype.c_str(), r.load_seconds);
+
+  torch::NoGradGuard no_grad;
+  CausalLm& lm = policy->lm();
+  std::vector<int> prompt(options.prompt_tokens);
+  for (int i = 0; i < options.prompt_tokens; ++i) prompt[i] = 32 + (i * 37) % 90;
+  const int64_t token = 48;
+  const int64_t capacity = options.prompt_tokens + options.decode_tokens;
+  {  // warm-up: first-touch of the weights, oneDNN primitive creation
+    KvCache cache;
+    lm.Prefill({prompt}, capacity, &cache);
+    DecodeRun(lm, cache, 1, token);
+  }
+  r.prefill_tokens_s = 0;
+  for (int batch : options.batches) {
+    KvCache prefilled;
+    start = Clock::now();
+    lm.Prefill({prompt}, capacity, &prefilled);
+    r.prefill_tokens_s = std::max(r.prefill_tokens_s, options.prompt_tokens / SecondsSince(start));
+    prefilled.SelectRows(torch::zeros({batch}, torch::kInt64));
+    DecodeRun(lm, prefilled, std::min(2, options.decode_tokens), token);  // warm-up at this batch
+    double best = DecodeRun(lm, prefilled, options.decode_tokens, token);
+    const int runs = static_cast<int>(std::clamp<double>(
+        std::max<double>(options.min_runs, std::ceil(options.min_seconds / best)), 1, options.max_runs));
+    for (int k = 1; k < runs; ++k) best = std::min(best, DecodeRun(lm, prefilled, options.decode_tokens, token));
+    HfDecodePoint p;
+    p.batch = batch;
+    p.runs = runs;
+    p.tokens_s = static_cast<double>(batch) * options.decode_tokens / best;
+    p.gflops = p.tokens_s * shared.flops_per_token / 1e9;
+    p.peak_fraction = r.peak_gflops > 0 ? p.gflops / r.peak_gflops : 0.0;
+    p.fp32_peak_fraction = shared.fp32_peak_gflops > 0 ? p.gflops / shared.fp32_peak_gflops : 0.0;
+    p.ms_per_step = 1000.0 * best / options.decode_tokens;
+    r.decode.push_back(p);
+    if (progress) {
+      std::fprintf(stderr, "bench: hf %s: batch %3d  %9.2f tokens/s  %7.2f GFLOP/s  %5.1f%% of %s peak  %.1f ms/step\n",
+                   dtype.c_str(), batch, p.tokens_s, p.gflops, 100 * p.peak_fraction, dtype.c_str(), p.ms_per_step);
+    }
+  }
+
+  // One MCTS expansion of the root, as SearchMcts asks for it.
+  const PolicyBackend backend(*policy);
+  ExpansionRequest request;
+  request.state = backend.EncodeQuestion(kQuestion);
+  for (int j = 0; j < options.mcts_candidates; ++j) request.seeds.push_back(SampleSeed(1, "hf-bench", "0", j));
+  StepSampling sampling;
+  sampling.temperature = static_cast<float>(options.temperature);
+  sampling.max_step_tokens = options.max_step_tokens;
+  Budget budget;
+  start = Clock::now();
+  const std::vector<std::vector<StepCandidate>> candidates = backend.Expand({request}, sampling, &budget);
+  r.mcts.seconds = SecondsSince(start);
+  r.mcts.candidates = static_cast<int>(candidates.at(0).size());
+  r.mcts.root_tokens = static_cast<int>(request.state.size());
+  r.mcts.generated_tokens = budget.generated_tokens;
+  r.mcts.prefill_tokens = budget.prefill_tokens;
+  r.mcts.forward_calls = budget.forward_calls;
+  r.mcts.tokens_s = r.mcts.seconds > 0 ? budget.generated_tokens / r.mcts.seconds : 0.0;
+  if (progress) {
+    std::fprintf(stderr, "bench: hf %s: MCTS expansion (B2 = %d, root %d tokens): %.2f s, %ld tokens, %.2f tokens/s\n",
+                 dtype.c_str(), r.mcts.candidates, r.mcts.root_tokens, r.mcts.seconds, r.mcts.generated_tokens,
+                 r.mcts.tokens_s);
+  }
+  return r;
+}
+
+}  // namespace
+
+json HfBenchShapes(const std::string& name) {
+  if (name == "qwen2.5-0.5b") {
+    // Qwen/Qwen2.5-0.5B's config.json (the fields steptree reads).
+    return {{"architectures", {"Qwen2ForCausalLM"}},
+            {"model_type", "qwen2"},
+            {"vocab_size", 151936},
+            {"hidden_size", 896},
+            {"intermediate_size", 4864},
+            {"num_hidden_layers", 24},
+            {"num_attention_heads", 14},
+            {"num_key_value_heads", 2},
+            {"max_position_embeddings", 32768},
+            {"max_window_layers", 24},
+            {"sliding_window", 32768},
+            {"use_sliding_window", false},
+            {"rms_norm_eps", 1e-6},
+            {"rope_theta", 1000000.0},
+            {"rope_scaling", nullptr},
+            {"hidden_act", "silu"},
+            {"tie_word_embeddings", true},
+            {"torch_dtype", "bfloat16"},
+            {"bos_token_id", 151643},
+            {"eos_token_id", 151643}};
+  }
+  if (name == "tiny") {
+    return {{"architectures", {"Qwen2ForCausalLM"}},
+            {"model_type", "qwen2"},
+            {"vocab_size", 512},
+            {"hidden_size", 64},
+            {"intermediate_size", 160},
+            {"num_hidden_layers", 2},
+            {"num_attention_heads", 4},
+            {"num_key_value_heads", 2},
+            {"max_position_embeddings", 1024},
+            {"rms_norm_eps", 1e-6},
+            {"rope_theta", 1000000.0},
+            {"rope_scaling", nullptr},
+            {"hidden_act", "silu"},
+            {"tie_word_embeddings", true},
+            {"torch_dtype", "bfloat16"},
+            {"bos_token_id", 260},
+            {"eos_token_id", 260}};
+  }
+  throw UsageError("--hf-shapes expects qwen2.5-0.5b or tiny, got \"" + name + "\"");
+}
+
+int64_t HfMatmulParameters(const HfModelConfig& c) {
+  const int64_t d = c.hidden_size, q = c.num_attention_heads * c.head_dim, kv = c.num_key_value_heads * c.head_dim;
+  return c.num_hidden_layers * (d * q + 2 * d * kv + q * d + 3 * d * c.intermediate_size) + c.vocab_size * d;
+}
+
+double HfDecodeFlopsPerToken(const HfModelConfig& c, double attended_keys) {
+  return 2.0 * static_cast<double>(HfMatmulParameters(c)) +
+         4.0 * static_cast<double>(c.num_hidden_layers * c.num_attention_heads * c.head_dim) * attended_keys;
+}
+
+HfBenchResult RunHfBench(const HfBenchOptions& options, double fp32_peak_gflops, bool progress) {
+  if (options.prompt_tokens < 1 || options.decode_tokens < 1 || options.min_runs < 1 ||
+      options.max_runs < options.min_runs || options.batches.empty() || options.mcts_candidates < 1) {
+    throw std::invalid_argument("RunHfBench: prompt/decode tokens, runs, batches and candidates must be >= 1");
+  }
+  for (int b : options.batches) {
+    if (b < 1) throw UsageError("--hf-batches must be >= 1");
+  }
+  for (const std::string& d : options.dtypes) {
+    if (d != "fp32" && d != "bf16") throw UsageError("--hf-dtypes expects fp32 and/or bf16, got \"" + d + "\"");
+  }
+  HfBenchResult result;
+  result.shapes = options.shapes;
+  result.config = HfBenchShapes(options.shapes);
+  const HfModelConfig config = HfModelConfig::FromJson(result.config, "config.json");
+  if (options.prompt_tokens + options.decode_tokens > config.context) {
+    throw UsageError("--hf prompt + decode tokens exceed the model's context");
+  }
+  for (const auto& [name, shape] : HfParameterShapes(config)) {
+    int64_t n = 1;
+    for (int64_t s : shape) n *= s;
+    result.parameters += n;
+  }
+  result.matmul_parameters = HfMatmulParameters(config);
+  result.threads = torch::get_num_threads();
+  result.prompt_tokens = options.prompt_tokens;
+  result.decode_tokens = options.decode_tokens;
+  result.mean_attended_keys = options.prompt_tokens + (options.decode_tokens + 1) / 2.0;
+  result.flops_per_token = HfDecodeFlopsPerToken(config, result.mean_attended_keys);
+  result.fp32_peak_gflops = fp32_peak_gflops;
+  if (std::find(options.dtypes.begin(), options.dtypes.end(), "bf16") != options.dtypes.end()) {
+    result.bf16_peak_gflops = MeasureMatmulPeak(options.matmul_size, options.matmul_reps, MatmulDType::kBF16).gflops;
+    if (progress) std::fprintf(stderr, "bench: hf: bf16 matmul peak %.1f GFLOP/s\n", result.bf16_peak_gflops);
+  }
+
+  const ModelDir dir(options.keep_dir);
+  if (progress) {
+    std::fprintf(stderr, "bench: hf: writing a random %s model (%.0fM parameters, BF16) to %s\n",
+                 options.shapes.c_str(), result.parameters / 1e6, dir.path().c_str());
+  }
+  const Clock::time_point start = Clock::now();
+  {
+    HfRandomWeightOptions weights;
+    weights.seed = 1;
+    weights.bf16 = true;
+    weights.matrix_std = weights.embedding_std = weights.norm_std = weights.bias_std = 0.02;
+    WriteHfCheckpoint(dir.path(), result.config, nullptr, HfRandomWeights(config, weights));
+    WriteHfByteTokenizer(dir.path(), "qwen");
+  }
+  result.write_seconds = SecondsSince(start);
+  result.weight_bytes = static_cast<int64_t>(fs::file_size(fs::path(dir.path()) / "model.safetensors"));
+  for (const std::string& dtype : options.dtypes) {
+    result.dtypes.push_back(MeasureDtype(dir.path(), dtype, options, result, progress));
+  }
+  return result;
+}
+
+json HfBenchToJson(const HfBenchResult& r) {
+  json out = {{"shapes", r.shapes},
+              {"config", r.config},
+              {"parameters", r.parameters},
+              {"matmul_parameters", r.matmul_parameters},
+              {"weight_bytes", r.weight_bytes},
+              {"threads", r.threads},
+              {"prompt_tokens", r.prompt_tokens},
+              {"decode_tokens", r.decode_tokens},
+              {"mean_attended_keys", r.mean_attended_keys},
+              {"flops_per_token", r.flops_per_token},
+              {"fp32_peak_gflops", r.fp32_peak_gflops},
+              {"bf16_peak_gflops", r.bf16_peak_gflops},
+              {"write_seconds", r.write_seconds}};
+  for (const HfDtypeResult& d : r.dtypes) {
+    json decode = json::object();
+    for (const HfDecodePoint& p : d.decode) {
+      decode[std::to_string(p.batch)] = {{"tokens_s", p.tokens_s},
+                                         {"gflops", p.gflops},
+                                         {"peak_fraction", p.peak_fraction},
+                                         {"fp32_peak_fraction", p.fp32_peak_fraction},
+                                         {"ms_per_step", p.ms_per_step},
+                                         {"runs", p.runs}};
+    }
+    out[d.dtype] = {{"peak_gflops", d.peak_gflops},
+                    {"load_seconds", d.load_seconds},
+                    {"decode", decode},
+                    {"prefill_tokens_s", d.prefill_tokens_s},
+                    {"mcts_step",
+                     {{"candidates", d.mcts.candidates},
+                      {"root_tokens", d.mcts.root_tokens},
+                      {"seconds", d.mcts.seconds},
+                      {"generated_tokens", d.mcts.generated_tokens},
+                      {"prefill_tokens", d.mcts.prefill_tokens},
+                      {"forward_calls", d.mcts.forward_calls},
+                      {"tokens_s", d.mcts.tokens_s}}}};
+  }
+  return out;
+}
+
+std::string FormatHfBench(const HfBenchResult& r) {
+  std::ostringstream out;
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "\nHugging Face model, %s shapes, random weights (%.1fM parameters, %.0f MB BF16 file), %d torch "
+                "thread%s\n",
+                r.shapes.c_str(), r.parameters / 1e6, r.weight_bytes / 1e6, r.threads, r.threads == 1 ? "" : "s");
+  out << line;
+  std::snprintf(line, sizeof line,
+                "raw decode: P = %d cached tokens, D = %d per run, %.2f GFLOP per token; peaks fp32 %.1f, bf16 "
+                "%.1f GFLOP/s\n",
+                r.prompt_tokens, r.decode_tokens, r.flops_per_token / 1e9, r.fp32_peak_gflops, r.bf16_peak_gflops);
+  out << line;
+  out << "dtype  batch   tokens/s   GFLOP/s  of peak  ms/step\n";
+  for (const HfDtypeResult& d : r.dtypes) {
+    for (const HfDecodePoint& p : d.decode) {
+      std::snprintf(line, sizeof line, "%-5s  %5d  %9.2f  %8.2f  %6.1f%%  %7.1f\n", d.dtype.c_str(), p.batch,
+                    p.tokens_s, p.gflops, 100 * p.peak_fraction, p.ms_per_step);
+      out << line;
+    }
+  }
+  for (const HfDtypeResult& d : r.dtypes) {
+    std::snprintf(line, sizeof line,
+                  "%s MCTS expansion (B2 = %d, T = 0.6, root %d tokens): %.2f s, %ld tokens, %.2f tokens/s; load "
+                  "%.1f s, prefill %.0f tokens/s\n",
+                  d.dtype.c_str(), d.mcts.candidates, d.mcts.root_tokens, d.mcts.seconds, d.mcts.generated_tokens,
+                  d.mcts.tokens_s, d.load_seconds, d.prefill_tokens_s);
+    out << line;
+  }
+  return out.str();
+}
+
+}  // namespace steptree::bench
