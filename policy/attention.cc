@@ -6,10 +6,12 @@
 
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
+#include <immintrin.h>
 
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <cstring>
 #include <cstdlib>
 #include <vector>
 
@@ -184,38 +186,127 @@ class SelfAttentionFunction : public torch::autograd::Function<SelfAttentionFunc
   }
 };
 
+constexpr int kMaxGroup = 64;  // rows per AttendGroup call
 constexpr int kLanes = 8;  // independent partial sums, so the compiler can vectorise the dot
 
-// Compiled for AVX2/FMA as well as the baseline; the loader picks what the CPU runs.
-__attribute__((target_clones("arch=haswell", "default")))
-void AttendOne(const float* q, const float* k, const float* v, int64_t first, int64_t slots, int64_t dim,
-               float alpha, float* scores, float* y) {
-  float max_score = -INFINITY;
-  for (int64_t s = first; s < slots; ++s) {
-    const float* ks = k + s * dim;
+// The attention of m query rows of one head, each over slots [first, last):
+//   y_j = sum_s softmax_s(alpha q_j . k_js) v_js.
+// Row j reads slots [first, end[j]) from the leader's keys/values (which equal its own
+// there: KvCache sharing) and [end[j], last) from its own. Slots go outermost, so a shared
+// key or value is loaded once for all rows that borrow it. scores: m * last floats.
+//
+// Arithmetic, fixed so that a query's output is the same bits alone or in a group, and on
+// both code paths below: q . k = ((lane_0 + lane_1) + ... + lane_7), then the tail by fma,
+// where lane l accumulates fma(q[j], k[j], .) over j = l mod 8 in increasing j; score =
+// dot * alpha; softmax in slot order (max, then exp(score - max) summed in slot order); y
+// = fma(w_s, v_s, y) in slot order with w_s = e_s * (1 / total).
+struct GroupArgs {
+  int m;
+  const float* const* q;
+  const float* k_lead;
+  const float* v_lead;
+  const float* const* k_own;
+  const float* const* v_own;
+  const int64_t* end;
+  int64_t first, last, dim;
+  float alpha;
+  float* scores;
+  float* const* y;
+};
+
+template <typename DotFn, typename AxpyFn>
+inline void AttendGroupWith(const GroupArgs& g, DotFn dot, AxpyFn axpy) {
+  for (int64_t s = g.first; s < g.last; ++s) {
+    for (int r = 0; r < g.m; ++r) {
+      const float* ks = (s < g.end[r] ? g.k_lead : g.k_own[r]) + s * g.dim;
+      g.scores[r * g.last + s] = dot(g.q[r], ks, g.dim) * g.alpha;
+    }
+  }
+  float inv[kMaxGroup];
+  for (int r = 0; r < g.m; ++r) {
+    float* sc = g.scores + r * g.last;
+    float max_score = -INFINITY;
+    for (int64_t s = g.first; s < g.last; ++s) max_score = std::max(max_score, sc[s]);
+    float total = 0;
+    for (int64_t s = g.first; s < g.last; ++s) {
+      sc[s] = std::exp(sc[s] - max_score);
+      total += sc[s];
+    }
+    inv[r] = 1.f / total;
+    std::fill(g.y[r], g.y[r] + g.dim, 0.f);
+  }
+  for (int64_t s = g.first; s < g.last; ++s) {
+    for (int r = 0; r < g.m; ++r) {
+      const float* vs = (s < g.end[r] ? g.v_lead : g.v_own[r]) + s * g.dim;
+      axpy(g.scores[r * g.last + s] * inv[r], vs, g.y[r], g.dim);
+    }
+  }
+}
+
+void AttendGroupScalar(const GroupArgs& g) {
+  auto dot = [](const float* q, const float* k, int64_t dim) {
     float acc[kLanes] = {0, 0, 0, 0, 0, 0, 0, 0};
     int64_t j = 0;
     for (; j + kLanes <= dim; j += kLanes) {
-      for (int l = 0; l < kLanes; ++l) acc[l] += q[j + l] * ks[j + l];
+      for (int l = 0; l < kLanes; ++l) acc[l] = std::fma(q[j + l], k[j + l], acc[l]);
     }
-    float dot = 0;
-    for (int l = 0; l < kLanes; ++l) dot += acc[l];
-    for (; j < dim; ++j) dot += q[j] * ks[j];
-    scores[s] = dot * alpha;
-    max_score = std::max(max_score, scores[s]);
+    float d = 0;
+    for (int l = 0; l < kLanes; ++l) d += acc[l];
+    for (; j < dim; ++j) d = std::fma(q[j], k[j], d);
+    return d;
+  };
+  auto axpy = [](float w, const float* v, float* y, int64_t dim) {
+    for (int64_t j = 0; j < dim; ++j) y[j] = std::fma(w, v[j], y[j]);
+  };
+  AttendGroupWith(g, dot, axpy);
+}
+
+__attribute__((target("avx2,fma"))) void AttendGroupAvx2(const GroupArgs& g) {
+  auto dot = [](const float* q, const float* k, int64_t dim) __attribute__((target("avx2,fma"))) {
+    __m256 acc = _mm256_setzero_ps();
+    int64_t j = 0;
+    for (; j + kLanes <= dim; j += kLanes) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + j), _mm256_loadu_ps(k + j), acc);
+    alignas(32) float lanes[kLanes];
+    _mm256_store_ps(lanes, acc);
+    float d = 0;
+    for (int l = 0; l < kLanes; ++l) d += lanes[l];
+    for (; j < dim; ++j) d = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(q[j]), _mm_set_ss(k[j]), _mm_set_ss(d)));
+    return d;
+  };
+  auto axpy = [](float w, const float* v, float* y, int64_t dim) __attribute__((target("avx2,fma"))) {
+    const __m256 wv = _mm256_set1_ps(w);
+    int64_t j = 0;
+    for (; j + kLanes <= dim; j += kLanes) {
+      _mm256_storeu_ps(y + j, _mm256_fmadd_ps(wv, _mm256_loadu_ps(v + j), _mm256_loadu_ps(y + j)));
+    }
+    for (; j < dim; ++j) y[j] = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(w), _mm_set_ss(v[j]), _mm_set_ss(y[j])));
+  };
+  AttendGroupWith(g, dot, axpy);
+}
+
+using AttendGroupFn = void (*)(const GroupArgs&);
+
+AttendGroupFn PickAttendGroup() {
+  __builtin_cpu_init();
+  if (std::getenv("STEPTREE_GEMM_SCALAR") == nullptr && __builtin_cpu_supports("avx2") &&
+      __builtin_cpu_supports("fma")) {
+    return &AttendGroupAvx2;
   }
-  float total = 0;
-  for (int64_t s = first; s < slots; ++s) {
-    scores[s] = std::exp(scores[s] - max_score);
-    total += scores[s];
-  }
-  const float inv = 1.f / total;
-  for (int64_t j = 0; j < dim; ++j) y[j] = 0;
-  for (int64_t s = first; s < slots; ++s) {
-    const float w = scores[s] * inv;
-    const float* vs = v + s * dim;
-    for (int64_t j = 0; j < dim; ++j) y[j] += w * vs[j];
-  }
+  return &AttendGroupScalar;
+}
+
+void AttendGroup(int m, const float* const* q, const float* k_lead, const float* v_lead, const float* const* k_own,
+                 const float* const* v_own, const int64_t* end, int64_t first, int64_t last, int64_t dim,
+                 float alpha, float* scores, float* const* y) {
+  static const AttendGroupFn fn = PickAttendGroup();
+  fn(GroupArgs{m, q, k_lead, v_lead, k_own, v_own, end, first, last, dim, alpha, scores, y});
+}
+
+// One query alone: a group of one that borrows nothing.
+void AttendOne(const float* q, const float* k, const float* v, int64_t first, int64_t last, int64_t dim, float alpha,
+               float* scores, float* y) {
+  const int64_t no_borrow = first;
+  AttendGroup(1, &q, k, v, &k, &v, &no_borrow, first, last, dim, alpha, scores, &y);
 }
 
 }  // namespace
@@ -256,6 +347,51 @@ Tensor CachedAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_
   float* yp = y.data_ptr<float>();
   const float a = static_cast<float>(alpha);
   const int64_t slots = slot0 + t_count;
+  if (t_count == 1 && row0 == 0 && rows == cache.rows()) {
+    // A decode step over the whole cache: rows that share a prefix (KvCache sharing) run
+    // together, reading the shared slots once. Groups of at most kMaxGroup rows.
+    std::vector<std::vector<int64_t>> groups;
+    std::vector<int64_t> group_of(rows, -1);
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t leader = cache.share_leader(r);  // <= r: its group exists already
+      if (leader == r || groups[group_of[leader]].size() >= static_cast<size_t>(kMaxGroup)) {
+        group_of[leader] = static_cast<int64_t>(groups.size());  // the leader's rows go on here
+        groups.push_back({r});
+      } else {
+        groups[group_of[leader]].push_back(r);
+      }
+    }
+    const int64_t tasks = static_cast<int64_t>(groups.size()) * heads;
+    at::parallel_for(0, tasks, 1, [&](int64_t begin, int64_t end_task) {
+      std::vector<float> scores(kMaxGroup * slots);
+      const float* qs[kMaxGroup];
+      const float *ko[kMaxGroup], *vo[kMaxGroup];
+      float* ys[kMaxGroup];
+      int64_t borrow[kMaxGroup];
+      for (int64_t task = begin; task < end_task; ++task) {
+        const std::vector<int64_t>& members = groups[task / heads];
+        const int64_t h = task % heads;
+        // The group's first row lends its slots (its own leader's copy, or itself).
+        const int64_t lead = members.front();
+        const int64_t lead_base = (lead * heads + h) * capacity * dim;
+        const int m = static_cast<int>(members.size());
+        for (int j = 0; j < m; ++j) {
+          const int64_t r = members[j];
+          const int64_t base = (r * heads + h) * capacity * dim;
+          qs[j] = qp + (r * heads + h) * dim;
+          ko[j] = kp + base;
+          vo[j] = vp + base;
+          ys[j] = yp + (r * heads + h) * dim;
+          borrow[j] = cache.share_leader(r) == cache.share_leader(lead) && r != lead
+                          ? std::min(cache.shared_end(r), lead == cache.share_leader(r) ? slots : cache.shared_end(lead))
+                          : pad[r];
+        }
+        AttendGroup(m, qs, kp + lead_base, vp + lead_base, ko, vo, borrow, pad[lead], slots, dim, a, scores.data(),
+                    ys);
+      }
+    });
+    return y;
+  }
   const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, slots * dim));
   // Task = (row, query, head), in memory order of q.
   at::parallel_for(0, rows * t_count * heads, grain, [&](int64_t begin, int64_t end) {

@@ -18,6 +18,9 @@ KvCache::KvCache(int64_t n_layer, int64_t n_head, int64_t head_dim, int64_t capa
     keys_.push_back(torch::zeros({rows, n_head, capacity, head_dim}, options));
     values_.push_back(torch::zeros({rows, n_head, capacity, head_dim}, options));
   }
+  share_leader_.resize(rows);
+  for (int64_t r = 0; r < rows; ++r) share_leader_[r] = r;
+  shared_end_ = pad;
   key_bias_ = torch::zeros({rows, capacity}, options);
   key_bias_.masked_fill_(torch::arange(capacity, options.dtype(torch::kInt64)).unsqueeze(0) < pad_.unsqueeze(1), kPadBias);
 }
@@ -40,6 +43,33 @@ void KvCache::Reserve(int64_t capacity) {
 }
 
 void KvCache::SelectRows(const torch::Tensor& rows) {
+  // Sharing of the new rows: new row i comes from old row a = idx[i] in old group g (old
+  // leader). Its new leader is the first new row from group g, from old row b; rows a and b
+  // agree where both agree with the old leader, up to min(end(a), end(b)), where an old
+  // leader agrees with itself up to length; a copy of the same old row agrees everywhere.
+  const torch::Tensor host = rows.to(torch::kCPU).to(torch::kInt64).contiguous();
+  const int64_t* idx = host.data_ptr<int64_t>();
+  const int64_t n = host.numel();
+  const std::vector<int64_t> pad_host(pad_.to(torch::kCPU).data_ptr<int64_t>(),
+                                      pad_.to(torch::kCPU).data_ptr<int64_t>() + pad_.numel());
+  auto agree_end = [&](int64_t old) { return share_leader_[old] == old ? length_ : shared_end_[old]; };
+  std::vector<int64_t> leader(n), end(n);
+  std::vector<int64_t> first_of_group(share_leader_.size(), -1);
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t a = idx[i], group = share_leader_[a];
+    int64_t& first = first_of_group[group];
+    if (first < 0) {
+      first = i;
+      leader[i] = i;
+      end[i] = pad_host[a];
+    } else {
+      const int64_t b = idx[first];
+      leader[i] = first;
+      end[i] = a == b ? length_ : std::min(agree_end(a), agree_end(b));
+    }
+  }
+  share_leader_ = std::move(leader);
+  shared_end_ = std::move(end);
   const torch::Tensor index = rows.to(pad_.device());
   for (auto& k : keys_) k = k.index_select(0, index);
   for (auto& v : values_) v = v.index_select(0, index);

@@ -13,6 +13,10 @@
 //     slot never turns a real row into NaN (0 * NaN = NaN in the attention product).
 //   - key_bias: float [rows, capacity]; kPadBias on slots < pad[r], 0 elsewhere.
 //   - 0 <= pad[r] <= length <= capacity.
+//   - Sharing: row r's slots [pad[r], shared_end(r)) hold the same keys and values as those
+//     of row share_leader(r) <= r, a leader being its own leader with shared_end == pad
+//     (nothing borrowed). SelectRows records it when it copies rows (the K samples of one
+//     search node), so decode attention can read a shared prefix once for all its rows.
 #pragma once
 
 #include <cstdint>
@@ -51,6 +55,8 @@ class KvCache {
   void Reserve(int64_t capacity);
   // Keeps rows `rows` (int64 indices on any device; may repeat to duplicate rows), in that order.
   void SelectRows(const torch::Tensor& rows);
+  int64_t share_leader(int64_t row) const { return share_leader_[row]; }
+  int64_t shared_end(int64_t row) const { return shared_end_[row]; }
   // Marks `n` more slots as written (the model wrote them through keys()/values()).
   void Advance(int64_t n);
   // Bytes held by keys and values.
@@ -61,6 +67,7 @@ class KvCache {
   torch::Tensor pad_;
   torch::Tensor key_bias_;
   int64_t length_ = 0;
+  std::vector<int64_t> share_leader_, shared_end_;  // host side, one per row (see Sharing)
 };
 
 }  // namespace steptree

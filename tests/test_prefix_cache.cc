@@ -125,6 +125,44 @@ TEST_CASE("built-in model: a token's logits, hidden state and keys are the same 
   CHECK(SameBits(RowKeys(reused, 1, 40 - 23, 23), RowKeys(alone, 0, 0, 23)));
 }
 
+TEST_CASE("built-in model: rows copied from one prefix decode as they would alone (shared-prefix attention)") {
+  torch::NoGradGuard no_grad;
+  Gpt model(TinyConfig(), 6);
+  std::mt19937 rng(12);
+  const std::vector<int> prefix = RandomTokens(rng, 19, 259), other = RandomTokens(rng, 11, 259);
+  // Rows 0..3 copy the prefix (sharing it), row 4 is another prompt; each row then decodes
+  // its own tokens, and some rows are dropped and copied again on the way.
+  KvCache shared;
+  model->Prefill({prefix, other}, 40, &shared);
+  shared.SelectRows(torch::tensor({0, 0, 0, 0, 1}, torch::kInt64));
+  CHECK(shared.share_leader(3) == 0);
+  CHECK(shared.shared_end(3) == shared.length());
+  CHECK(shared.share_leader(4) == 4);
+  std::vector<std::vector<int>> fed(5);
+  LmOutput out;
+  for (int step = 0; step < 6; ++step) {
+    std::vector<int64_t> ids;
+    for (int r = 0; r < shared.rows(); ++r) ids.push_back(3 + (r * 7 + step * 13) % 250);
+    out = model->Decode(torch::tensor(ids), &shared);
+    for (int r = 0; r < shared.rows(); ++r) fed[r].push_back(static_cast<int>(ids[r]));
+    if (step == 2) {  // drop row 1, copy row 2 twice: copies of copies share up to now
+      shared.SelectRows(torch::tensor({0, 2, 2, 3, 4}, torch::kInt64));
+      fed = {fed[0], fed[2], fed[2], fed[3], fed[4]};
+      CHECK(shared.share_leader(2) == 0);
+      CHECK(shared.shared_end(2) < shared.length());  // row 2 came from a copy that decoded its own tokens
+    }
+  }
+  const std::vector<std::vector<int>> prompts = {prefix, prefix, prefix, prefix, other};
+  const std::vector<int> origin = {0, 2, 2, 3, 4};
+  for (int r = 0; r < shared.rows(); ++r) {
+    std::vector<int> sequence = prompts[origin[r]];
+    sequence.insert(sequence.end(), fed[r].begin(), fed[r].end());
+    KvCache alone;
+    const LmOutput expected = model->Prefill({sequence}, 40, &alone);
+    CHECK_MESSAGE(SameBits(out.logits[r], expected.logits[0]), "row " << r);
+  }
+}
+
 TEST_CASE("prefix cache: longest match, edge splits, byte accounting") {
   torch::NoGradGuard no_grad;
   Gpt model(TinyConfig(), 2);
