@@ -1,4 +1,6 @@
 // steptree: process-supervised math reasoning data with search. Dispatches subcommands.
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -72,8 +74,23 @@ CommandRegistrar::CommandRegistrar(Command command) {
 
 }  // namespace steptree::app
 
+namespace {
+
+// Search allocates and frees KV caches and activations of a few MB on every model call.
+// glibc serves blocks over its mmap threshold (128 KB at first) with fresh mappings, so each
+// call paid page faults and kernel zeroing: 11% of an MCTS run's samples under perf. Keeping
+// such blocks in the heap (served from memory already mapped, returned to the system only
+// past 512 MB free) made `search --mode mcts` on 40 problems 13% faster for 4% more RSS.
+void KeepLargeBlocksInTheHeap() {
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace steptree;
+  KeepLargeBlocksInTheHeap();
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
     app::PrintUsage(std::cout);
