@@ -24,25 +24,12 @@ std::string Bench(const std::string& args) {
   return test::Binary() + " bench --model " + test::SourceDir() + "/models/default " + args;
 }
 
-// The last stdout line that parses as a JSON object.
-nlohmann::json LastJsonLine(const std::string& output) {
-  std::istringstream lines(output);
-  std::string line;
-  nlohmann::json found;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line[0] != '{') continue;
-    nlohmann::json parsed = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_object()) found = parsed;
-  }
-  return found;
-}
-
 // One quick run per test process (a few seconds on one core).
 const nlohmann::json& QuickBench() {
   static const nlohmann::json result = [] {
     const test::CommandResult r = test::Run(Bench("--quick --threads 1 --json"));
     REQUIRE_MESSAGE(r.exit_code == 0, r.output);
-    const nlohmann::json j = LastJsonLine(r.output);
+    const nlohmann::json j = test::LastJsonObject(r.output);
     REQUIRE_MESSAGE(j.is_object(), r.output);
     return j;
   }();
@@ -198,7 +185,7 @@ TEST_CASE("bench --quick judges the issue's five targets against the measured fi
 TEST_CASE("bench --quick --threads 2: two search workers, two decode streams at once") {
   const test::CommandResult r = test::Run(Bench("--quick --threads 2 --problems 1 --json"));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
-  const nlohmann::json j = LastJsonLine(r.output);
+  const nlohmann::json j = test::LastJsonObject(r.output);
   REQUIRE(j.is_object());
   CHECK(j["threads"] == 2);
   CHECK(j["decode_setup"]["streams"] == 2);

@@ -25,22 +25,6 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
-// The last line of output that parses as a JSON object.
-nlohmann::json LastJson(const std::string& output) {
-  std::istringstream lines(output);
-  std::string line;
-  nlohmann::json found;
-  while (std::getline(lines, line)) {
-    if (!line.empty() && line[0] == '{') {
-      try {
-        found = nlohmann::json::parse(line);
-      } catch (...) {
-      }
-    }
-  }
-  return found;
-}
-
 // Trains a tiny model once per test process (a few seconds).
 const std::string& TinyModel() {
   static test::TempDir dir;
@@ -104,19 +88,19 @@ TEST_CASE("gen-problems is deterministic and validates its flags") {
   CHECK(bad.output.find("--difficulty") != std::string::npos);
   CHECK(test::Run(Steptree("gen-problems --n 3")).exit_code == 2);  // no -o
   const auto json = test::Run(Steptree("gen-problems --n 16 --difficulty 2-3 --json -o " + a));
-  CHECK(LastJson(json.output)["by_difficulty"]["2"] == 8);
+  CHECK(test::LastJsonObject(json.output)["by_difficulty"]["2"] == 8);
 }
 
 TEST_CASE("train-policy writes a checkpoint that inspect and eval read") {
   const std::string& model = TinyModel();
   const auto inspect = test::Run(Steptree("inspect --json " + model));
   REQUIRE(inspect.exit_code == 0);
-  CHECK(LastJson(inspect.output)["kind"] == "checkpoint");
+  CHECK(test::LastJsonObject(inspect.output)["kind"] == "checkpoint");
 
   const auto eval = test::Run(Steptree("eval --model " + model +
                                        " --n 16 --max-steps 2 --threads 1 --json"));
   REQUIRE_MESSAGE(eval.exit_code == 0, eval.output);
-  const nlohmann::json summary = LastJson(eval.output);
+  const nlohmann::json summary = test::LastJsonObject(eval.output);
   CHECK(summary["n"] == 16);
   CHECK(summary["accuracy"].get<double>() >= 0.0);
   CHECK(summary["accuracy"].get<double>() <= 1.0);
@@ -179,7 +163,7 @@ TEST_CASE("search writes identical trees with 1 and 2 threads, and --resume fini
   const std::string trees = ReadFile(one);
   CHECK(std::count(trees.begin(), trees.end(), '\n') == 6);
   CHECK(trees == ReadFile(two));
-  const nlohmann::json summary = LastJson(r1.output);
+  const nlohmann::json summary = test::LastJsonObject(r1.output);
   for (const char* key : {"mode", "n", "accuracy", "tokens_per_problem", "seconds_per_problem", "nodes_per_problem",
                           "config", "by_difficulty"}) {
     CHECK_MESSAGE(summary.contains(key), key);
@@ -204,8 +188,8 @@ TEST_CASE("search writes identical trees with 1 and 2 threads, and --resume fini
   const auto resumed = test::Run(
       Steptree(common + " --threads 2 --resume --json --out " + cut + " --value-targets " + cut_targets));
   REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
-  CHECK(LastJson(resumed.output)["resumed"] == 2);
-  CHECK(LastJson(resumed.output)["searched"] == 4);
+  CHECK(test::LastJsonObject(resumed.output)["resumed"] == 2);
+  CHECK(test::LastJsonObject(resumed.output)["searched"] == 4);
   CHECK(ReadFile(cut) == trees);
   CHECK(ReadFile(cut_targets) == paths);
 }
@@ -226,7 +210,7 @@ TEST_CASE("demo compares greedy, maj@5, SBS(3,5) and MCTS(40) in one table") {
   const auto r = test::Run(Steptree("demo --model " + TinyModelWithValueHead() + " --n 8 --threads 2 --json --out-dir " +
                                     dir.path()));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
-  const nlohmann::json summary = LastJson(r.output);
+  const nlohmann::json summary = test::LastJsonObject(r.output);
   REQUIRE(summary["methods"].size() == 4);
   const char* labels[] = {"greedy", "maj@5", "SBS(3,5)", "MCTS(40)"};
   for (int i = 0; i < 4; ++i) {

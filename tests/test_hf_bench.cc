@@ -23,19 +23,6 @@ namespace {
 
 std::string Steptree(const std::string& args) { return test::Binary() + " " + args; }
 
-// The last line of output that parses as a JSON object.
-nlohmann::json LastJson(const std::string& output) {
-  std::istringstream lines(output);
-  std::string line;
-  nlohmann::json found;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line[0] != '{') continue;
-    nlohmann::json parsed = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_object()) found = parsed;
-  }
-  return found;
-}
-
 // A tiny Qwen2 model directory (2 layers, hidden 64, 4 heads over 2 KV heads, BF16 file)
 // with the tiny Qwen-style tokenizer.
 std::string WriteTinyQwen(const std::string& dir) {
@@ -71,7 +58,7 @@ TEST_CASE("hf bench: --hf-shapes tiny --quick reports decode and an MCTS step fo
   const test::CommandResult r =
       test::Run("OMP_NUM_THREADS=1 " + Steptree("bench --quick --hf-only --hf-shapes tiny --json"));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
-  const nlohmann::json j = LastJson(r.output);
+  const nlohmann::json j = test::LastJsonObject(r.output);
   REQUIRE_MESSAGE(j.contains("hf"), r.output);
   CHECK(j["matmul_gflops"].get<double>() > 0);
   const nlohmann::json& hf = j["hf"];
@@ -132,7 +119,7 @@ TEST_CASE("hf inspect: a Hugging Face model directory is described, a broken one
   const std::string model = WriteTinyQwen(dir.path() + "/q");
   test::CommandResult r = test::Run(Steptree("inspect " + model + " --json"));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
-  const nlohmann::json j = LastJson(r.output);
+  const nlohmann::json j = test::LastJsonObject(r.output);
   CHECK(j["kind"] == "hf_model");
   CHECK(j["architecture"] == "Qwen2ForCausalLM");
   CHECK(j["layers"] == 2);
@@ -180,11 +167,11 @@ TEST_CASE("hf flags: search, eval and eval-value take --dtype and --device throu
   const std::string model = WriteTinyQwen(dir.path() + "/q");
   test::CommandResult r = test::Run(Steptree("eval --model " + model + " --dtype bf16 --n 2 --max-steps 1 --threads 1 --json"));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
-  CHECK(LastJson(r.output)["n"] == 2);
+  CHECK(test::LastJsonObject(r.output)["n"] == 2);
   r = test::Run(Steptree("search --model " + model + " --dtype bf16 --device cpu --synthetic 1 --mode greedy "
                          "--max-depth 1 --threads 1 --json --out " + dir.path() + "/trees.jsonl"));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
-  CHECK(LastJson(r.output)["n"] == 1);
+  CHECK(test::LastJsonObject(r.output)["n"] == 1);
   const std::string paths =
       dir.Write("paths.jsonl",
                 "{\"question\": \"Evaluate 1+1.\", \"steps\": [{\"step\": \"1+1=2.\", \"Q\": 0.5}, "

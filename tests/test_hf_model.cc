@@ -173,19 +173,6 @@ std::string WriteTinyModelDir(const std::string& dir, const TinySpec& spec, cons
 
 std::string Steptree(const std::string& args) { return test::Binary() + " " + args; }
 
-// The last line of output that parses as a JSON object.
-nlohmann::json LastJson(const std::string& output) {
-  std::istringstream lines(output);
-  std::string line;
-  nlohmann::json found;
-  while (std::getline(lines, line)) {
-    if (!line.empty() && line[0] == '{') {
-      found = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    }
-  }
-  return found;
-}
-
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;
@@ -452,7 +439,7 @@ TEST_CASE("hf: steptree generate prints the reference's greedy continuation") {
   const auto r = test::Run(Steptree("generate --model " + model + " --prompt-ids " + JoinIds(PromptIds()) +
                                     " --max-tokens " + std::to_string(kGreedyTokens) + " --threads 1 --json"));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
-  const nlohmann::json j = LastJson(r.output);
+  const nlohmann::json j = test::LastJsonObject(r.output);
   CHECK(j["prompt_ids"].get<std::vector<int>>() == PromptIds());
   const std::vector<int> ids = j["ids"].get<std::vector<int>>();
   CHECK(!ids.empty());
@@ -468,7 +455,7 @@ TEST_CASE("hf: steptree generate prints the reference's greedy continuation") {
 
   const auto text = test::Run(Steptree("generate --model " + model + " --prompt 'the test' --max-tokens 4 --json"));
   REQUIRE_MESSAGE(text.exit_code == 0, text.output);
-  CHECK(LastJson(text.output)["prompt_ids"][0] == 260);  // Llama-3's BOS from the post-processor
+  CHECK(test::LastJsonObject(text.output)["prompt_ids"][0] == 260);  // Llama-3's BOS from the post-processor
   CHECK(test::Run(Steptree("generate --model " + model + " --prompt hi --max-tokens 3 --dtype bf16")).exit_code == 0);
   CHECK(test::Run(Steptree("generate --model " + model + " --prompt hi --dtype fp8")).exit_code == 2);
   if (!torch::cuda::is_available()) {
@@ -556,7 +543,7 @@ TEST_CASE("hf: search runs on a model directory; train fits and saves its value 
   const auto search = test::Run(Steptree("search --model " + model + " --synthetic 2 --mode greedy --max-depth 2 "
                                          "--threads 1 --json --out " + trees));
   REQUIRE_MESSAGE(search.exit_code == 0, search.output);
-  CHECK(LastJson(search.output)["n"] == 2);
+  CHECK(test::LastJsonObject(search.output)["n"] == 2);
 
   const std::string paths = dir.Write(
       "paths.jsonl",

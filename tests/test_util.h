@@ -6,7 +6,10 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 namespace steptree::test {
 
@@ -59,6 +62,20 @@ inline CommandResult Run(const std::string& command) {
   std::ifstream in(out);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+// The last line of `output` that parses as a JSON object (a command's --json summary
+// after its progress lines); null when there is none.
+inline nlohmann::json LastJsonObject(const std::string& output) {
+  std::istringstream lines(output);
+  std::string line;
+  nlohmann::json found;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] != '{') continue;
+    nlohmann::json parsed = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_object()) found = std::move(parsed);
+  }
+  return found;
 }
 
 }  // namespace steptree::test

@@ -124,16 +124,6 @@ std::string LoaderError(const std::string& content) {
 
 std::string Steptree(const std::string& args) { return test::Binary() + " " + args; }
 
-nlohmann::json LastJson(const std::string& output) {
-  std::istringstream lines(output);
-  std::string line;
-  nlohmann::json found;
-  while (std::getline(lines, line)) {
-    if (!line.empty() && line[0] == '{') found = nlohmann::json::parse(line, nullptr, false);
-  }
-  return found;
-}
-
 // A tiny checkpoint, toy value paths, and `steptree train` run on them once per process.
 struct CliFixture {
   CliFixture() {
@@ -142,7 +132,7 @@ struct CliFixture {
     const auto r = test::Run(Steptree("train --init " + init + " --values " + values + " -o " + out +
                                       " --steps 3 --batch-tokens 1024 --eval-every 0 --threads 1 --json"));
     REQUIRE_MESSAGE(r.exit_code == 0, r.output);
-    summary = LastJson(r.output);
+    summary = test::LastJsonObject(r.output);
   }
   test::TempDir dir;
   std::string init = dir.path() + "/init", values = dir.path() + "/v.jsonl", out = dir.path() + "/out";
@@ -462,7 +452,7 @@ TEST_CASE("value cli: eval-value prints the report, warns on an untrained head; 
   const CliFixture& f = TrainedByCli();
   auto r = test::Run(Steptree("eval-value --model " + f.out + " --data " + f.values + " --threads 1 --json"));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
-  const nlohmann::json report = LastJson(r.output);
+  const nlohmann::json report = test::LastJsonObject(r.output);
   for (const char* key : {"n_paths", "n_prefixes", "auc", "auc_by_depth", "ece", "mse", "calibration"}) {
     CHECK_MESSAGE(report.contains(key), key);
   }
