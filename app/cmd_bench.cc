@@ -23,6 +23,7 @@
 #include "bench/matmul_peak.h"
 #include "bench/raw_decode.h"
 #include "bench/report.h"
+#include "bench/scratch_dir.h"
 #include "bench/search_bench.h"
 #include "datasets/input_error.h"
 #include "policy/blas_check.h"
@@ -44,30 +45,6 @@ GptConfig WideBenchConfig() {
   config.context = 256;
   return config;
 }
-
-// Where trees go while measuring: --out-dir, or a fresh temporary folder removed at the end.
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& keep) {
-    if (!keep.empty()) {
-      path_ = keep;
-    } else {
-      std::random_device rd;
-      path_ = (std::filesystem::temp_directory_path() / ("steptree-bench-" + std::to_string(rd()))).string();
-      remove_ = true;
-    }
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (remove_) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-  bool remove_ = false;
-};
 
 // Everything the flags decide.
 struct BenchSettings {
@@ -320,7 +297,7 @@ int RunBench(int argc, char** argv) {
 
   const PolicyBackend backend(*policy);
   const std::vector<Problem> problems = DefaultEvalProblems(settings.problems, settings.problem_seed);
-  const ScratchDir scratch(settings.out_dir);
+  const bench::ScratchDir scratch(settings.out_dir, "steptree-bench");  // where trees go (--out-dir keeps them)
   MeasureSearches(settings, backend, problems, scratch.path(), &report);
   MeasureModels(settings, *policy, settings.decode, &report);
   std::optional<bench::HfBenchResult> hf;

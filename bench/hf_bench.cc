@@ -13,6 +13,7 @@
 #include <torch/torch.h>
 
 #include "bench/matmul_peak.h"
+#include "bench/scratch_dir.h"
 #include "datasets/input_error.h"
 #include "policy/causal_lm.h"
 #include "policy/hf_synthetic.h"
@@ -29,32 +30,6 @@ using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
 double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-// The model directory: a fresh temporary folder removed at the end, or --hf-keep's.
-class ModelDir {
- public:
-  explicit ModelDir(const std::string& keep) {
-    if (!keep.empty()) {
-      path_ = keep;
-    } else {
-      std::random_device rd;
-      path_ = (fs::temp_directory_path() / ("steptree-hf-bench-" + std::to_string(rd()))).string();
-      remove_ = true;
-    }
-    fs::create_directories(path_);
-  }
-  ~ModelDir() {
-    std::error_code ec;
-    if (remove_) fs::remove_all(path_, ec);
-  }
-  ModelDir(const ModelDir&) = delete;
-  ModelDir& operator=(const ModelDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-  bool remove_ = false;
-};
 
 // A GSM8K-style question: its root state is about as long as a real one in ChatML.
 constexpr const char* kQuestion =
@@ -239,7 +214,7 @@ HfBenchResult RunHfBench(const HfBenchOptions& options, double fp32_peak_gflops,
     if (progress) std::fprintf(stderr, "bench: hf: bf16 matmul peak %.1f GFLOP/s\n", result.bf16_peak_gflops);
   }
 
-  const ModelDir dir(options.keep_dir);
+  const ScratchDir dir(options.keep_dir, "steptree-hf-bench");  // the model directory (--hf-keep keeps it)
   if (progress) {
     std::fprintf(stderr, "bench: hf: writing a random %s model (%.0fM parameters, BF16) to %s\n",
                  options.shapes.c_str(), result.parameters / 1e6, dir.path().c_str());
