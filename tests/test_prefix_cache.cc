@@ -5,6 +5,7 @@
 // with the cache writes the same trees as without, computing far fewer prefill tokens.
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <random>
 
 #include <torch/torch.h>
@@ -272,4 +273,31 @@ TEST_CASE("prefix cache in search: identical trees, one prefill token per expans
   CHECK(big.prefill_tokens * 4 < none.prefill_tokens);
   CHECK(tiny.prefill_tokens > big.prefill_tokens);
   CHECK(two.prefill_tokens == big.prefill_tokens);
+}
+
+TEST_CASE("search --kv-cache-mb: the same trees file with the cache off, and exit 2 on a bad size") {
+  test::TempDir dir;
+  const std::string base = test::Binary() + " search --synthetic 3 --mode mcts --iterations 5 --threads 1 --out ";
+  REQUIRE(test::Run(base + dir.path() + "/on.jsonl").exit_code == 0);
+  REQUIRE(test::Run(base + dir.path() + "/off.jsonl --kv-cache-mb 0").exit_code == 0);
+  auto records = [](const std::string& path) {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) {
+      nlohmann::json r = nlohmann::json::parse(line);
+      for (const char* key : {"prefill_tokens", "cached_tokens"}) r["budget"].erase(key);
+      for (auto& point : r["answer_by_iteration"]) {
+        point["budget"].erase("prefill_tokens");
+        point["budget"].erase("cached_tokens");
+      }
+      out.push_back(r);
+    }
+    return out;
+  };
+  const std::vector<nlohmann::json> on = records(dir.path() + "/on.jsonl"), off = records(dir.path() + "/off.jsonl");
+  REQUIRE(on.size() == 3);
+  CHECK(on == off);
+  const test::CommandResult bad = test::Run(base + dir.path() + "/bad.jsonl --kv-cache-mb -1");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.output.find("--kv-cache-mb") != std::string::npos);
 }
