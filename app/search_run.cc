@@ -262,10 +262,11 @@ std::string FormatSearchSummary(const nlohmann::json& s) {
     }
   }
   std::snprintf(line, sizeof line,
-                "  per problem: %.0f generated tokens, %.0f prefill tokens, %.1f model calls, %.1f nodes\n"
+                "  per problem: %.0f generated tokens, %.0f prefill tokens computed (%.0f served by the KV cache), "
+                "%.1f model calls, %.1f nodes\n"
                 "  %.1f s (%.3f s per problem searched, %.0f tokens/s, %d threads)\n",
                 s["tokens_per_problem"].get<double>(), s["prefill_tokens_per_problem"].get<double>(),
-                s["forward_calls_per_problem"].get<double>(), s["nodes_per_problem"].get<double>(),
+                s.value("cached_tokens_per_problem", 0.0), s["forward_calls_per_problem"].get<double>(), s["nodes_per_problem"].get<double>(),
                 s["seconds"].get<double>(), s["seconds_per_problem"].get<double>(),
                 s["tokens_per_second"].get<double>(), s["threads"].get<int>());
   out << line;
