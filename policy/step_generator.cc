@@ -98,20 +98,45 @@ std::vector<GeneratedStep> StepGenerator::GenerateSteps(const std::vector<std::v
 std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
     const std::vector<std::vector<int>>& prefixes, const SamplingParams& sampling,
     const std::vector<uint64_t>& seeds, int max_steps, GenerationStats* stats, PrefixKvCache* prefix_cache) const {
+  GenerationJob job;
+  job.prefixes = &prefixes;
+  job.seeds = &seeds;
+  job.stats = stats;
+  job.prefix_cache = prefix_cache;
+  return std::move(GenerateJobs({job}, sampling, max_steps).front());
+}
+
+std::vector<std::vector<std::vector<GeneratedStep>>> StepGenerator::GenerateJobs(const std::vector<GenerationJob>& jobs,
+                                                                                const SamplingParams& sampling,
+                                                                                int max_steps) const {
   const int context = policy_.context();
   const int vocab_size = policy_.vocab_size();
   const Tokenizer& tokenizer = policy_.tokenizer();
   const std::string delimiter = policy_.prompt().step_delimiter();
-  const int n = static_cast<int>(prefixes.size());
-  if (seeds.size() != prefixes.size()) throw std::invalid_argument("GenerateSteps: one seed per prefix");
   if (max_steps < 1) throw std::invalid_argument("GenerateSolutions: max_steps >= 1");
   if (sampling.max_step_tokens < 1) throw std::invalid_argument("GenerateSteps: max_step_tokens >= 1");
-  if (n == 0) return {};
-  for (const auto& p : prefixes) {
-    if (p.empty() || static_cast<int>(p.size()) >= context) {
+  // Flatten the jobs' rows: row g is prefix row_in_job[g] of job job_of[g].
+  std::vector<const std::vector<int>*> prefixes;
+  std::vector<uint64_t> seeds;
+  std::vector<int> job_of;
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    if (jobs[j].seeds->size() != jobs[j].prefixes->size()) {
+      throw std::invalid_argument("GenerateSteps: one seed per prefix");
+    }
+    for (size_t i = 0; i < jobs[j].prefixes->size(); ++i) {
+      prefixes.push_back(&(*jobs[j].prefixes)[i]);
+      seeds.push_back((*jobs[j].seeds)[i]);
+      job_of.push_back(static_cast<int>(j));
+    }
+  }
+  const int n = static_cast<int>(prefixes.size());
+  std::vector<std::vector<std::vector<GeneratedStep>>> out(jobs.size());
+  if (n == 0) return out;
+  for (const std::vector<int>* p : prefixes) {
+    if (p->empty() || static_cast<int>(p->size()) >= context) {
       throw std::invalid_argument("GenerateSteps: prefixes must be non-empty and shorter than the context");
     }
-    for (int id : p) {
+    for (int id : *p) {
       if (id < 0 || id >= vocab_size) throw std::invalid_argument("GenerateSteps: token id out of range");
     }
   }
@@ -119,36 +144,52 @@ std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
   torch::NoGradGuard no_grad;
   CausalLm& model = policy_.lm();
   ValueHeadImpl& value_head = policy_.value_head();
-  GenerationStats local;
+  // Each job's figures are those of a call with that job alone (see the header).
+  std::vector<GenerationStats> local(jobs.size());
+  // Reuse needs bit-identical recomputation (a row-invariant model).
+  std::vector<PrefixKvCache*> cache_of(jobs.size(), nullptr);
+  bool any_cache = false;
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    if (model.row_invariant()) cache_of[j] = jobs[j].prefix_cache;
+    any_cache = any_cache || cache_of[j] != nullptr;
+  }
 
-  // Prefill distinct prefixes once; cache row r then belongs to original row rows[r].
-  std::map<std::vector<int>, int64_t> distinct_index;
+  // Prefill each job's distinct prefixes once; cache row r then belongs to original row
+  // rows[r]. Prefixes are never shared across jobs (each job's work counts as if alone).
+  std::map<std::pair<int, std::vector<int>>, int64_t> distinct_index;
   std::vector<std::vector<int>> distinct;
+  std::vector<int> distinct_job;
   std::vector<int64_t> expand(n);
-  size_t shortest = prefixes[0].size(), longest = 0;
+  size_t shortest = prefixes[0]->size(), longest = 0;
   for (int i = 0; i < n; ++i) {
-    auto [it, inserted] = distinct_index.emplace(prefixes[i], static_cast<int64_t>(distinct.size()));
-    if (inserted) distinct.push_back(prefixes[i]);
+    auto [it, inserted] =
+        distinct_index.emplace(std::make_pair(job_of[i], *prefixes[i]), static_cast<int64_t>(distinct.size()));
+    if (inserted) {
+      distinct.push_back(*prefixes[i]);
+      distinct_job.push_back(job_of[i]);
+    }
     expand[i] = it->second;
-    shortest = std::min(shortest, prefixes[i].size());
-    longest = std::max(longest, prefixes[i].size());
+    shortest = std::min(shortest, prefixes[i]->size());
+    longest = std::max(longest, prefixes[i]->size());
   }
   const int64_t budget = max_steps == 1 ? std::min<int64_t>(sampling.max_step_tokens, context - shortest)
                                         : context - static_cast<int64_t>(shortest);
   const int64_t capacity = static_cast<int64_t>(longest) + std::min<int64_t>(budget, 128);
-  if (!model.row_invariant()) prefix_cache = nullptr;  // reuse needs bit-identical recomputation
   KvCache cache;
   LmOutput forward;
-  if (prefix_cache == nullptr) {
-    for (const auto& p : distinct) local.prefill_tokens += static_cast<long>(p.size());
+  if (!any_cache) {
+    for (size_t d = 0; d < distinct.size(); ++d) local[distinct_job[d]].prefill_tokens += static_cast<long>(distinct[d].size());
     forward = model.Prefill(distinct, capacity, &cache);
   } else {
     // Longest uncached suffix first (prefill chunks of similar windows); at least the last
     // token of each prefix runs, for its logits.
     const int64_t d_count = static_cast<int64_t>(distinct.size());
-    std::vector<PrefixKvCache::Match> matches;
-    matches.reserve(d_count);
-    for (const auto& p : distinct) matches.push_back(prefix_cache->Lookup(p, static_cast<int64_t>(p.size()) - 1));
+    std::vector<PrefixKvCache::Match> matches(d_count);
+    for (int64_t d = 0; d < d_count; ++d) {
+      if (PrefixKvCache* c = cache_of[distinct_job[d]]) {
+        matches[d] = c->Lookup(distinct[d], static_cast<int64_t>(distinct[d].size()) - 1);
+      }
+    }
     std::vector<int64_t> order(d_count);
     std::iota(order.begin(), order.end(), 0);
     auto suffix = [&](int64_t d) { return static_cast<int64_t>(distinct[d].size()) - matches[d].tokens; };
@@ -159,20 +200,21 @@ std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
       sorted[r] = distinct[order[r]];
       cached[r] = matches[order[r]].tokens;
       position[order[r]] = r;
-      local.prefill_tokens += static_cast<long>(sorted[r].size() - cached[r]);
-      local.cached_tokens += static_cast<long>(cached[r]);
+      GenerationStats& job_stats = local[distinct_job[order[r]]];
+      job_stats.prefill_tokens += static_cast<long>(sorted[r].size() - cached[r]);
+      job_stats.cached_tokens += static_cast<long>(cached[r]);
     }
     auto fill = [&](KvCache* c) {
       for (int64_t r = 0; r < d_count; ++r) {
+        if (cached[r] == 0) continue;
         const int64_t pad = static_cast<int64_t>(longest - sorted[r].size());
-        prefix_cache->CopyInto(matches[order[r]], c, r, pad);
+        cache_of[distinct_job[order[r]]]->CopyInto(matches[order[r]], c, r, pad);
       }
     };
     forward = model.PrefillCached(sorted, cached, capacity, fill, &cache);
     for (int i = 0; i < n; ++i) expand[i] = position[expand[i]];
     distinct = std::move(sorted);
   }
-  ++local.forward_calls;
   torch::Tensor logits = forward.logits;
   // values[r]: V of row r's sequence so far; becomes a step's value when the token sampled
   // from logits[r] ends that step.
@@ -190,9 +232,10 @@ std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
   state.reserve(n);
   for (int i = 0; i < n; ++i) {
     state.emplace_back(seeds[i]);
-    state.back().length = static_cast<int>(prefixes[i].size());
+    state.back().length = static_cast<int>(prefixes[i]->size());
   }
-  std::vector<int> rows(n);  // cache row -> original row
+  std::vector<long> row_tokens(n, 0);  // tokens each row generated (its job's forward calls)
+  std::vector<int> rows(n);            // cache row -> original row
   for (int i = 0; i < n; ++i) rows[i] = i;
   std::vector<SampledToken> sampled;
 
@@ -224,7 +267,8 @@ std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
       row.current.token_ids.push_back(id);
       row.current.logprob_sum += sampled[r].logprob;
       ++row.length;
-      ++local.generated_tokens;
+      ++row_tokens[rows[r]];
+      ++local[job_of[rows[r]]].generated_tokens;
       const int step_tokens = static_cast<int>(row.current.token_ids.size());
       if (tokenizer.EndsSolution(id)) {
         FinishStep(tokenizer, delimiter, StepEnd::kEos, value_of[r], &row);
@@ -232,7 +276,8 @@ std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
       } else if (tokenizer.EndsStep(id)) {
         FinishStep(tokenizer, delimiter, StepEnd::kDelimiter, value_of[r], &row);
         row.done = static_cast<int>(row.steps.size()) >= max_steps || row.length >= context;
-        if (prefix_cache != nullptr && max_steps == 1) CacheNewState(prefixes[rows[r]], row, cache, r, prefix_cache);
+        PrefixKvCache* row_cache = cache_of[job_of[rows[r]]];
+        if (row_cache != nullptr && max_steps == 1) CacheNewState(*prefixes[rows[r]], row, cache, r, row_cache);
       } else if (step_tokens >= sampling.max_step_tokens) {
         FinishStep(tokenizer, delimiter, StepEnd::kLength, value_of[r], &row);
         row.done = true;
@@ -262,18 +307,24 @@ std::vector<std::vector<GeneratedStep>> StepGenerator::GenerateSolutions(
     forward = model.Decode(torch::tensor(next_ids, torch::kInt64), &cache);
     logits = forward.logits;
     values = value_head.Infer(forward.hidden);
-    ++local.forward_calls;
   }
 
-  if (stats != nullptr) {
-    stats->prefill_tokens += local.prefill_tokens;
-    stats->cached_tokens += local.cached_tokens;
-    stats->generated_tokens += local.generated_tokens;
-    stats->forward_calls += local.forward_calls;
+  // A job alone would run one prefill and then decode until its longest row ends: its
+  // forward calls are its rows' largest token count.
+  for (int i = 0; i < n; ++i) {
+    long& calls = local[job_of[i]].forward_calls;
+    calls = std::max(calls, row_tokens[i]);
   }
-  std::vector<std::vector<GeneratedStep>> out;
-  out.reserve(n);
-  for (auto& row : state) out.push_back(std::move(row.steps));
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    if (GenerationStats* stats = jobs[j].stats) {
+      stats->prefill_tokens += local[j].prefill_tokens;
+      stats->cached_tokens += local[j].cached_tokens;
+      stats->generated_tokens += local[j].generated_tokens;
+      stats->forward_calls += local[j].forward_calls;
+    }
+    out[j].reserve(jobs[j].prefixes->size());
+  }
+  for (int i = 0; i < n; ++i) out[job_of[i]].push_back(std::move(state[i].steps));
   return out;
 }
 

@@ -52,6 +52,14 @@ struct GenerationStats {
 class Policy;         // policy/policy.h
 class PrefixKvCache;  // policy/prefix_cache.h
 
+// One caller's rows in a shared batch (StepGenerator::GenerateJobs).
+struct GenerationJob {
+  const std::vector<std::vector<int>>* prefixes = nullptr;
+  const std::vector<uint64_t>* seeds = nullptr;  // one per prefix
+  GenerationStats* stats = nullptr;              // may be null
+  PrefixKvCache* prefix_cache = nullptr;         // may be null
+};
+
 class StepGenerator {
  public:
   explicit StepGenerator(const Policy& policy);
@@ -78,6 +86,14 @@ class StepGenerator {
   // step's `end` says why the row stopped (kEos: a complete solution; kDelimiter: the step
   // cap, or a delimiter that filled the context). Row i samples every token from one
   // generator seeded with seeds[i]; with max_steps == 1 this is GenerateSteps.
+  // Several callers' rows in one batch (cross-tree batching): job j's steps, stats and use
+  // of its prefix cache are exactly those of GenerateSolutions with job j alone (same bits,
+  // same counts: a job's forward calls are its longest row's tokens, as alone). Identical
+  // prefixes are shared within a job, never across jobs. Returns job j's rows in order.
+  std::vector<std::vector<std::vector<GeneratedStep>>> GenerateJobs(const std::vector<GenerationJob>& jobs,
+                                                                   const SamplingParams& sampling,
+                                                                   int max_steps) const;
+
   // A prefix cache only serves the prefill here (solutions are not expanded again).
   std::vector<std::vector<GeneratedStep>> GenerateSolutions(
       const std::vector<std::vector<int>>& prefixes, const SamplingParams& sampling,
