@@ -82,6 +82,7 @@ int RunSearchCommand(int argc, char** argv) {
   AddDataFlags(options);
   AddModelLoadFlags(options);
   AddKvCacheFlag(options);
+  AddTreesPerWorkerFlag(options);
   const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
   if (!parsed) return 0;
   const cxxopts::ParseResult& args = *parsed;
@@ -130,6 +131,7 @@ int RunSearchCommand(int argc, char** argv) {
   run.out = args["out"].as<std::string>();
   run.resume = args.count("resume") > 0;
   run.threads = threads;
+  run.trees_per_worker = TreesPerWorkerFrom(args);
   if (args.count("value-targets")) run.value_targets = args["value-targets"].as<std::string>();
   nlohmann::json summary = RunSearchToFile(problems, backend, config, run);
   summary["model"] = model_dir;

@@ -141,6 +141,19 @@ void AddKvCacheFlag(cxxopts::Options& options) {
                         cxxopts::value<long>()->default_value(std::to_string(kDefaultKvCacheMbPerTree)));
 }
 
+void AddTreesPerWorkerFlag(cxxopts::Options& options) {
+  options.add_options()("trees-per-worker",
+                        "cross-tree batching: trees each worker searches at once, their expansions run as one "
+                        "model batch (1 = off). Results are the same with any value",
+                        cxxopts::value<int>()->default_value("1"));
+}
+
+int TreesPerWorkerFrom(const cxxopts::ParseResult& args) {
+  const int trees = args["trees-per-worker"].as<int>();
+  if (trees < 1 || trees > 256) throw UsageError("--trees-per-worker must be between 1 and 256");
+  return trees;
+}
+
 int64_t KvCacheBytesFrom(const cxxopts::ParseResult& args) {
   const long mb = args["kv-cache-mb"].as<long>();
   if (mb < 0 || mb > (1L << 24)) throw UsageError("--kv-cache-mb must be between 0 and 16777216");
@@ -174,6 +187,7 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
   long searched = 0, correct_so_far = 0, tokens_so_far = 0;
   RunOptions run;
   run.threads = options.threads;
+  run.trees_per_worker = options.trees_per_worker;
   run.skip = [&resumed_ids](const Problem& p) { return resumed_ids.count(p.id) > 0; };
   run.worker_init = [] { SetTorchThreadsForThisThread(1); };
   RunSearch(problems, backend, config, run, [&](size_t, const Problem& problem, SearchResult& result) {

@@ -26,6 +26,7 @@ struct SearchRunOptions {
   std::string out;            // trees JSONL
   bool resume = false;        // skip problems already in `out` (else `out` is truncated)
   int threads = 1;            // problems searched in parallel, one core each
+  int trees_per_worker = 1;   // cross-tree batching: trees in flight per worker (search/runner.h)
   std::string value_targets;  // when set: write value-target paths (value/value_data.h) here
   std::string progress_label = "search";
 };
@@ -44,6 +45,9 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
 // --kv-cache-mb: the prefix KV cache budget of each search tree (policy/prefix_cache.h).
 void AddKvCacheFlag(cxxopts::Options& options);
 int64_t KvCacheBytesFrom(const cxxopts::ParseResult& args);
+// --trees-per-worker: cross-tree batching (search/expand_combiner.h).
+void AddTreesPerWorkerFlag(cxxopts::Options& options);
+int TreesPerWorkerFrom(const cxxopts::ParseResult& args);
 
 // One line per figure for people: accuracy (by difficulty), tokens, nodes, seconds.
 std::string FormatSearchSummary(const nlohmann::json& summary);

@@ -109,6 +109,51 @@ std::vector<std::vector<StepCandidate>> PolicyBackend::Expand(const std::vector<
   return out;
 }
 
+std::vector<std::vector<std::vector<StepCandidate>>> PolicyBackend::ExpandMany(const std::vector<ExpandJob>& jobs,
+                                                                               const StepSampling& sampling) const {
+  // Every job's backend must be this policy's (the shared one or a per-problem one).
+  for (const ExpandJob& job : jobs) {
+    const auto* own = dynamic_cast<const PolicyBackend*>(job.backend);
+    if (own == nullptr || &own->policy_ != &policy_) return SearchBackend::ExpandMany(jobs, sampling);
+  }
+  const size_t count = jobs.size();
+  std::vector<std::vector<std::vector<int>>> prefixes(count);
+  std::vector<std::vector<uint64_t>> seeds(count);
+  std::vector<GenerationStats> stats(count);
+  std::vector<GenerationJob> generation(count);
+  for (size_t j = 0; j < count; ++j) {
+    for (const ExpansionRequest& request : *jobs[j].requests) {
+      if (static_cast<int>(request.state.size()) > max_state_tokens()) continue;
+      for (uint64_t seed : request.seeds) {
+        prefixes[j].push_back(request.state);
+        seeds[j].push_back(seed);
+      }
+    }
+    generation[j].prefixes = &prefixes[j];
+    generation[j].seeds = &seeds[j];
+    generation[j].stats = &stats[j];
+    generation[j].prefix_cache = static_cast<const PolicyBackend*>(jobs[j].backend)->prefix_cache_.get();
+  }
+  std::vector<std::vector<std::vector<GeneratedStep>>> steps =
+      StepGenerator(policy_).GenerateJobs(generation, ToSamplingParams(sampling), 1);
+  const bool use_value = has_value_head();
+  std::vector<std::vector<std::vector<StepCandidate>>> out(count);
+  for (size_t j = 0; j < count; ++j) {
+    AddStats(stats[j], jobs[j].budget);
+    const std::vector<ExpansionRequest>& requests = *jobs[j].requests;
+    out[j].resize(requests.size());
+    size_t row = 0;
+    for (size_t r = 0; r < requests.size(); ++r) {
+      const bool fits = static_cast<int>(requests[r].state.size()) <= max_state_tokens();
+      out[j][r].reserve(requests[r].seeds.size());
+      for (size_t k = 0; k < requests[r].seeds.size(); ++k) {
+        out[j][r].push_back(fits ? ToCandidate(std::move(steps[j][row++].front()), use_value) : ContextFull());
+      }
+    }
+  }
+  return out;
+}
+
 std::vector<std::vector<StepCandidate>> PolicyBackend::Rollout(const std::vector<int>& state,
                                                                const std::vector<uint64_t>& seeds,
                                                                const StepSampling& sampling, int max_steps,

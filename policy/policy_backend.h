@@ -48,6 +48,10 @@ class PolicyBackend final : public SearchBackend {
   std::vector<float> Evaluate(const std::vector<std::vector<int>>& states, Budget* budget) const override;
   // A backend with its own prefix KV cache (none when the budget is 0).
   std::unique_ptr<SearchBackend> ForProblem() const override;
+  // One GenerateJobs call for every job's (state, seed) pairs, each job with its tree's
+  // prefix cache and its own budget, exactly as alone (policy/step_generator.h).
+  std::vector<std::vector<std::vector<StepCandidate>>> ExpandMany(const std::vector<ExpandJob>& jobs,
+                                                                  const StepSampling& sampling) const override;
 
  private:
   const Policy& policy_;

@@ -19,6 +19,14 @@ double StepCandidate::MeanTokenProbability() const {
   return std::exp(logprob_sum / static_cast<double>(token_ids.size()));
 }
 
+std::vector<std::vector<std::vector<StepCandidate>>> SearchBackend::ExpandMany(const std::vector<ExpandJob>& jobs,
+                                                                               const StepSampling& sampling) const {
+  std::vector<std::vector<std::vector<StepCandidate>>> out;
+  out.reserve(jobs.size());
+  for (const ExpandJob& job : jobs) out.push_back(job.backend->Expand(*job.requests, sampling, job.budget));
+  return out;
+}
+
 Budget& Budget::operator+=(const Budget& other) {
   generated_tokens += other.generated_tokens;
   prefill_tokens += other.prefill_tokens;

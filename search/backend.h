@@ -68,6 +68,15 @@ struct Budget {
   Budget& operator+=(const Budget& other);
 };
 
+class SearchBackend;
+
+// One tree's Expand call inside a cross-tree batch (SearchBackend::ExpandMany).
+struct ExpandJob {
+  const SearchBackend* backend = nullptr;  // the tree's backend (from ForProblem, or the shared one)
+  const std::vector<ExpansionRequest>* requests = nullptr;
+  Budget* budget = nullptr;  // may be null
+};
+
 class SearchBackend {
  public:
   virtual ~SearchBackend() = default;
@@ -104,6 +113,12 @@ class SearchBackend {
   // result is used by one thread, for one tree, and must give the same candidates and
   // values as this backend (only Budget::prefill_tokens / cached_tokens may differ).
   virtual std::unique_ptr<SearchBackend> ForProblem() const { return nullptr; }
+
+  // Several trees' Expand calls run as one model batch (cross-tree batching). Job j's
+  // candidates and budget must equal job.backend->Expand(*job.requests, sampling, budget)
+  // alone, bit for bit. The default runs the jobs one after the other.
+  virtual std::vector<std::vector<std::vector<StepCandidate>>> ExpandMany(const std::vector<ExpandJob>& jobs,
+                                                                          const StepSampling& sampling) const;
 };
 
 }  // namespace steptree

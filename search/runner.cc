@@ -4,10 +4,13 @@
 #include <atomic>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <stdexcept>
 
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
+
+#include "search/expand_combiner.h"
 
 namespace steptree {
 
@@ -86,12 +89,44 @@ void RunSearch(const std::vector<Problem>& problems, const SearchBackend& backen
       throw;  // task_group::wait rethrows it
     }
   };
-  tbb::task_arena arena(threads);
-  arena.execute([&] {
-    tbb::task_group workers;
-    for (int t = 0; t < threads; ++t) workers.run(worker);
-    workers.wait();
-  });
+  if (options.trees_per_worker <= 1) {
+    tbb::task_arena arena(threads);
+    arena.execute([&] {
+      tbb::task_group workers;
+      for (int t = 0; t < threads; ++t) workers.run(worker);
+      workers.wait();
+    });
+    return;
+  }
+
+  // Cross-tree batching: `threads` groups of G threads, one combiner per group.
+  const int group_size = options.trees_per_worker;
+  std::vector<std::unique_ptr<ExpandCombiner>> combiners;
+  for (int g = 0; g < threads; ++g) combiners.push_back(std::make_unique<ExpandCombiner>(backend, group_size));
+  std::mutex error_mutex;
+  std::exception_ptr first_error;
+  auto member = [&](ExpandCombiner* combiner) {
+    try {
+      if (options.worker_init) options.worker_init();
+      for (size_t i = next_problem++; i < problems.size() && !failed; i = next_problem++) {
+        if (skipped[i]) continue;
+        const std::unique_ptr<SearchBackend> own = backend.ForProblem();
+        const CombiningBackend combined(own != nullptr ? *own : backend, *combiner);
+        delivery.Finish(i, SearchProblem(combined, problems[i], config));
+      }
+    } catch (...) {
+      failed = true;
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!first_error) first_error = std::current_exception();
+    }
+    combiner->Leave();
+  };
+  std::vector<std::thread> members;
+  for (int g = 0; g < threads; ++g) {
+    for (int k = 0; k < group_size; ++k) members.emplace_back(member, combiners[g].get());
+  }
+  for (std::thread& t : members) t.join();
+  if (first_error) std::rethrow_exception(first_error);
 }
 
 }  // namespace steptree

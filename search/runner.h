@@ -3,7 +3,9 @@
 //
 // Scheduling: a task_arena of `threads` threads; each of `threads` workers takes the next
 // unstarted problem from a shared counter (so problems start in input order) and searches
-// it alone. A finished result is held until every earlier problem is delivered; delivery
+// it alone. With trees_per_worker G > 1, each worker is G threads sharing one
+// ExpandCombiner: G trees in flight per worker, their expansions batched together; the
+// model still runs one batch at a time per worker. A finished result is held until every earlier problem is delivered; delivery
 // runs under one mutex, so the callback is never called concurrently, and always in input
 // order (skipped problems are passed over).
 //
@@ -27,6 +29,10 @@ SearchResult SearchProblem(const SearchBackend& backend, const Problem& problem,
 
 struct RunOptions {
   int threads = 1;  // worker threads (>= 1)
+  // Cross-tree batching (search/expand_combiner.h): each worker searches this many trees at
+  // once, on as many threads, and their Expand calls run as one model batch. 1 = off.
+  // Results do not depend on it.
+  int trees_per_worker = 1;
   // Problems for which this returns true are not searched (--resume: already written).
   std::function<bool(const Problem&)> skip;
   // Called on each worker's thread before it searches its first problem (e.g. to set the

@@ -301,3 +301,36 @@ TEST_CASE("search --kv-cache-mb: the same trees file with the cache off, and exi
   CHECK(bad.exit_code == 2);
   CHECK(bad.output.find("--kv-cache-mb") != std::string::npos);
 }
+
+TEST_CASE("cross-tree batching: trees and budgets are byte-identical with several trees per worker") {
+  const std::unique_ptr<Policy> policy = Policy::Load(test::SourceDir() + "/models/default");
+  SyntheticOptions so;
+  so.seed = 8;
+  so.min_difficulty = 1;
+  so.max_difficulty = 4;
+  const std::vector<Problem> problems = MakeSyntheticProblems(so, 7);
+  for (SearchMode mode : {SearchMode::kMcts, SearchMode::kSbs}) {
+    SearchConfig config;
+    config.mode = mode;
+    config.mcts.iterations = 10;
+    config.sbs.b1 = 2;
+    auto run = [&](int threads, int trees_per_worker, int64_t kv_bytes) {
+      const PolicyBackend backend(*policy, kv_bytes);
+      std::vector<std::string> lines;
+      RunOptions options;
+      options.threads = threads;
+      options.trees_per_worker = trees_per_worker;
+      options.worker_init = [] { SetTorchThreadsForThisThread(1); };
+      RunSearch(problems, backend, config, options, [&](size_t, const Problem& problem, SearchResult& result) {
+        lines.push_back(SearchRecord(problem, config, result).dump());
+      });
+      return lines;
+    };
+    CAPTURE(SearchModeName(mode));
+    const std::vector<std::string> alone = run(1, 1, 64 << 20);
+    REQUIRE(alone.size() == problems.size());
+    CHECK(run(1, 3, 64 << 20) == alone);
+    CHECK(run(2, 4, 64 << 20) == alone);
+    CHECK(run(1, 3, 0) == run(1, 1, 0));  // without the prefix cache too
+  }
+}

@@ -1,0 +1,80 @@
+// Cross-tree batching: several trees searched at once by their own threads, whose Expand
+// calls are merged into one model batch (SearchBackend::ExpandMany).
+//
+// A combiner serves `members` threads, each searching one tree at a time through a
+// CombiningBackend. A member's Expand is queued; when every member still searching has a
+// call queued (the others are blocked on theirs, so nothing more can come), the thread
+// that sees it runs all queued calls as one ExpandMany and wakes the rest. Only Expand is
+// combined (SBS and MCTS spend their model time there); Rollout and Evaluate go straight to
+// the tree's backend, and a member inside one is simply not queued yet.
+//
+// One combiner runs one batch at a time, on one core: the runner gives each core its own
+// combiner and its own group of trees (search/runner.h), so the model's threading model is
+// unchanged (one stream per core, one torch thread each) while batches grow G-fold.
+//
+// Determinism: ExpandMany gives every call exactly the result and budget it would get
+// alone (the backend's row-invariant kernels and per-tree caches), so which calls share a
+// batch, which depends on timing, changes nothing in any tree.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "search/backend.h"
+
+namespace steptree {
+
+class ExpandCombiner {
+ public:
+  ExpandCombiner(const SearchBackend& shared, int members);
+
+  // Queues one tree's Expand and returns its result once a batch holding it has run.
+  std::vector<std::vector<StepCandidate>> Expand(const SearchBackend& tree_backend,
+                                                 const std::vector<ExpansionRequest>& requests,
+                                                 const StepSampling& sampling, Budget* budget);
+  // A member thread is done (no more trees): the others no longer wait for it.
+  void Leave();
+
+ private:
+  struct Pending;
+  void RunQueued(std::unique_lock<std::mutex>& lock);  // requires lock held; releases it while running
+
+  const SearchBackend& shared_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<Pending*> queued_;  // guarded by mutex_
+  int active_;                    // members still searching; guarded by mutex_
+  bool running_ = false;          // a batch is running; guarded by mutex_
+};
+
+// A tree's backend whose Expand goes through a combiner; everything else goes straight to
+// the tree's own backend.
+class CombiningBackend final : public SearchBackend {
+ public:
+  CombiningBackend(const SearchBackend& tree_backend, ExpandCombiner& combiner)
+      : tree_(tree_backend), combiner_(combiner) {}
+
+  std::vector<int> EncodeQuestion(const std::string& question) const override { return tree_.EncodeQuestion(question); }
+  int max_state_tokens() const override { return tree_.max_state_tokens(); }
+  bool has_value_head() const override { return tree_.has_value_head(); }
+  std::vector<std::vector<StepCandidate>> Expand(const std::vector<ExpansionRequest>& requests,
+                                                 const StepSampling& sampling, Budget* budget) const override {
+    return combiner_.Expand(tree_, requests, sampling, budget);
+  }
+  std::vector<std::vector<StepCandidate>> Rollout(const std::vector<int>& state, const std::vector<uint64_t>& seeds,
+                                                  const StepSampling& sampling, int max_steps,
+                                                  Budget* budget) const override {
+    return tree_.Rollout(state, seeds, sampling, max_steps, budget);
+  }
+  std::vector<float> Evaluate(const std::vector<std::vector<int>>& states, Budget* budget) const override {
+    return tree_.Evaluate(states, budget);
+  }
+
+ private:
+  const SearchBackend& tree_;
+  ExpandCombiner& combiner_;
+};
+
+}  // namespace steptree
