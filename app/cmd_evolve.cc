@@ -30,6 +30,7 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
+#include "datasets/json_file.h"
 #include "app/default_model.h"
 #include "app/run_dir.h"
 #include "datasets/input_error.h"

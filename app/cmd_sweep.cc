@@ -19,6 +19,7 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
+#include "datasets/json_file.h"
 #include "app/default_model.h"
 #include "app/evaluation.h"
 #include "app/run_dir.h"

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "datasets/json_file.h"
 #include "datasets/input_error.h"
 #include "sweep/sweep_report.h"
 

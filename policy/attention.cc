@@ -382,9 +382,10 @@ Tensor CachedAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_
           ko[j] = kp + base;
           vo[j] = vp + base;
           ys[j] = yp + (r * heads + h) * dim;
-          borrow[j] = cache.share_leader(r) == cache.share_leader(lead) && r != lead
-                          ? std::min(cache.shared_end(r), lead == cache.share_leader(r) ? slots : cache.shared_end(lead))
-                          : pad[r];
+          // Rows of one group share a leader; r and lead agree up to both of their shared
+          // ends (a true leader agrees with itself everywhere). lead reads its own row.
+          const int64_t lead_end = cache.share_leader(lead) == lead ? slots : cache.shared_end(lead);
+          borrow[j] = r == lead ? pad[r] : std::min(cache.shared_end(r), lead_end);
         }
         AttendGroup(m, qs, kp + lead_base, vp + lead_base, ko, vo, borrow, pad[lead], slots, dim, a, scores.data(),
                     ys);
@@ -409,11 +410,6 @@ Tensor CachedAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_
     }
   });
   return y;
-}
-
-Tensor DecodeAttention(const Tensor& q, KvCache& cache, int64_t layer, int64_t slots, double alpha) {
-  TORCH_CHECK(q.dim() == 3 && q.size(0) == cache.rows(), "DecodeAttention: q must be [rows, n_head, head_dim]");
-  return CachedAttention(q.unsqueeze(1), cache, layer, 0, slots - 1, alpha).squeeze(1);
 }
 
 }  // namespace steptree

@@ -47,13 +47,6 @@ torch::Tensor SelfAttention(const torch::Tensor& qkv, const torch::Tensor& cos, 
 torch::Tensor CachedAttention(const torch::Tensor& q, KvCache& cache, int64_t layer, int64_t row0, int64_t slot0,
                               double alpha);
 
-// The decode step: one query per row and head over the cached slots of `layer`,
-//   y[b,h] = sum_s softmax_s(alpha q[b,h] . k[b,h,s]) v[b,h,s],   s in [pad[b], slots),
-// q float [B, H, d]; returns [B, H, d]. Padding slots are skipped (their weight would be
-// exp(kPadBias) == 0). No autograd.
-torch::Tensor DecodeAttention(const torch::Tensor& q, KvCache& cache, int64_t layer, int64_t slots,
-                              double alpha);
-
 // True when products go to BLAS directly (false: the torch::matmul fallback).
 bool HaveDirectGemm();
 

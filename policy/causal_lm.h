@@ -32,6 +32,21 @@ struct LmOutput {
   torch::Tensor hidden;  // float [B, T, D] / [B, D]: the final norm output
 };
 
+// Prefill runs rows in `order` (row i of the batch is prefix order[i]); this puts the cache
+// rows and the outputs back in the prefixes' order (nothing to do when order is 0, 1, ...).
+inline void RestoreRowOrder(const std::vector<int64_t>& order, KvCache* cache, LmOutput* out) {
+  const int64_t rows = static_cast<int64_t>(order.size());
+  bool sorted = true;
+  for (int64_t i = 0; i < rows; ++i) sorted = sorted && order[i] == i;
+  if (sorted) return;
+  std::vector<int64_t> inverse(rows);
+  for (int64_t i = 0; i < rows; ++i) inverse[order[i]] = i;
+  const torch::Tensor inv = torch::tensor(inverse, torch::kInt64);
+  cache->SelectRows(inv);  // moves the index to the cache's device
+  out->logits = out->logits.index_select(0, inv);
+  out->hidden = out->hidden.index_select(0, inv);
+}
+
 class CausalLm {
  public:
   virtual ~CausalLm() = default;
@@ -46,7 +61,13 @@ class CausalLm {
   virtual LmOutput Forward(const torch::Tensor& ids) = 0;
   virtual LmOutput Prefill(const std::vector<std::vector<int>>& prefixes, int64_t capacity, KvCache* cache) = 0;
   virtual LmOutput Extend(const torch::Tensor& ids, KvCache* cache) = 0;
-  virtual LmOutput Decode(const torch::Tensor& ids, KvCache* cache) = 0;
+  // Extend by one token per row (the same for every model).
+  LmOutput Decode(const torch::Tensor& ids, KvCache* cache) {
+    LmOutput out = Extend(ids.view({-1, 1}), cache);
+    out.logits = out.logits.squeeze(1);
+    out.hidden = out.hidden.squeeze(1);
+    return out;
+  }
 
   // Row invariance: a token's logits, hidden state, keys and values are the same bits
   // whether it is prefilled (in any batch, any chunk), extended or decoded. Only such a

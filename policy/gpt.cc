@@ -230,17 +230,7 @@ GptOutput GptImpl::Prefill(const std::vector<std::vector<int>>& prefixes, int64_
   std::vector<std::vector<int>> sorted_prefixes(rows);
   for (int64_t i = 0; i < rows; ++i) sorted_prefixes[i] = prefixes[order[i]];
   GptOutput out = PrefillCached(sorted_prefixes, std::vector<int64_t>(rows, 0), capacity, nullptr, cache);
-
-  bool sorted = true;
-  for (int64_t i = 0; i < rows; ++i) sorted = sorted && order[i] == i;
-  if (!sorted) {
-    std::vector<int64_t> inverse(rows);
-    for (int64_t i = 0; i < rows; ++i) inverse[order[i]] = i;
-    torch::Tensor inv = torch::tensor(inverse, torch::kInt64);
-    cache->SelectRows(inv);
-    out.logits = out.logits.index_select(0, inv);
-    out.hidden = out.hidden.index_select(0, inv);
-  }
+  RestoreRowOrder(order, cache, &out);
   return out;
 }
 
@@ -302,21 +292,12 @@ GptOutput GptImpl::Extend(const torch::Tensor& ids, KvCache* cache) {
   torch::NoGradGuard no_grad;
   TORCH_CHECK(ids.dim() == 2 && ids.size(0) == cache->rows(), "Extend: ids must be [rows, T]");
   const int64_t t = ids.size(1), length = cache->length();
-  if (length + t > cache->capacity()) {
-    cache->Reserve(std::max(length + t, cache->capacity() + std::max<int64_t>(64, cache->capacity() / 2)));
-  }
+  cache->ReserveFor(t);
   torch::Tensor pos = (cache->NextPositions().unsqueeze(1) + torch::arange(t, torch::kInt64).unsqueeze(0))
                           .clamp_(0, config_.context - 1);
   torch::Tensor x = RunCached(ids, pos, cache, 0, length);
   cache->Advance(t);
   return Head(x, /*inference=*/true);
-}
-
-GptOutput GptImpl::Decode(const torch::Tensor& ids, KvCache* cache) {
-  GptOutput out = Extend(ids.view({-1, 1}), cache);
-  out.logits = out.logits.squeeze(1);
-  out.hidden = out.hidden.squeeze(1);
-  return out;
 }
 
 }  // namespace steptree

@@ -114,8 +114,6 @@ class GptImpl : public torch::nn::Module, public CausalLm {
   // context are clamped (callers stop rows at the context; clamping only keeps finished
   // rows that are still fed harmless).
   GptOutput Extend(const torch::Tensor& ids, KvCache* cache) override;
-  // Extend by one token per row: ids int64 [B]; logits [B, V], hidden [B, D].
-  GptOutput Decode(const torch::Tensor& ids, KvCache* cache) override;
 
  private:
   struct AttnContext;

@@ -112,21 +112,6 @@ RopeScaling ParseRopeScaling(const Json& j, const std::string& path) {
 
 }  // namespace
 
-Json ReadJsonFileOrThrow(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, "a readable file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
-  try {
-    return Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    const size_t upto = std::min(text.size(), static_cast<size_t>(e.byte > 0 ? e.byte - 1 : 0));
-    const long line = 1 + static_cast<long>(std::count(text.begin(), text.begin() + upto, '\n'));
-    throw InputError(path, line, "valid JSON (" + std::string(e.what()) + ")");
-  }
-}
-
 HfModelConfig HfModelConfig::FromJson(const Json& j, const std::string& path) {
   if (!j.is_object()) throw InputError(path, 0, "a JSON object with the model configuration");
   HfModelConfig c;
@@ -224,10 +209,10 @@ bool IsHfModelDir(const std::string& dir) {
 HfModelConfig LoadHfModelConfig(const std::string& dir) {
   namespace fs = std::filesystem;
   const std::string config_path = (fs::path(dir) / kConfigFile).string();
-  HfModelConfig config = HfModelConfig::FromJson(ReadJsonFileOrThrow(config_path), config_path);
+  HfModelConfig config = HfModelConfig::FromJson(ReadJsonFile(config_path), config_path);
   const std::string generation_path = (fs::path(dir) / kGenerationConfigFile).string();
   if (fs::exists(generation_path)) {
-    const Json generation = ReadJsonFileOrThrow(generation_path);
+    const Json generation = ReadJsonFile(generation_path);
     if (!generation.is_object()) throw InputError(generation_path, 0, "a JSON object");
     std::vector<int> eos = TokenIds(generation, "eos_token_id", generation_path);
     if (!eos.empty()) config.eos_token_ids = std::move(eos);

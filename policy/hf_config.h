@@ -33,6 +33,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "datasets/json_file.h"
+
 namespace steptree {
 
 // RoPE frequency scaling (`rope_scaling`). Llama 3.1 ("llama3", Meta 2024): with
@@ -90,7 +92,5 @@ bool IsHfModelDir(const std::string& dir);
 // Reads DIR/config.json and, when present, DIR/generation_config.json.
 HfModelConfig LoadHfModelConfig(const std::string& dir);
 
-// Reads a JSON file; InputError(path, line, ...) when unreadable or invalid.
-nlohmann::json ReadJsonFileOrThrow(const std::string& path);
 
 }  // namespace steptree

@@ -299,17 +299,7 @@ LmOutput HfLlamaImpl::Prefill(const std::vector<std::vector<int>>& prefixes, int
   }
   cache->Advance(longest);
   LmOutput out = Head(last);
-
-  bool sorted = true;
-  for (int64_t i = 0; i < rows; ++i) sorted = sorted && order[i] == i;
-  if (!sorted) {
-    std::vector<int64_t> inverse(rows);
-    for (int64_t i = 0; i < rows; ++i) inverse[order[i]] = i;
-    const torch::Tensor inv = torch::tensor(inverse, torch::kInt64);
-    cache->SelectRows(inv);  // moves the index to the cache's device
-    out.logits = out.logits.index_select(0, inv);
-    out.hidden = out.hidden.index_select(0, inv);
-  }
+  RestoreRowOrder(order, cache, &out);
   return out;
 }
 
@@ -317,19 +307,10 @@ LmOutput HfLlamaImpl::Extend(const torch::Tensor& ids, KvCache* cache) {
   torch::NoGradGuard no_grad;
   TORCH_CHECK(ids.dim() == 2 && ids.size(0) == cache->rows(), "Extend: ids must be [rows, T]");
   const int64_t t = ids.size(1), length = cache->length();
-  if (length + t > cache->capacity()) {
-    cache->Reserve(std::max(length + t, cache->capacity() + std::max<int64_t>(64, cache->capacity() / 2)));
-  }
+  cache->ReserveFor(t);
   torch::Tensor x = RunCached(ids, cache, 0, length, 0);
   cache->Advance(t);
   return Head(x);
-}
-
-LmOutput HfLlamaImpl::Decode(const torch::Tensor& ids, KvCache* cache) {
-  LmOutput out = Extend(ids.view({-1, 1}), cache);
-  out.logits = out.logits.squeeze(1);
-  out.hidden = out.hidden.squeeze(1);
-  return out;
 }
 
 }  // namespace steptree

@@ -122,7 +122,6 @@ class HfLlamaImpl : public torch::nn::Module, public CausalLm {
   LmOutput Forward(const torch::Tensor& ids) override;
   LmOutput Prefill(const std::vector<std::vector<int>>& prefixes, int64_t capacity, KvCache* cache) override;
   LmOutput Extend(const torch::Tensor& ids, KvCache* cache) override;
-  LmOutput Decode(const torch::Tensor& ids, KvCache* cache) override;
 
   // Prefill's bound on the floats of one query block's scores [n, H, block, keys] (default
   // 2^24); tests lower it to exercise the blocking.

@@ -43,7 +43,7 @@ void WriteTextAtomically(const fs::path& path, const std::string& text) {
 std::vector<std::string> WeightFileNames(const std::string& dir) {
   if (!fs::exists(fs::path(dir) / kIndexFile)) return {kSingleWeights};
   std::vector<std::string> names = {kIndexFile};
-  const nlohmann::json index = ReadJsonFileOrThrow((fs::path(dir) / kIndexFile).string());
+  const nlohmann::json index = ReadJsonFile((fs::path(dir) / kIndexFile).string());
   std::set<std::string> shards;
   for (const auto& item : index["weight_map"].items()) shards.insert(item.value().get<std::string>());
   names.insert(names.end(), shards.begin(), shards.end());

@@ -26,7 +26,7 @@ HfPromptSettings HfPromptSettings::FromDirectory(const std::string& dir) {
   HfPromptSettings settings;
   const std::string path = (std::filesystem::path(dir) / kHfSettingsFile).string();
   if (!std::filesystem::exists(path)) return settings;
-  const nlohmann::json j = ReadJsonFileOrThrow(path);
+  const nlohmann::json j = ReadJsonFile(path);
   if (!j.is_object()) throw InputError(path, 0, "a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it.key() == "training") continue;  // the record `steptree train` leaves

@@ -62,7 +62,7 @@ HfWeights HfWeights::Open(const std::string& dir) {
   if (fs::exists(index)) {
     weights.index_path_ = index;
     weights.main_path_ = index;
-    const nlohmann::json j = ReadJsonFileOrThrow(index);
+    const nlohmann::json j = ReadJsonFile(index);
     if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object()) {
       throw InputError(index, 0, "a JSON object with a \"weight_map\" object");
     }

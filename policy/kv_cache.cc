@@ -43,6 +43,11 @@ void KvCache::Reserve(int64_t capacity) {
   key_bias_ = bias;
 }
 
+void KvCache::ReserveFor(int64_t n) {
+  if (length_ + n <= capacity()) return;
+  Reserve(std::max(length_ + n, capacity() + std::max<int64_t>(64, capacity() / 2)));
+}
+
 void KvCache::SelectRows(const torch::Tensor& rows) {
   // Sharing of the new rows: new row i comes from old row a = idx[i] in old group g (old
   // leader). Its new leader is the first new row from group g, from old row b; rows a and b
@@ -51,8 +56,8 @@ void KvCache::SelectRows(const torch::Tensor& rows) {
   const torch::Tensor host = rows.to(torch::kCPU).to(torch::kInt64).contiguous();
   const int64_t* idx = host.data_ptr<int64_t>();
   const int64_t n = host.numel();
-  const std::vector<int64_t> pad_host(pad_.to(torch::kCPU).data_ptr<int64_t>(),
-                                      pad_.to(torch::kCPU).data_ptr<int64_t>() + pad_.numel());
+  const torch::Tensor pad_cpu = pad_.to(torch::kCPU).contiguous();
+  const int64_t* pad_host = pad_cpu.data_ptr<int64_t>();
   auto agree_end = [&](int64_t old) { return share_leader_[old] == old ? length_ : shared_end_[old]; };
   std::vector<int64_t> leader(n), end(n);
   std::vector<int64_t> first_of_group(share_leader_.size(), -1);

@@ -53,6 +53,8 @@ class KvCache {
 
   // Grows to at least `capacity` slots (copying what is there); never shrinks.
   void Reserve(int64_t capacity);
+  // Room for `n` more slots: grows by max(n, 64, capacity / 2) slots when they do not fit.
+  void ReserveFor(int64_t n);
   // Keeps rows `rows` (int64 indices on any device; may repeat to duplicate rows), in that order.
   void SelectRows(const torch::Tensor& rows);
   int64_t share_leader(int64_t row) const { return share_leader_[row]; }

@@ -8,6 +8,8 @@
 // share the value-head file and everything after loading goes through lm() and prompt().
 #include "policy/policy.h"
 
+#include "datasets/json_file.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -39,34 +41,6 @@ std::string ShapeString(const std::vector<int64_t>& shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + "]";
-}
-
-nlohmann::json ReadJsonFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, "a readable file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    const size_t upto = std::min(text.size(), static_cast<size_t>(e.byte > 0 ? e.byte - 1 : 0));
-    const long line = 1 + static_cast<long>(std::count(text.begin(), text.begin() + upto, '\n'));
-    throw InputError(path, line, "valid JSON (" + std::string(e.what()) + ")");
-  }
-}
-
-void WriteFileAtomically(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.flush();
-    if (!out) throw std::runtime_error("cannot write " + tmp);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + ec.message());
 }
 
 std::unique_ptr<Tokenizer> CheckedTokenizer(const GptConfig& config, const std::string& source) {

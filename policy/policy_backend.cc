@@ -81,32 +81,8 @@ bool PolicyBackend::has_value_head() const { return policy_.has_trained_value_he
 std::vector<std::vector<StepCandidate>> PolicyBackend::Expand(const std::vector<ExpansionRequest>& requests,
                                                               const StepSampling& sampling,
                                                               Budget* budget) const {
-  // Flatten (request, seed) pairs into generator rows; states past the context get
-  // kContext candidates without a model call.
-  std::vector<std::vector<int>> prefixes;
-  std::vector<uint64_t> seeds;
-  std::vector<std::vector<StepCandidate>> out(requests.size());
-  for (const ExpansionRequest& request : requests) {
-    if (static_cast<int>(request.state.size()) > max_state_tokens()) continue;
-    for (uint64_t seed : request.seeds) {
-      prefixes.push_back(request.state);
-      seeds.push_back(seed);
-    }
-  }
-  GenerationStats stats;
-  std::vector<GeneratedStep> steps =
-      StepGenerator(policy_).GenerateSteps(prefixes, ToSamplingParams(sampling), seeds, &stats, prefix_cache_.get());
-  AddStats(stats, budget);
-  const bool use_value = has_value_head();
-  size_t row = 0;
-  for (size_t r = 0; r < requests.size(); ++r) {
-    const bool fits = static_cast<int>(requests[r].state.size()) <= max_state_tokens();
-    out[r].reserve(requests[r].seeds.size());
-    for (size_t j = 0; j < requests[r].seeds.size(); ++j) {
-      out[r].push_back(fits ? ToCandidate(std::move(steps[row++]), use_value) : ContextFull());
-    }
-  }
-  return out;
+  // A batch of one tree (the same rows, stats and cache use as any batch it could share).
+  return std::move(ExpandMany({ExpandJob{this, &requests, budget}}, sampling).front());
 }
 
 std::vector<std::vector<std::vector<StepCandidate>>> PolicyBackend::ExpandMany(const std::vector<ExpandJob>& jobs,
@@ -122,6 +98,8 @@ std::vector<std::vector<std::vector<StepCandidate>>> PolicyBackend::ExpandMany(c
   std::vector<GenerationStats> stats(count);
   std::vector<GenerationJob> generation(count);
   for (size_t j = 0; j < count; ++j) {
+    // (request, seed) pairs become generator rows; states past the context get kContext
+    // candidates without a model call.
     for (const ExpansionRequest& request : *jobs[j].requests) {
       if (static_cast<int>(request.state.size()) > max_state_tokens()) continue;
       for (uint64_t seed : request.seeds) {

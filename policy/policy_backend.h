@@ -1,7 +1,7 @@
 // The built-in policy and its value head behind the search interface (search/backend.h).
 // No torch in this header.
 //
-// Expand      one GenerateSteps call for every (state, seed) pair of the batch: identical
+// Expand      one GenerateJobs batch of every (state, seed) pair (ExpandMany with one job): identical
 //             states are prefilled once, each candidate samples from its own seeded stream,
 //             and each candidate's value comes from the hidden state that sampled its last
 //             token (policy/step_generator.h), so scoring costs no extra model call.

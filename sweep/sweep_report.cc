@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "datasets/json_file.h"
 #include "datasets/input_error.h"
 #include "sweep/svg_plot.h"
 
@@ -72,17 +73,6 @@ std::string RenderReportMarkdown(const std::vector<SweepPoint>& points, const nl
      << "Accuracy counts problems with a gold answer; the interval is a 95% percentile bootstrap over problems. "
         "Reused points (subsets, checkpoints) estimate seconds from their share of the run's tokens.\n";
   return md.str();
-}
-
-void WriteFileAtomically(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.flush();
-    if (!out) throw InputError(path, 0, "a writable output file");
-  }
-  std::filesystem::rename(tmp, path);
 }
 
 std::vector<SweepPoint> RenderSweepReport(const std::string& run_dir) {

@@ -29,7 +29,5 @@ std::string RenderReportMarkdown(const std::vector<SweepPoint>& points, const nl
 // writes results.csv, plot.svg and report.md beside it. Returns the points.
 std::vector<SweepPoint> RenderSweepReport(const std::string& run_dir);
 
-// Writes `content` to `path` atomically (a temporary file renamed over it).
-void WriteFileAtomically(const std::string& path, const std::string& content);
 
 }  // namespace steptree

@@ -772,7 +772,7 @@ TEST_CASE("gpt op micro" * doctest::skip()) {
     cache.values(0).normal_();
     cache.Advance(120);
     torch::Tensor q = torch::randn({256, 4, 32});
-    MESSAGE("decode attention 256x4x120x32: " << time_min([&] { DecodeAttention(q, cache, 0, 120, 1.0); }));
+    MESSAGE("decode attention 256x4x120x32: " << time_min([&] { CachedAttention(q.unsqueeze(1), cache, 0, 0, 119, 1.0); }));
   }
   torch::Tensor a = torch::randn({8192, 128}), w = torch::randn({512, 128});
   MESSAGE("mm 8192x128x512 " << time_min([&] { torch::mm(a, w.t()); }) << " (GFLOP/s "
