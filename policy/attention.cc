@@ -371,8 +371,9 @@ Tensor CachedAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_
       for (int64_t task = begin; task < end_task; ++task) {
         const std::vector<int64_t>& members = groups[task / heads];
         const int64_t h = task % heads;
-        // The group's first row lends its slots (its own leader's copy, or itself).
-        const int64_t lead = members.front();
+        // The group's leader lends its slots: it holds all of them (KvCache invariants),
+        // while a follower may hold only its own tail (borrowing).
+        const int64_t lead = cache.share_leader(members.front());
         const int64_t lead_base = (lead * heads + h) * capacity * dim;
         const int m = static_cast<int>(members.size());
         for (int j = 0; j < m; ++j) {
@@ -382,10 +383,7 @@ Tensor CachedAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_
           ko[j] = kp + base;
           vo[j] = vp + base;
           ys[j] = yp + (r * heads + h) * dim;
-          // Rows of one group share a leader; r and lead agree up to both of their shared
-          // ends (a true leader agrees with itself everywhere). lead reads its own row.
-          const int64_t lead_end = cache.share_leader(lead) == lead ? slots : cache.shared_end(lead);
-          borrow[j] = r == lead ? pad[r] : std::min(cache.shared_end(r), lead_end);
+          borrow[j] = r == lead ? pad[r] : cache.shared_end(r);
         }
         AttendGroup(m, qs, kp + lead_base, vp + lead_base, ko, vo, borrow, pad[lead], slots, dim, a, scores.data(),
                     ys);
@@ -406,7 +404,16 @@ Tensor CachedAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_
         continue;
       }
       const int64_t base = (row * heads + h) * capacity * dim;
-      AttendOne(qp + i * dim, kp + base, vp + base, first, last, dim, a, scores.data(), out);
+      const int64_t lead = cache.share_leader(row);
+      if (lead == row) {
+        AttendOne(qp + i * dim, kp + base, vp + base, first, last, dim, a, scores.data(), out);
+      } else {  // a follower reads its shared slots from its leader
+        const float* q_row = qp + i * dim;
+        const float *k_own = kp + base, *v_own = vp + base;
+        const int64_t lead_base = (lead * heads + h) * capacity * dim, borrow = cache.shared_end(row);
+        AttendGroup(1, &q_row, kp + lead_base, vp + lead_base, &k_own, &v_own, &borrow, first, last, dim, a,
+                    scores.data(), &out);
+      }
     }
   });
   return y;

@@ -38,7 +38,8 @@ torch::Tensor SelfAttention(const torch::Tensor& qkv, const torch::Tensor& cos, 
                             const torch::Tensor& bias, double alpha);
 
 // Inference attention over the cache, one query at a time: query t of row b sits in slot
-// slot0 + t of cache row row0 + b and attends that row's slots [pad, slot0 + t] of `layer`:
+// slot0 + t of cache row row0 + b and attends that row's slots [pad, slot0 + t] of `layer`
+// (a row that shares a prefix reads those slots from its leader: KvCache sharing):
 //   y[b,t,h] = sum_s softmax_s(alpha q[b,t,h] . k[row0+b,h,s]) v[row0+b,h,s].
 // q float [B, T, H, d]; returns [B, T, H, d] (zeros for a padding query, which has no keys).
 // Every query runs the same kernel as a decode step, whatever T, B or the chunk it is in, so

@@ -251,7 +251,8 @@ GptOutput GptImpl::PrefillCached(const std::vector<std::vector<int>>& prefixes, 
     for (int id : prefixes[r]) TORCH_CHECK(id >= 0 && id < config_.vocab_size, "Prefill: token id out of range");
     pad[r] = longest - length;
   }
-  *cache = KvCache(config_.n_layer, config_.n_head, head_dim_, capacity, pad);
+  // Borrowing: CachedAttention reads a follower's shared slots from its leader.
+  *cache = KvCache(config_.n_layer, config_.n_head, head_dim_, capacity, pad, torch::kCPU, /*borrowing=*/true);
   if (fill) fill(cache);
 
   // Chunks of consecutive rows. A chunk's window is its longest uncached suffix w: every

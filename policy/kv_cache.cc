@@ -6,8 +6,13 @@
 
 namespace steptree {
 
+torch::Tensor KvCache::NewStorage(at::IntArrayRef sizes, const torch::TensorOptions& options) const {
+  return borrowing_ ? torch::empty(sizes, options) : torch::zeros(sizes, options);
+}
+
 KvCache::KvCache(int64_t n_layer, int64_t n_head, int64_t head_dim, int64_t capacity,
-                 const std::vector<int64_t>& pad, torch::Device device) {
+                 const std::vector<int64_t>& pad, torch::Device device, bool borrowing)
+    : borrowing_(borrowing) {
   const int64_t rows = static_cast<int64_t>(pad.size());
   pad_ = torch::tensor(std::vector<int64_t>(pad.begin(), pad.end()), torch::kInt64);
   if (rows == 0) pad_ = torch::empty({0}, torch::kInt64);
@@ -16,8 +21,8 @@ KvCache::KvCache(int64_t n_layer, int64_t n_head, int64_t head_dim, int64_t capa
   pad_ = pad_.to(device);
   const auto options = torch::TensorOptions().device(device);
   for (int64_t l = 0; l < n_layer; ++l) {
-    keys_.push_back(torch::zeros({rows, n_head, capacity, head_dim}, options));
-    values_.push_back(torch::zeros({rows, n_head, capacity, head_dim}, options));
+    keys_.push_back(NewStorage({rows, n_head, capacity, head_dim}, options));
+    values_.push_back(NewStorage({rows, n_head, capacity, head_dim}, options));
   }
   share_leader_.resize(rows);
   for (int64_t r = 0; r < rows; ++r) share_leader_[r] = r;
@@ -32,7 +37,7 @@ void KvCache::Reserve(int64_t capacity) {
   auto grow = [&](torch::Tensor& t) {
     auto sizes = t.sizes().vec();
     sizes[2] = capacity;
-    torch::Tensor bigger = torch::zeros(sizes, t.options());
+    torch::Tensor bigger = NewStorage(sizes, t.options());
     bigger.narrow(2, 0, length_).copy_(t.narrow(2, 0, length_));
     t = bigger;
   };
@@ -76,9 +81,16 @@ void KvCache::SelectRows(const torch::Tensor& rows) {
       end[i] = a == b ? length_ : std::min(agree_end(a), agree_end(b));
     }
   }
+  std::vector<int64_t> old_leader = std::move(share_leader_), old_end = std::move(shared_end_);
   share_leader_ = std::move(leader);
   shared_end_ = std::move(end);
   const torch::Tensor index = rows.to(pad_.device());
+  if (borrowing_ && pad_.device().is_cpu()) {
+    SelectBorrowing(idx, n, old_leader, old_end);
+    pad_ = pad_.index_select(0, index);
+    key_bias_ = key_bias_.index_select(0, index);
+    return;
+  }
   bool ascending = true;  // a compaction: keep rows idx[0] < idx[1] < ..., in order
   for (int64_t i = 0; i < n; ++i) ascending = ascending && idx[i] >= i && (i == 0 || idx[i] > idx[i - 1]);
   // On the CPU a row is one contiguous block [heads, capacity, head_dim]. A compaction moves
@@ -113,6 +125,58 @@ void KvCache::SelectRows(const torch::Tensor& rows) {
   for (auto& v : values_) v = select(v);
   pad_ = pad_.index_select(0, index);
   key_bias_ = key_bias_.index_select(0, index);
+}
+
+void KvCache::SelectBorrowing(const int64_t* idx, int64_t n, const std::vector<int64_t>& old_leader,
+                              const std::vector<int64_t>& old_end) {
+  // New row i comes from old row a = idx[i]. It must hold slots [need, length): need = pad
+  // for a new leader, its shared_end for a follower. Old row a holds [held, length): held =
+  // pad if it led, its old shared_end if it followed; slots [need, held) then come from its
+  // old leader, which held everything.
+  const int64_t* pad = pad_.data_ptr<int64_t>();  // still the old rows' padding
+  std::vector<int64_t> need(n), held(n), lend(n);
+  bool ascending = true;  // a compaction: keep rows idx[0] < idx[1] < ..., in order
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t a = idx[i];
+    need[i] = share_leader_[i] == i ? pad[a] : shared_end_[i];
+    held[i] = old_leader[a] == a ? pad[a] : old_end[a];
+    lend[i] = old_leader[a];
+    ascending = ascending && a >= i && (i == 0 || a > idx[i - 1]);
+  }
+  for (auto* list : {&keys_, &values_}) {
+    for (torch::Tensor& t : *list) {
+      TORCH_CHECK(t.is_contiguous() && t.dim() == 4, "KvCache::SelectRows: cache not contiguous");
+      const int64_t heads = t.size(1), capacity = t.size(2), dim = t.size(3);
+      const float* from = t.data_ptr<float>();
+      // Slots [first, last) of every head: row `src` of `src_base` to row `dst` of `dst_base`.
+      auto copy_slots = [&](float* dst_base, int64_t dst, const float* src_base, int64_t src, int64_t first,
+                            int64_t last) {
+        if (last <= first || (dst_base == src_base && dst == src)) return;
+        for (int64_t h = 0; h < heads; ++h) {
+          std::memcpy(dst_base + ((dst * heads + h) * capacity + first) * dim,
+                      src_base + ((src * heads + h) * capacity + first) * dim,
+                      static_cast<size_t>((last - first) * dim) * sizeof(float));
+        }
+      };
+      if (ascending) {
+        // In place. First every follower that must hold more than it did takes the missing
+        // slots from its old leader (leaders are never written here, so every source is
+        // intact); then rows move down in order (a later source is never an earlier target).
+        float* base = t.data_ptr<float>();
+        for (int64_t i = 0; i < n; ++i) copy_slots(base, idx[i], base, lend[i], need[i], std::min(held[i], length_));
+        for (int64_t i = 0; i < n; ++i) copy_slots(base, i, base, idx[i], need[i], length_);
+        t = t.narrow(0, 0, n);
+      } else {
+        torch::Tensor out = torch::empty({n, heads, capacity, dim}, t.options());
+        float* to = out.data_ptr<float>();
+        for (int64_t i = 0; i < n; ++i) {
+          copy_slots(to, i, from, lend[i], need[i], std::min(held[i], length_));
+          copy_slots(to, i, from, idx[i], std::max(need[i], held[i]), length_);
+        }
+        t = out;
+      }
+    }
+  }
 }
 
 void KvCache::Advance(int64_t n) {

@@ -9,14 +9,24 @@
 //
 // Invariants:
 //   - keys(l), values(l): float [rows, n_head, capacity, head_dim]; slots >= length are
-//     unused; every slot < capacity holds finite numbers (zero-initialised), so a masked
-//     slot never turns a real row into NaN (0 * NaN = NaN in the attention product).
+//     unused. Without borrowing every slot < capacity holds finite numbers (zero-initialised),
+//     so a masked slot never turns a real row into NaN in torch's attention (0 * NaN = NaN);
+//     with borrowing storage starts uninitialised (CachedAttention reads no slot before pad
+//     and none at or after length).
 //   - key_bias: float [rows, capacity]; kPadBias on slots < pad[r], 0 elsewhere.
 //   - 0 <= pad[r] <= length <= capacity.
 //   - Sharing: row r's slots [pad[r], shared_end(r)) hold the same keys and values as those
 //     of row share_leader(r) <= r, a leader being its own leader with shared_end == pad
 //     (nothing borrowed). SelectRows records it when it copies rows (the K samples of one
 //     search node), so decode attention can read a shared prefix once for all its rows.
+//     share_leader(r) is always a leader itself.
+//   - Borrowing (constructor flag; the built-in model, whose attention reads shared slots
+//     from the leader: policy/attention.h CachedAttention): a follower's own slots
+//     [pad[r], shared_end(r)) are never read and may hold anything; SelectRows then copies
+//     only what each new row must hold itself (a leader [pad, length), a follower
+//     [shared_end, length)), and every reader (CachedAttention, PrefixKvCache) takes the
+//     shared slots from the leader. Without borrowing
+//     (torch attention, Hugging Face models) every row holds all of its slots.
 #pragma once
 
 #include <cstdint>
@@ -36,7 +46,7 @@ class KvCache {
   // An empty cache (length 0) with the given padding per row; capacity >= max(pad). Every
   // tensor lives on `device` (a Hugging Face model on CUDA; the built-in model is CPU-only).
   KvCache(int64_t n_layer, int64_t n_head, int64_t head_dim, int64_t capacity,
-          const std::vector<int64_t>& pad, torch::Device device = torch::kCPU);
+          const std::vector<int64_t>& pad, torch::Device device = torch::kCPU, bool borrowing = false);
 
   int64_t rows() const { return pad_.defined() ? pad_.size(0) : 0; }
   int64_t length() const { return length_; }
@@ -59,6 +69,8 @@ class KvCache {
   void SelectRows(const torch::Tensor& rows);
   int64_t share_leader(int64_t row) const { return share_leader_[row]; }
   int64_t shared_end(int64_t row) const { return shared_end_[row]; }
+  // Borrowing (see the invariants).
+  bool borrowing() const { return borrowing_; }
   // Marks `n` more slots as written (the model wrote them through keys()/values()).
   void Advance(int64_t n);
   // Bytes held by keys and values.
@@ -70,6 +82,13 @@ class KvCache {
   torch::Tensor key_bias_;
   int64_t length_ = 0;
   std::vector<int64_t> share_leader_, shared_end_;  // host side, one per row (see Sharing)
+  bool borrowing_ = false;
+
+  // Key/value storage: uninitialised with borrowing, zeros without (see the invariants).
+  torch::Tensor NewStorage(at::IntArrayRef sizes, const torch::TensorOptions& options) const;
+  // SelectRows with borrowing: copies per row only the slots it must hold itself.
+  void SelectBorrowing(const int64_t* idx, int64_t n, const std::vector<int64_t>& old_leader,
+                       const std::vector<int64_t>& old_end);
 };
 
 }  // namespace steptree

@@ -2,6 +2,7 @@
 #include "policy/prefix_cache.h"
 
 #include <algorithm>
+#include <cstring>
 #include <queue>
 #include <stdexcept>
 
@@ -30,14 +31,31 @@ int64_t CommonLength(const std::vector<int>& edge, const std::vector<int>& token
 
 // Keys and values of cache row `row`, slots [first, first + count): [n_layer, 2, H, count, d].
 torch::Tensor Gather(const KvCache& cache, int64_t row, int64_t first, int64_t count) {
-  std::vector<torch::Tensor> layers;
-  layers.reserve(cache.n_layer());
   auto& mutable_cache = const_cast<KvCache&>(cache);  // keys()/values() are non-const accessors
+  const torch::Tensor& k0 = mutable_cache.keys(0);
+  TORCH_CHECK(k0.device().is_cpu() && k0.is_contiguous(), "PrefixKvCache: the KV cache must be contiguous CPU memory");
+  const int64_t heads = k0.size(1), capacity = k0.size(2), dim = k0.size(3);
+  torch::Tensor kv = torch::empty({cache.n_layer(), 2, heads, count, dim}, k0.options());
+  float* to = kv.data_ptr<float>();
+  // A follower's shared slots come from its leader (KvCache borrowing).
+  const int64_t lead = cache.share_leader(row);
+  const int64_t split = cache.borrowing() && lead != row ? std::clamp(cache.shared_end(row), first, first + count) : first;
   for (int64_t l = 0; l < cache.n_layer(); ++l) {
-    layers.push_back(torch::stack({mutable_cache.keys(l).select(0, row).narrow(1, first, count),
-                                   mutable_cache.values(l).select(0, row).narrow(1, first, count)}));
+    for (int kind = 0; kind < 2; ++kind) {
+      const float* from = (kind == 0 ? mutable_cache.keys(l) : mutable_cache.values(l)).data_ptr<float>();
+      for (int64_t h = 0; h < heads; ++h, to += count * dim) {
+        auto slots = [&](int64_t source_row, int64_t a, int64_t b) {
+          if (b > a) {
+            std::memcpy(to + (a - first) * dim, from + ((source_row * heads + h) * capacity + a) * dim,
+                        static_cast<size_t>((b - a) * dim) * sizeof(float));
+          }
+        };
+        slots(lead, first, split);
+        slots(row, split, first + count);
+      }
+    }
   }
-  return torch::stack(layers);
+  return kv;
 }
 
 }  // namespace
@@ -93,13 +111,23 @@ PrefixKvCache::Match PrefixKvCache::Lookup(const std::vector<int>& tokens, int64
 }
 
 void PrefixKvCache::CopyInto(const Match& match, KvCache* cache, int64_t row, int64_t slot0) const {
+  const torch::Tensor& k0 = cache->keys(0);
+  TORCH_CHECK(k0.device().is_cpu() && k0.is_contiguous(), "PrefixKvCache: the KV cache must be contiguous CPU memory");
+  const int64_t heads = k0.size(1), capacity = k0.size(2), dim = k0.size(3);
   int64_t remaining = match.tokens, slot = slot0;
   for (const Node* node : match.pin.path_) {
     const int64_t take = std::min<int64_t>(remaining, static_cast<int64_t>(node->tokens.size()));
     if (take <= 0) break;
+    const int64_t edge = static_cast<int64_t>(node->tokens.size());
+    const float* from = node->kv.data_ptr<float>();  // [n_layer, 2, H, edge, d], contiguous
     for (int64_t l = 0; l < cache->n_layer(); ++l) {
-      cache->keys(l).select(0, row).narrow(1, slot, take).copy_(node->kv[l][0].narrow(1, 0, take));
-      cache->values(l).select(0, row).narrow(1, slot, take).copy_(node->kv[l][1].narrow(1, 0, take));
+      for (int kind = 0; kind < 2; ++kind) {
+        float* to = (kind == 0 ? cache->keys(l) : cache->values(l)).data_ptr<float>();
+        for (int64_t h = 0; h < heads; ++h, from += edge * dim) {
+          std::memcpy(to + ((row * heads + h) * capacity + slot) * dim, from,
+                      static_cast<size_t>(take * dim) * sizeof(float));
+        }
+      }
     }
     remaining -= take;
     slot += take;

@@ -132,34 +132,47 @@ TEST_CASE("built-in model: rows copied from one prefix decode as they would alon
   std::mt19937 rng(12);
   const std::vector<int> prefix = RandomTokens(rng, 19, 259), other = RandomTokens(rng, 11, 259);
   // Rows 0..3 copy the prefix (sharing it), row 4 is another prompt; each row then decodes
-  // its own tokens, and some rows are dropped and copied again on the way.
+  // its own tokens, and rows are dropped and copied again on the way, leaders included (a
+  // follower holds only its own slots: KvCache borrowing).
   KvCache shared;
   model->Prefill({prefix, other}, 40, &shared);
-  shared.SelectRows(torch::tensor({0, 0, 0, 0, 1}, torch::kInt64));
+  CHECK(shared.borrowing());
+  std::vector<std::vector<int>> sequence = {prefix, other};
+  auto select = [&](const std::vector<int64_t>& rows) {
+    shared.SelectRows(torch::tensor(rows, torch::kInt64));
+    std::vector<std::vector<int>> kept;
+    for (int64_t r : rows) kept.push_back(sequence[r]);
+    sequence = std::move(kept);
+  };
+  select({0, 0, 0, 0, 1});
   CHECK(shared.share_leader(3) == 0);
   CHECK(shared.shared_end(3) == shared.length());
   CHECK(shared.share_leader(4) == 4);
-  std::vector<std::vector<int>> fed(5);
   LmOutput out;
-  for (int step = 0; step < 6; ++step) {
+  for (int step = 0; step < 9; ++step) {
     std::vector<int64_t> ids;
     for (int r = 0; r < shared.rows(); ++r) ids.push_back(3 + (r * 7 + step * 13) % 250);
     out = model->Decode(torch::tensor(ids), &shared);
-    for (int r = 0; r < shared.rows(); ++r) fed[r].push_back(static_cast<int>(ids[r]));
+    for (int r = 0; r < shared.rows(); ++r) sequence[r].push_back(static_cast<int>(ids[r]));
     if (step == 2) {  // drop row 1, copy row 2 twice: copies of copies share up to now
-      shared.SelectRows(torch::tensor({0, 2, 2, 3, 4}, torch::kInt64));
-      fed = {fed[0], fed[2], fed[2], fed[3], fed[4]};
+      select({0, 2, 2, 3, 4});
       CHECK(shared.share_leader(2) == 0);
       CHECK(shared.shared_end(2) < shared.length());  // row 2 came from a copy that decoded its own tokens
     }
+    if (step == 4) {  // compaction that drops the leader: follower 1 now leads and must hold all
+      select({1, 2, 3, 4});
+      CHECK(shared.share_leader(0) == 0);
+      CHECK(shared.share_leader(2) == 0);
+    }
+    if (step == 6) {  // a reordering copy that drops the leader again
+      select({2, 1, 1, 3});
+      CHECK(shared.share_leader(1) == 0);
+    }
   }
-  const std::vector<std::vector<int>> prompts = {prefix, prefix, prefix, prefix, other};
-  const std::vector<int> origin = {0, 2, 2, 3, 4};
   for (int r = 0; r < shared.rows(); ++r) {
-    std::vector<int> sequence = prompts[origin[r]];
-    sequence.insert(sequence.end(), fed[r].begin(), fed[r].end());
+    std::vector<int> fed = sequence[r];
     KvCache alone;
-    const LmOutput expected = model->Prefill({sequence}, 40, &alone);
+    const LmOutput expected = model->Prefill({fed}, 40, &alone);
     CHECK_MESSAGE(SameBits(out.logits[r], expected.logits[0]), "row " << r);
   }
 }
