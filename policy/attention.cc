@@ -192,19 +192,28 @@ constexpr int kLanes = 8;  // independent partial sums, so the compiler can vect
 // The attention of m query rows of one head, each over slots [first, last):
 //   y_j = sum_s softmax_s(alpha q_j . k_js) v_js.
 // Row j reads slots [first, end[j]) from the leader's keys/values (which equal its own
-// there: KvCache sharing) and [end[j], last) from its own. Slots go outermost, so a shared
-// key or value is loaded once for all rows that borrow it. scores: m * last floats.
+// there: KvCache sharing) and [end[j], last) from its own. The leader's slots come in
+// segments (its spans, then its own storage: KvCache Spans), which tile [first, capacity).
+// Slots go outermost, so a shared key or value is loaded once for all rows that borrow it.
+// scores: m * last floats.
 //
 // Arithmetic, fixed so that a query's output is the same bits alone or in a group, and on
 // both code paths below: q . k = ((lane_0 + lane_1) + ... + lane_7), then the tail by fma,
 // where lane l accumulates fma(q[j], k[j], .) over j = l mod 8 in increasing j; score =
 // dot * alpha; softmax in slot order (max, then exp(score - max) summed in slot order); y
 // = fma(w_s, v_s, y) in slot order with w_s = e_s * (1 / total).
+// Slots [begin, end) of one head whose keys and values start at k and v (slot begin).
+struct Segment {
+  int64_t begin, end;
+  const float* k;
+  const float* v;
+};
+
 struct GroupArgs {
   int m;
   const float* const* q;
-  const float* k_lead;
-  const float* v_lead;
+  const Segment* lead;  // in slot order, tiling [first, capacity)
+  int lead_count;
   const float* const* k_own;
   const float* const* v_own;
   const int64_t* end;
@@ -216,10 +225,15 @@ struct GroupArgs {
 
 template <typename DotFn, typename AxpyFn>
 inline void AttendGroupWith(const GroupArgs& g, DotFn dot, AxpyFn axpy) {
-  for (int64_t s = g.first; s < g.last; ++s) {
-    for (int r = 0; r < g.m; ++r) {
-      const float* ks = (s < g.end[r] ? g.k_lead : g.k_own[r]) + s * g.dim;
-      g.scores[r * g.last + s] = dot(g.q[r], ks, g.dim) * g.alpha;
+  // Slots in order, segment by segment (the segments tile [first, capacity)).
+  for (const Segment* seg = g.lead; seg != g.lead + g.lead_count; ++seg) {
+    const int64_t hi = std::min(g.last, seg->end);
+    for (int64_t s = std::max(g.first, seg->begin); s < hi; ++s) {
+      const float* k_lead = seg->k + (s - seg->begin) * g.dim;
+      for (int r = 0; r < g.m; ++r) {
+        const float* ks = s < g.end[r] ? k_lead : g.k_own[r] + s * g.dim;
+        g.scores[r * g.last + s] = dot(g.q[r], ks, g.dim) * g.alpha;
+      }
     }
   }
   float inv[kMaxGroup];
@@ -235,10 +249,14 @@ inline void AttendGroupWith(const GroupArgs& g, DotFn dot, AxpyFn axpy) {
     inv[r] = 1.f / total;
     std::fill(g.y[r], g.y[r] + g.dim, 0.f);
   }
-  for (int64_t s = g.first; s < g.last; ++s) {
-    for (int r = 0; r < g.m; ++r) {
-      const float* vs = (s < g.end[r] ? g.v_lead : g.v_own[r]) + s * g.dim;
-      axpy(g.scores[r * g.last + s] * inv[r], vs, g.y[r], g.dim);
+  for (const Segment* seg = g.lead; seg != g.lead + g.lead_count; ++seg) {
+    const int64_t hi = std::min(g.last, seg->end);
+    for (int64_t s = std::max(g.first, seg->begin); s < hi; ++s) {
+      const float* v_lead = seg->v + (s - seg->begin) * g.dim;
+      for (int r = 0; r < g.m; ++r) {
+        const float* vs = s < g.end[r] ? v_lead : g.v_own[r] + s * g.dim;
+        axpy(g.scores[r * g.last + s] * inv[r], vs, g.y[r], g.dim);
+      }
     }
   }
 }
@@ -295,18 +313,24 @@ AttendGroupFn PickAttendGroup() {
   return &AttendGroupScalar;
 }
 
-void AttendGroup(int m, const float* const* q, const float* k_lead, const float* v_lead, const float* const* k_own,
-                 const float* const* v_own, const int64_t* end, int64_t first, int64_t last, int64_t dim,
-                 float alpha, float* scores, float* const* y) {
+void AttendGroup(const GroupArgs& args) {
   static const AttendGroupFn fn = PickAttendGroup();
-  fn(GroupArgs{m, q, k_lead, v_lead, k_own, v_own, end, first, last, dim, alpha, scores, y});
+  fn(args);
 }
 
-// One query alone: a group of one that borrows nothing.
-void AttendOne(const float* q, const float* k, const float* v, int64_t first, int64_t last, int64_t dim, float alpha,
-               float* scores, float* y) {
-  const int64_t no_borrow = first;
-  AttendGroup(1, &q, k, v, &k, &v, &no_borrow, first, last, dim, alpha, scores, &y);
+// The leader's slots of one head, from `first` on: its spans (KvCache Spans), then its own
+// storage up to the end of the cache. Returns the number of segments written to `out`.
+int LeadSegments(KvCache& cache, int64_t layer, int64_t lead, int64_t h, std::vector<Segment>* out) {
+  const Tensor& keys = cache.keys(layer);
+  const Tensor& values = cache.values(layer);
+  const int64_t heads = keys.size(1), capacity = keys.size(2), dim = keys.size(3);
+  out->clear();
+  for (const KvCache::Span& span : cache.spans(lead)) {
+    out->push_back({span.begin, span.end, span.At(layer, 0, h, span.begin), span.At(layer, 1, h, span.begin)});
+  }
+  const int64_t own = cache.span_end(lead), base = ((lead * heads + h) * capacity + own) * dim;
+  out->push_back({own, capacity, keys.data_ptr<float>() + base, values.data_ptr<float>() + base});
+  return static_cast<int>(out->size());
 }
 
 }  // namespace
@@ -368,13 +392,14 @@ Tensor CachedAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_
       const float *ko[kMaxGroup], *vo[kMaxGroup];
       float* ys[kMaxGroup];
       int64_t borrow[kMaxGroup];
+      std::vector<Segment> lead_segments;
       for (int64_t task = begin; task < end_task; ++task) {
         const std::vector<int64_t>& members = groups[task / heads];
         const int64_t h = task % heads;
-        // The group's leader lends its slots: it holds all of them (KvCache invariants),
-        // while a follower may hold only its own tail (borrowing).
+        // The group's leader lends its slots: it reads all of them (its spans, then its own
+        // storage: KvCache invariants), while a follower may hold only its own tail.
         const int64_t lead = cache.share_leader(members.front());
-        const int64_t lead_base = (lead * heads + h) * capacity * dim;
+        const int lead_count = LeadSegments(cache, layer, lead, h, &lead_segments);
         const int m = static_cast<int>(members.size());
         for (int j = 0; j < m; ++j) {
           const int64_t r = members[j];
@@ -383,10 +408,10 @@ Tensor CachedAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_
           ko[j] = kp + base;
           vo[j] = vp + base;
           ys[j] = yp + (r * heads + h) * dim;
-          borrow[j] = r == lead ? pad[r] : cache.shared_end(r);
+          borrow[j] = r == lead ? cache.span_end(r) : cache.shared_end(r);
         }
-        AttendGroup(m, qs, kp + lead_base, vp + lead_base, ko, vo, borrow, pad[lead], slots, dim, a, scores.data(),
-                    ys);
+        AttendGroup(GroupArgs{m, qs, lead_segments.data(), lead_count, ko, vo, borrow, pad[lead], slots, dim, a,
+                              scores.data(), ys});
       }
     });
     return y;
@@ -395,6 +420,7 @@ Tensor CachedAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_
   // Task = (row, query, head), in memory order of q.
   at::parallel_for(0, rows * t_count * heads, grain, [&](int64_t begin, int64_t end) {
     std::vector<float> scores(slots);
+    std::vector<Segment> lead_segments;
     for (int64_t i = begin; i < end; ++i) {
       const int64_t h = i % heads, t = (i / heads) % t_count, b = i / (heads * t_count);
       const int64_t row = row0 + b, first = pad[row], last = slot0 + t + 1;
@@ -403,17 +429,16 @@ Tensor CachedAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_
         std::fill(out, out + dim, 0.f);
         continue;
       }
+      // A group of one: a follower reads its shared slots from its leader, a row with spans
+      // reads them there, and the rest from its own storage.
       const int64_t base = (row * heads + h) * capacity * dim;
+      const float* q_row = qp + i * dim;
+      const float *k_own = kp + base, *v_own = vp + base;
       const int64_t lead = cache.share_leader(row);
-      if (lead == row) {
-        AttendOne(qp + i * dim, kp + base, vp + base, first, last, dim, a, scores.data(), out);
-      } else {  // a follower reads its shared slots from its leader
-        const float* q_row = qp + i * dim;
-        const float *k_own = kp + base, *v_own = vp + base;
-        const int64_t lead_base = (lead * heads + h) * capacity * dim, borrow = cache.shared_end(row);
-        AttendGroup(1, &q_row, kp + lead_base, vp + lead_base, &k_own, &v_own, &borrow, first, last, dim, a,
-                    scores.data(), &out);
-      }
+      const int64_t borrow = lead == row ? cache.span_end(row) : cache.shared_end(row);
+      const int lead_count = LeadSegments(cache, layer, lead, h, &lead_segments);
+      AttendGroup(GroupArgs{1, &q_row, lead_segments.data(), lead_count, &k_own, &v_own, &borrow, first, last, dim,
+                            a, scores.data(), &out});
     }
   });
   return y;

@@ -24,6 +24,7 @@ KvCache::KvCache(int64_t n_layer, int64_t n_head, int64_t head_dim, int64_t capa
     keys_.push_back(NewStorage({rows, n_head, capacity, head_dim}, options));
     values_.push_back(NewStorage({rows, n_head, capacity, head_dim}, options));
   }
+  spans_.resize(rows);
   share_leader_.resize(rows);
   for (int64_t r = 0; r < rows; ++r) share_leader_[r] = r;
   shared_end_ = pad;
@@ -125,6 +126,7 @@ void KvCache::SelectRows(const torch::Tensor& rows) {
   for (auto& v : values_) v = select(v);
   pad_ = pad_.index_select(0, index);
   key_bias_ = key_bias_.index_select(0, index);
+  spans_.assign(n, {});  // spans exist only with borrowing
 }
 
 void KvCache::SelectBorrowing(const int64_t* idx, int64_t n, const std::vector<int64_t>& old_leader,
@@ -136,13 +138,19 @@ void KvCache::SelectBorrowing(const int64_t* idx, int64_t n, const std::vector<i
   const int64_t* pad = pad_.data_ptr<int64_t>();  // still the old rows' padding
   std::vector<int64_t> need(n), held(n), lend(n);
   bool ascending = true;  // a compaction: keep rows idx[0] < idx[1] < ..., in order
+  std::vector<std::vector<Span>> spans(n);
   for (int64_t i = 0; i < n; ++i) {
     const int64_t a = idx[i];
-    need[i] = share_leader_[i] == i ? pad[a] : shared_end_[i];
-    held[i] = old_leader[a] == a ? pad[a] : old_end[a];
+    // Slots before span_end are read from the spans (the same for the whole group).
+    const int64_t own_from = span_end(a);
+    need[i] = std::max(own_from, share_leader_[i] == i ? pad[a] : shared_end_[i]);
+    held[i] = std::max(own_from, old_leader[a] == a ? pad[a] : old_end[a]);
     lend[i] = old_leader[a];
+    spans[i] = spans_[a];
+    TORCH_CHECK(share_leader_[i] == i || shared_end_[i] >= own_from, "KvCache::SelectRows: sharing ends inside a span");
     ascending = ascending && a >= i && (i == 0 || a > idx[i - 1]);
   }
+  spans_ = std::move(spans);
   for (auto* list : {&keys_, &values_}) {
     for (torch::Tensor& t : *list) {
       TORCH_CHECK(t.is_contiguous() && t.dim() == 4, "KvCache::SelectRows: cache not contiguous");
@@ -177,6 +185,36 @@ void KvCache::SelectBorrowing(const int64_t* idx, int64_t n, const std::vector<i
       }
     }
   }
+}
+
+const float* KvCache::Span::At(int64_t layer, int kind, int64_t head, int64_t slot) const {
+  const int64_t heads = kv.size(2), tokens = kv.size(3), dim = kv.size(4);
+  return kv.data_ptr<float>() + (((layer * 2 + kind) * heads + head) * tokens + offset + slot - begin) * dim;
+}
+
+void KvCache::AddSpan(int64_t row, Span span) {
+  TORCH_CHECK(borrowing_, "KvCache::AddSpan: only a borrowing cache reads spans");
+  TORCH_CHECK(span.kv.device().is_cpu() && span.kv.is_contiguous() && span.kv.dim() == 5 &&
+                  span.kv.size(0) == n_layer() && span.kv.size(2) == keys_[0].size(1) &&
+                  span.kv.size(4) == keys_[0].size(3),
+              "KvCache::AddSpan: span must be contiguous CPU [n_layer, 2, n_head, tokens, head_dim]");
+  TORCH_CHECK(span.begin == span_end(row) && span.end > span.begin && span.end <= capacity() && span.offset >= 0 &&
+                  span.offset + span.end - span.begin <= span.kv.size(3),
+              "KvCache::AddSpan: spans must follow one another from the row's pad");
+  spans_[row].push_back(std::move(span));
+}
+
+int64_t KvCache::span_end(int64_t row) const {
+  return spans_[row].empty() ? pad_.data_ptr<int64_t>()[row] : spans_[row].back().end;
+}
+
+const float* KvCache::Read(int64_t layer, int kind, int64_t row, int64_t head, int64_t slot) {
+  if (borrowing_ && share_leader_[row] != row && slot < shared_end_[row]) row = share_leader_[row];
+  for (const Span& span : spans_[row]) {
+    if (slot >= span.begin && slot < span.end) return span.At(layer, kind, head, slot);
+  }
+  const torch::Tensor& t = kind == 0 ? keys_[layer] : values_[layer];
+  return t.data_ptr<float>() + ((row * t.size(1) + head) * t.size(2) + slot) * t.size(3);
 }
 
 void KvCache::Advance(int64_t n) {

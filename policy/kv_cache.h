@@ -27,6 +27,11 @@
 //     [shared_end, length)), and every reader (CachedAttention, PrefixKvCache) takes the
 //     shared slots from the leader. Without borrowing
 //     (torch attention, Hugging Face models) every row holds all of its slots.
+//   - Spans (borrowing caches only): a row may read slots [pad, span_end) from tensors
+//     outside the cache (the edges of a prefix cache, policy/prefix_cache.h), in slot order,
+//     instead of holding copies; its own storage there is never read. Copies of a row carry
+//     its spans (all rows of a sharing group have the same), and shared_end >= span_end.
+//     So a leader holds [span_end, length) itself, a follower [shared_end, length).
 #pragma once
 
 #include <cstdint>
@@ -71,6 +76,25 @@ class KvCache {
   int64_t shared_end(int64_t row) const { return shared_end_[row]; }
   // Borrowing (see the invariants).
   bool borrowing() const { return borrowing_; }
+
+  // Slots [begin, end) of a row read tokens [offset, offset + end - begin) of `kv`, a
+  // contiguous CPU float tensor [n_layer, 2, n_head, tokens, head_dim] (keys then values),
+  // which the span keeps alive.
+  struct Span {
+    torch::Tensor kv;
+    int64_t begin = 0, end = 0, offset = 0;
+    // Key (kind 0) or value (kind 1) of `slot` in [begin, end): head_dim floats.
+    const float* At(int64_t layer, int kind, int64_t head, int64_t slot) const;
+  };
+  // Lends the next slots of row `row` from outside the cache: spans follow one another from
+  // the row's pad (borrowing caches only, before the row is copied).
+  void AddSpan(int64_t row, Span span);
+  const std::vector<Span>& spans(int64_t row) const { return spans_[row]; }
+  // First slot of the row's own storage after its spans (pad when it has none).
+  int64_t span_end(int64_t row) const;
+  // Key (kind 0) or value (kind 1) of (layer, row, head, slot), read where the row reads it:
+  // its leader for a shared slot, a span, or its own storage.
+  const float* Read(int64_t layer, int kind, int64_t row, int64_t head, int64_t slot);
   // Marks `n` more slots as written (the model wrote them through keys()/values()).
   void Advance(int64_t n);
   // Bytes held by keys and values.
@@ -83,6 +107,7 @@ class KvCache {
   int64_t length_ = 0;
   std::vector<int64_t> share_leader_, shared_end_;  // host side, one per row (see Sharing)
   bool borrowing_ = false;
+  std::vector<std::vector<Span>> spans_;  // one list per row (see Spans)
 
   // Key/value storage: uninitialised with borrowing, zeros without (see the invariants).
   torch::Tensor NewStorage(at::IntArrayRef sizes, const torch::TensorOptions& options) const;

@@ -34,24 +34,16 @@ torch::Tensor Gather(const KvCache& cache, int64_t row, int64_t first, int64_t c
   auto& mutable_cache = const_cast<KvCache&>(cache);  // keys()/values() are non-const accessors
   const torch::Tensor& k0 = mutable_cache.keys(0);
   TORCH_CHECK(k0.device().is_cpu() && k0.is_contiguous(), "PrefixKvCache: the KV cache must be contiguous CPU memory");
-  const int64_t heads = k0.size(1), capacity = k0.size(2), dim = k0.size(3);
+  const int64_t heads = k0.size(1), dim = k0.size(3);
   torch::Tensor kv = torch::empty({cache.n_layer(), 2, heads, count, dim}, k0.options());
   float* to = kv.data_ptr<float>();
-  // A follower's shared slots come from its leader (KvCache borrowing).
-  const int64_t lead = cache.share_leader(row);
-  const int64_t split = cache.borrowing() && lead != row ? std::clamp(cache.shared_end(row), first, first + count) : first;
+  // Each slot where the row reads it: its leader's (sharing), a span or its own storage.
   for (int64_t l = 0; l < cache.n_layer(); ++l) {
     for (int kind = 0; kind < 2; ++kind) {
-      const float* from = (kind == 0 ? mutable_cache.keys(l) : mutable_cache.values(l)).data_ptr<float>();
-      for (int64_t h = 0; h < heads; ++h, to += count * dim) {
-        auto slots = [&](int64_t source_row, int64_t a, int64_t b) {
-          if (b > a) {
-            std::memcpy(to + (a - first) * dim, from + ((source_row * heads + h) * capacity + a) * dim,
-                        static_cast<size_t>((b - a) * dim) * sizeof(float));
-          }
-        };
-        slots(lead, first, split);
-        slots(row, split, first + count);
+      for (int64_t h = 0; h < heads; ++h) {
+        for (int64_t s = first; s < first + count; ++s, to += dim) {
+          std::memcpy(to, mutable_cache.Read(l, kind, row, h, s), static_cast<size_t>(dim) * sizeof(float));
+        }
       }
     }
   }
@@ -133,6 +125,22 @@ void PrefixKvCache::CopyInto(const Match& match, KvCache* cache, int64_t row, in
     slot += take;
   }
   if (remaining != 0) throw std::logic_error("PrefixKvCache::CopyInto: match longer than its path");
+}
+
+void PrefixKvCache::Lend(const Match& match, KvCache* cache, int64_t row, int64_t slot0) const {
+  int64_t remaining = match.tokens, slot = slot0;
+  for (const Node* node : match.pin.path_) {
+    const int64_t take = std::min<int64_t>(remaining, static_cast<int64_t>(node->tokens.size()));
+    if (take <= 0) break;
+    KvCache::Span span;
+    span.kv = node->kv;  // shares the edge's storage; an edge split or eviction leaves it intact
+    span.begin = slot;
+    span.end = slot + take;
+    cache->AddSpan(row, std::move(span));
+    remaining -= take;
+    slot += take;
+  }
+  if (remaining != 0) throw std::logic_error("PrefixKvCache::Lend: match longer than its path");
 }
 
 void PrefixKvCache::Insert(const std::vector<int>& tokens, int64_t count, const KvCache& cache, int64_t row,

@@ -87,6 +87,10 @@ class PrefixKvCache {
   Match Lookup(const std::vector<int>& tokens, int64_t max_tokens);
   // Copies the matched keys and values into cache row `row`, slots [slot0, slot0 + tokens).
   void CopyInto(const Match& match, KvCache* cache, int64_t row, int64_t slot0) const;
+  // Lends them instead (a borrowing cache, KvCache Spans): row `row` reads slots [slot0,
+  // slot0 + tokens) from the matched edges' tensors, which its spans keep alive, so nothing
+  // is copied; an edge split or eviction later replaces or drops the node, not the tensor.
+  void Lend(const Match& match, KvCache* cache, int64_t row, int64_t slot0) const;
   // Stores tokens[0 .. count) whose keys and values sit in cache row `row`, slots
   // [slot0, slot0 + count); only the part not already cached is copied. Then evicts to fit.
   void Insert(const std::vector<int>& tokens, int64_t count, const KvCache& cache, int64_t row, int64_t slot0);

@@ -208,7 +208,12 @@ std::vector<std::vector<std::vector<GeneratedStep>>> StepGenerator::GenerateJobs
       for (int64_t r = 0; r < d_count; ++r) {
         if (cached[r] == 0) continue;
         const int64_t pad = static_cast<int64_t>(longest - sorted[r].size());
-        cache_of[distinct_job[order[r]]]->CopyInto(matches[order[r]], c, r, pad);
+        PrefixKvCache* prefix_cache = cache_of[distinct_job[order[r]]];
+        if (c->borrowing()) {
+          prefix_cache->Lend(matches[order[r]], c, r, pad);  // no copy: the row reads the edges
+        } else {
+          prefix_cache->CopyInto(matches[order[r]], c, r, pad);
+        }
       }
     };
     forward = model.PrefillCached(sorted, cached, capacity, fill, &cache);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <random>
 
 #include <torch/torch.h>
@@ -208,6 +209,66 @@ TEST_CASE("prefix cache: longest match, edge splits, byte accounting") {
   cache.CopyInto(m, &copy, 0, 0);
   CHECK(SameBits(RowKeys(copy, 0, 0, 20), RowKeys(full, 0 + 1, 0, 20)));
   CHECK(cache.stats().inserted == 26);
+}
+
+TEST_CASE("prefix cache: lent edges give the same bits as copies, through row copies, splits and eviction") {
+  torch::NoGradGuard no_grad;
+  Gpt model(TinyConfig(), 3);
+  std::mt19937 rng(21);
+  const std::vector<int> prefix = RandomTokens(rng, 30, 259), other = RandomTokens(rng, 9, 259);
+  auto owner = std::make_unique<PrefixKvCache>(1 << 30);
+  PrefixKvCache& store = *owner;
+  {
+    KvCache seed;
+    model->Prefill({std::vector<int>(prefix.begin(), prefix.begin() + 12), prefix}, 40, &seed);
+    store.Insert(std::vector<int>(prefix.begin(), prefix.begin() + 12), 12, seed, 0, 18);  // two edges: 12 + 18
+    store.Insert(prefix, 30, seed, 1, 0);
+  }
+  std::vector<int> state = prefix;
+  state.push_back(7);
+  // Row 0: the state, 30 tokens served; row 1: another prompt, none.
+  auto build = [&](bool lend, KvCache* cache) {
+    PrefixKvCache::Match match = store.Lookup(state, 30);
+    REQUIRE(match.tokens == 30);
+    auto fill = [&](KvCache* c) { lend ? store.Lend(match, c, 0, 0) : store.CopyInto(match, c, 0, 0); };
+    return model->PrefillCached({state, other}, {30, 0}, 48, fill, cache);
+  };
+  KvCache lent, copied;
+  LmOutput a = build(true, &lent), b = build(false, &copied);
+  CHECK(lent.spans(0).size() == 2);
+  CHECK(lent.span_end(0) == 30);
+  CHECK(SameBits(a.logits, b.logits));
+  auto both = [&](const std::vector<int64_t>& rows) {
+    lent.SelectRows(torch::tensor(rows, torch::kInt64));
+    copied.SelectRows(torch::tensor(rows, torch::kInt64));
+  };
+  both({0, 0, 0, 1});
+  for (int step = 0; step < 8; ++step) {
+    std::vector<int64_t> ids;
+    for (int r = 0; r < lent.rows(); ++r) ids.push_back(3 + (r * 11 + step * 5) % 250);
+    a = model->Decode(torch::tensor(ids), &lent);
+    b = model->Decode(torch::tensor(ids), &copied);
+    CHECK_MESSAGE(SameBits(a.logits, b.logits), "step " << step);
+    if (step == 2) {  // split a lent edge, then drop the whole store: the spans keep their tensors
+      std::vector<int> fork(prefix.begin(), prefix.begin() + 20);
+      fork.push_back(9);
+      KvCache f;
+      model->Prefill({fork}, 24, &f);
+      store.Insert(fork, 21, f, 0, 0);
+      owner.reset();
+    }
+    if (step == 4) both({1, 2, 3});  // drops the leader: row 1 now leads, reading the spans
+  }
+  // A follower's keys read through its leader and the spans equal the copy's own.
+  PrefixKvCache from_lent(1 << 30), from_copied(1 << 30);
+  const int64_t fed = lent.length();
+  std::vector<int> dummy(fed, 5);
+  from_lent.Insert(dummy, fed, lent, 1, 0);
+  from_copied.Insert(dummy, fed, copied, 1, 0);
+  KvCache x(2, 4, 8, fed, {0}), y(2, 4, 8, fed, {0});
+  from_lent.CopyInto(from_lent.Lookup(dummy, fed), &x, 0, 0);
+  from_copied.CopyInto(from_copied.Lookup(dummy, fed), &y, 0, 0);
+  CHECK(SameBits(RowKeys(x, 0, 0, fed), RowKeys(y, 0, 0, fed)));
 }
 
 TEST_CASE("prefix cache: least recently used leaves go first, pinned paths stay") {
