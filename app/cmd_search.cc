@@ -132,6 +132,7 @@ int RunSearchCommand(int argc, char** argv) {
   run.resume = args.count("resume") > 0;
   run.threads = threads;
   run.trees_per_worker = TreesPerWorkerFrom(args);
+  run.max_batch_rows = MaxBatchFrom(args);
   if (args.count("value-targets")) run.value_targets = args["value-targets"].as<std::string>();
   nlohmann::json summary = RunSearchToFile(problems, backend, config, run);
   summary["model"] = model_dir;

@@ -146,6 +146,16 @@ void AddTreesPerWorkerFlag(cxxopts::Options& options) {
                         "cross-tree batching: trees each worker searches at once, their expansions run as one "
                         "model batch (1 = off). Results are the same with any value",
                         cxxopts::value<int>()->default_value("1"));
+  options.add_options()("max-batch",
+                        "with --trees-per-worker: run a merged batch once it holds this many rows (candidates), "
+                        "without waiting for every tree (0 = wait for all). Results are the same with any value",
+                        cxxopts::value<int>()->default_value("0"));
+}
+
+int MaxBatchFrom(const cxxopts::ParseResult& args) {
+  const int rows = args["max-batch"].as<int>();
+  if (rows < 0 || rows > 65536) throw UsageError("--max-batch must be between 0 and 65536");
+  return rows;
 }
 
 int TreesPerWorkerFrom(const cxxopts::ParseResult& args) {
@@ -188,6 +198,7 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
   RunOptions run;
   run.threads = options.threads;
   run.trees_per_worker = options.trees_per_worker;
+  run.max_batch_rows = options.max_batch_rows;
   run.skip = [&resumed_ids](const Problem& p) { return resumed_ids.count(p.id) > 0; };
   run.worker_init = [] { SetTorchThreadsForThisThread(1); };
   RunSearch(problems, backend, config, run, [&](size_t, const Problem& problem, SearchResult& result) {

@@ -27,6 +27,7 @@ struct SearchRunOptions {
   bool resume = false;        // skip problems already in `out` (else `out` is truncated)
   int threads = 1;            // problems searched in parallel, one core each
   int trees_per_worker = 1;   // cross-tree batching: trees in flight per worker (search/runner.h)
+  int max_batch_rows = 0;     // cross-tree batching: run a merged batch at this many rows (0 = wait for all)
   std::string value_targets;  // when set: write value-target paths (value/value_data.h) here
   std::string progress_label = "search";
 };
@@ -45,9 +46,10 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
 // --kv-cache-mb: the prefix KV cache budget of each search tree (policy/prefix_cache.h).
 void AddKvCacheFlag(cxxopts::Options& options);
 int64_t KvCacheBytesFrom(const cxxopts::ParseResult& args);
-// --trees-per-worker: cross-tree batching (search/expand_combiner.h).
+// --trees-per-worker and --max-batch: cross-tree batching (search/expand_combiner.h).
 void AddTreesPerWorkerFlag(cxxopts::Options& options);
 int TreesPerWorkerFrom(const cxxopts::ParseResult& args);
+int MaxBatchFrom(const cxxopts::ParseResult& args);
 
 // One line per figure for people: accuracy (by difficulty), tokens, nodes, seconds.
 std::string FormatSearchSummary(const nlohmann::json& summary);

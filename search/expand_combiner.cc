@@ -24,7 +24,8 @@ bool SameSampling(const StepSampling& a, const StepSampling& b) {
 
 }  // namespace
 
-ExpandCombiner::ExpandCombiner(const SearchBackend& shared, int members) : shared_(shared), active_(members) {}
+ExpandCombiner::ExpandCombiner(const SearchBackend& shared, int members, int max_batch_rows)
+    : shared_(shared), active_(members), max_batch_rows_(max_batch_rows) {}
 
 std::vector<std::vector<StepCandidate>> ExpandCombiner::Expand(const SearchBackend& tree_backend,
                                                                const std::vector<ExpansionRequest>& requests,
@@ -32,9 +33,11 @@ std::vector<std::vector<StepCandidate>> ExpandCombiner::Expand(const SearchBacke
   Pending mine{&tree_backend, &requests, &sampling, budget, {}, nullptr, false};
   std::unique_lock<std::mutex> lock(mutex_);
   queued_.push_back(&mine);
+  for (const ExpansionRequest& request : requests) queued_rows_ += static_cast<int>(request.seeds.size());
   wake_.notify_all();
   while (!mine.done) {
-    if (!running_ && static_cast<int>(queued_.size()) >= active_) {
+    const bool full = max_batch_rows_ > 0 && queued_rows_ >= max_batch_rows_;
+    if (!running_ && !queued_.empty() && (full || static_cast<int>(queued_.size()) >= active_)) {
       RunQueued(lock);
     } else {
       wake_.wait(lock);
@@ -53,6 +56,7 @@ void ExpandCombiner::Leave() {
 void ExpandCombiner::RunQueued(std::unique_lock<std::mutex>& lock) {
   std::vector<Pending*> batch;
   batch.swap(queued_);
+  queued_rows_ = 0;
   running_ = true;
   lock.unlock();
   // Calls with the same sampling share a model batch (one search config: all of them).

@@ -3,8 +3,9 @@
 //
 // A combiner serves `members` threads, each searching one tree at a time through a
 // CombiningBackend. A member's Expand is queued; when every member still searching has a
-// call queued (the others are blocked on theirs, so nothing more can come), the thread
-// that sees it runs all queued calls as one ExpandMany and wakes the rest. Only Expand is
+// call queued (the others are blocked on theirs, so nothing more can come), or when the
+// queued calls hold at least `max_batch_rows` rows (> 0; --max-batch), the thread that
+// sees it runs all queued calls as one ExpandMany and wakes the rest. Only Expand is
 // combined (SBS and MCTS spend their model time there); Rollout and Evaluate go straight to
 // the tree's backend, and a member inside one is simply not queued yet.
 //
@@ -28,7 +29,9 @@ namespace steptree {
 
 class ExpandCombiner {
  public:
-  ExpandCombiner(const SearchBackend& shared, int members);
+  // max_batch_rows: run a batch once the queued calls hold this many rows (candidates to
+  // sample) without waiting for every member; 0 = always wait for every member.
+  ExpandCombiner(const SearchBackend& shared, int members, int max_batch_rows = 0);
 
   // Queues one tree's Expand and returns its result once a batch holding it has run.
   std::vector<std::vector<StepCandidate>> Expand(const SearchBackend& tree_backend,
@@ -46,6 +49,8 @@ class ExpandCombiner {
   std::condition_variable wake_;
   std::vector<Pending*> queued_;  // guarded by mutex_
   int active_;                    // members still searching; guarded by mutex_
+  const int max_batch_rows_;
+  int queued_rows_ = 0;           // candidates in queued_; guarded by mutex_
   bool running_ = false;          // a batch is running; guarded by mutex_
 };
 

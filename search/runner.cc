@@ -102,7 +102,7 @@ void RunSearch(const std::vector<Problem>& problems, const SearchBackend& backen
   // Cross-tree batching: `threads` groups of G threads, one combiner per group.
   const int group_size = options.trees_per_worker;
   std::vector<std::unique_ptr<ExpandCombiner>> combiners;
-  for (int g = 0; g < threads; ++g) combiners.push_back(std::make_unique<ExpandCombiner>(backend, group_size));
+  for (int g = 0; g < threads; ++g) combiners.push_back(std::make_unique<ExpandCombiner>(backend, group_size, options.max_batch_rows));
   std::mutex error_mutex;
   std::exception_ptr first_error;
   auto member = [&](ExpandCombiner* combiner) {

@@ -33,6 +33,9 @@ struct RunOptions {
   // once, on as many threads, and their Expand calls run as one model batch. 1 = off.
   // Results do not depend on it.
   int trees_per_worker = 1;
+  // With trees_per_worker > 1: a merged batch runs once it holds this many rows, without
+  // waiting for every tree of the worker (0 = wait for all). Results do not depend on it.
+  int max_batch_rows = 0;
   // Problems for which this returns true are not searched (--resume: already written).
   std::function<bool(const Problem&)> skip;
   // Called on each worker's thread before it searches its first problem (e.g. to set the

@@ -376,7 +376,7 @@ TEST_CASE("search --kv-cache-mb: the same trees file with the cache off, and exi
   CHECK(bad.output.find("--kv-cache-mb") != std::string::npos);
 }
 
-TEST_CASE("cross-tree batching: trees and budgets are byte-identical with several trees per worker") {
+TEST_CASE("cross-tree batching: trees and budgets are byte-identical with several trees per worker and any --max-batch") {
   const std::unique_ptr<Policy> policy = Policy::Load(test::SourceDir() + "/models/default");
   SyntheticOptions so;
   so.seed = 8;
@@ -388,12 +388,13 @@ TEST_CASE("cross-tree batching: trees and budgets are byte-identical with severa
     config.mode = mode;
     config.mcts.iterations = 10;
     config.sbs.b1 = 2;
-    auto run = [&](int threads, int trees_per_worker, int64_t kv_bytes) {
+    auto run = [&](int threads, int trees_per_worker, int64_t kv_bytes, int max_batch_rows = 0) {
       const PolicyBackend backend(*policy, kv_bytes);
       std::vector<std::string> lines;
       RunOptions options;
       options.threads = threads;
       options.trees_per_worker = trees_per_worker;
+      options.max_batch_rows = max_batch_rows;
       options.worker_init = [] { SetTorchThreadsForThisThread(1); };
       RunSearch(problems, backend, config, options, [&](size_t, const Problem& problem, SearchResult& result) {
         lines.push_back(SearchRecord(problem, config, result).dump());
@@ -405,6 +406,7 @@ TEST_CASE("cross-tree batching: trees and budgets are byte-identical with severa
     REQUIRE(alone.size() == problems.size());
     CHECK(run(1, 3, 64 << 20) == alone);
     CHECK(run(2, 4, 64 << 20) == alone);
+    CHECK(run(1, 4, 64 << 20, 12) == alone);  // batches run at 12 rows, before every tree waits
     CHECK(run(1, 3, 0) == run(1, 1, 0));  // without the prefix cache too
   }
 }
