@@ -223,19 +223,26 @@ struct GroupArgs {
   float* const* y;
 };
 
-template <typename DotFn, typename AxpyFn>
-inline void AttendGroupWith(const GroupArgs& g, DotFn dot, AxpyFn axpy) {
-  // Slots in order, segment by segment (the segments tile [first, capacity)).
+// Calls body(s, lead_key, lead_value) for every slot in [first, last), in order, with the
+// leader's key and value of that slot (the segments tile [first, capacity)).
+template <typename Body>
+inline void ForEachSlot(const GroupArgs& g, Body body) {
   for (const Segment* seg = g.lead; seg != g.lead + g.lead_count; ++seg) {
     const int64_t hi = std::min(g.last, seg->end);
     for (int64_t s = std::max(g.first, seg->begin); s < hi; ++s) {
-      const float* k_lead = seg->k + (s - seg->begin) * g.dim;
-      for (int r = 0; r < g.m; ++r) {
-        const float* ks = s < g.end[r] ? k_lead : g.k_own[r] + s * g.dim;
-        g.scores[r * g.last + s] = dot(g.q[r], ks, g.dim) * g.alpha;
-      }
+      body(s, seg->k + (s - seg->begin) * g.dim, seg->v + (s - seg->begin) * g.dim);
     }
   }
+}
+
+template <typename DotFn, typename AxpyFn>
+inline void AttendGroupWith(const GroupArgs& g, DotFn dot, AxpyFn axpy) {
+  ForEachSlot(g, [&](int64_t s, const float* k_lead, const float*) {
+    for (int r = 0; r < g.m; ++r) {
+      const float* ks = s < g.end[r] ? k_lead : g.k_own[r] + s * g.dim;
+      g.scores[r * g.last + s] = dot(g.q[r], ks, g.dim) * g.alpha;
+    }
+  });
   float inv[kMaxGroup];
   for (int r = 0; r < g.m; ++r) {
     float* sc = g.scores + r * g.last;
@@ -249,16 +256,12 @@ inline void AttendGroupWith(const GroupArgs& g, DotFn dot, AxpyFn axpy) {
     inv[r] = 1.f / total;
     std::fill(g.y[r], g.y[r] + g.dim, 0.f);
   }
-  for (const Segment* seg = g.lead; seg != g.lead + g.lead_count; ++seg) {
-    const int64_t hi = std::min(g.last, seg->end);
-    for (int64_t s = std::max(g.first, seg->begin); s < hi; ++s) {
-      const float* v_lead = seg->v + (s - seg->begin) * g.dim;
-      for (int r = 0; r < g.m; ++r) {
-        const float* vs = s < g.end[r] ? v_lead : g.v_own[r] + s * g.dim;
-        axpy(g.scores[r * g.last + s] * inv[r], vs, g.y[r], g.dim);
-      }
+  ForEachSlot(g, [&](int64_t s, const float*, const float* v_lead) {
+    for (int r = 0; r < g.m; ++r) {
+      const float* vs = s < g.end[r] ? v_lead : g.v_own[r] + s * g.dim;
+      axpy(g.scores[r * g.last + s] * inv[r], vs, g.y[r], g.dim);
     }
-  }
+  });
 }
 
 void AttendGroupScalar(const GroupArgs& g) {
