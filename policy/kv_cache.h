@@ -15,8 +15,8 @@
 //     and none at or after length).
 //   - key_bias: float [rows, capacity]; kPadBias on slots < pad[r], 0 elsewhere.
 //   - 0 <= pad[r] <= length <= capacity.
-//   - Sharing: row r's slots [pad[r], shared_end(r)) hold the same keys and values as those
-//     of row share_leader(r) <= r, a leader being its own leader with shared_end == pad
+//   - Sharing: row r's slots [pad[r], shared_end(r)) stand for the same keys and values as
+//     those of row share_leader(r) <= r, a leader being its own leader with shared_end == pad
 //     (nothing borrowed). SelectRows records it when it copies rows (the K samples of one
 //     search node), so decode attention can read a shared prefix once for all its rows.
 //     share_leader(r) is always a leader itself.
@@ -25,8 +25,8 @@
 //     [pad[r], shared_end(r)) are never read and may hold anything; SelectRows then copies
 //     only what each new row must hold itself (a leader [pad, length), a follower
 //     [shared_end, length)), and every reader (CachedAttention, PrefixKvCache) takes the
-//     shared slots from the leader. Without borrowing
-//     (torch attention, Hugging Face models) every row holds all of its slots.
+//     shared slots from the leader. Without borrowing (torch attention, Hugging Face
+//     models) every row holds all of its slots.
 //   - Spans (borrowing caches only): a row may read slots [pad, span_end) from tensors
 //     outside the cache (the edges of a prefix cache, policy/prefix_cache.h), in slot order,
 //     instead of holding copies; its own storage there is never read. Copies of a row carry
