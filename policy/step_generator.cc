@@ -2,11 +2,14 @@
 //
 // One prefill of the distinct prefixes (identical prefixes, e.g. K samples from one search
 // node, are run once and their cache rows copied, which the KV cache records as shared for
-// decode attention), then one Decode call per generated token position for all unfinished
-// rows. With a prefix cache the prefill runs only the tokens the cache does not hold, and
-// each step that ends with the delimiter leaves its new state's keys and values there. Finished rows are compacted out of the cache once they
-// make up a quarter of it; until then they are fed PAD and their outputs ignored. Each
-// row's tokens depend only on its prefix and its own generator (policy/sampling.h).
+// decode attention; with the built-in model a copy borrows the prefix from its leader
+// instead of holding it), then one Decode call per generated token position for all
+// unfinished rows. With a prefix cache the prefill runs only the tokens the cache does not
+// hold (the built-in model reads the cached ones in place: PrefixKvCache::Lend), and each
+// step that ends with the delimiter leaves its new state's keys and values there. Finished
+// rows are compacted out of the cache once they make up a quarter of it; until then they
+// are fed PAD and their outputs ignored. Each row's tokens depend only on its prefix and
+// its own generator (policy/sampling.h).
 #include "policy/step_generator.h"
 
 #include <ATen/Parallel.h>
