@@ -148,23 +148,18 @@ json HfBenchShapes(const std::string& name) {
             {"eos_token_id", 151643}};
   }
   if (name == "tiny") {
-    return {{"architectures", {"Qwen2ForCausalLM"}},
-            {"model_type", "qwen2"},
-            {"vocab_size", 512},
-            {"hidden_size", 64},
-            {"intermediate_size", 160},
-            {"num_hidden_layers", 2},
-            {"num_attention_heads", 4},
-            {"num_key_value_heads", 2},
-            {"max_position_embeddings", 1024},
-            {"rms_norm_eps", 1e-6},
-            {"rope_theta", 1000000.0},
-            {"rope_scaling", nullptr},
-            {"hidden_act", "silu"},
-            {"tie_word_embeddings", true},
-            {"torch_dtype", "bfloat16"},
-            {"bos_token_id", 260},
-            {"eos_token_id", 260}};
+    // The same architecture at test sizes (no sliding-window fields: all layers full).
+    json c = HfBenchShapes("qwen2.5-0.5b");
+    for (const char* key : {"max_window_layers", "sliding_window", "use_sliding_window"}) c.erase(key);
+    c.update({{"vocab_size", 512},
+              {"hidden_size", 64},
+              {"intermediate_size", 160},
+              {"num_hidden_layers", 2},
+              {"num_attention_heads", 4},
+              {"max_position_embeddings", 1024},
+              {"bos_token_id", 260},
+              {"eos_token_id", 260}});
+    return c;
   }
   throw UsageError("--hf-shapes expects qwen2.5-0.5b or tiny, got \"" + name + "\"");
 }

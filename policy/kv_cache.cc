@@ -86,100 +86,73 @@ void KvCache::SelectRows(const torch::Tensor& rows) {
   share_leader_ = std::move(leader);
   shared_end_ = std::move(end);
   const torch::Tensor index = rows.to(pad_.device());
-  if (borrowing_ && pad_.device().is_cpu()) {
-    SelectBorrowing(idx, n, old_leader, old_end);
-    pad_ = pad_.index_select(0, index);
-    key_bias_ = key_bias_.index_select(0, index);
-    return;
+  bool cpu = true;
+  for (const auto* list : {&keys_, &values_}) {
+    for (const torch::Tensor& t : *list) cpu = cpu && t.device().is_cpu() && t.is_contiguous();
   }
-  bool ascending = true;  // a compaction: keep rows idx[0] < idx[1] < ..., in order
-  for (int64_t i = 0; i < n; ++i) ascending = ascending && idx[i] >= i && (i == 0 || idx[i] > idx[i - 1]);
-  // On the CPU a row is one contiguous block [heads, capacity, head_dim]. A compaction moves
-  // kept rows down in place, copying only each head's written slots [0, length) (slots past
-  // it keep finite values of earlier rows); other selections copy whole blocks into a new
-  // tensor. index_select walked them element by element: 12% of an MCTS run under perf.
-  auto select = [&](const torch::Tensor& t) {
-    if (!t.device().is_cpu() || !t.is_contiguous()) return t.index_select(0, index);
-    if (ascending && t.dim() == 4) {
-      const int64_t heads = t.size(1), slot_bytes = t.size(3) * static_cast<int64_t>(t.element_size());
-      const int64_t head_bytes = t.size(2) * slot_bytes;
-      char* base = static_cast<char*>(t.data_ptr());
-      for (int64_t i = 0; i < n; ++i) {
-        if (idx[i] == i) continue;
-        for (int64_t h = 0; h < heads; ++h) {
-          std::memcpy(base + (i * heads + h) * head_bytes, base + (idx[i] * heads + h) * head_bytes,
-                      length_ * slot_bytes);
-        }
-      }
-      return t.narrow(0, 0, n);
-    }
-    std::vector<int64_t> sizes = t.sizes().vec();
-    sizes[0] = n;
-    torch::Tensor out = torch::empty(sizes, t.options());
-    const int64_t row_bytes = t.numel() / std::max<int64_t>(1, t.size(0)) * static_cast<int64_t>(t.element_size());
-    const char* from = static_cast<const char*>(t.data_ptr());
-    char* to = static_cast<char*>(out.data_ptr());
-    for (int64_t i = 0; i < n; ++i) std::memcpy(to + i * row_bytes, from + idx[i] * row_bytes, row_bytes);
-    return out;
-  };
-  for (auto& k : keys_) k = select(k);
-  for (auto& v : values_) v = select(v);
+  if (cpu) {
+    CopyRows(idx, n, old_leader, old_end);
+  } else {
+    for (auto& k : keys_) k = k.index_select(0, index);
+    for (auto& v : values_) v = v.index_select(0, index);
+    spans_.assign(n, {});  // spans exist only with borrowing, on the CPU
+  }
   pad_ = pad_.index_select(0, index);
   key_bias_ = key_bias_.index_select(0, index);
-  spans_.assign(n, {});  // spans exist only with borrowing
 }
 
-void KvCache::SelectBorrowing(const int64_t* idx, int64_t n, const std::vector<int64_t>& old_leader,
-                              const std::vector<int64_t>& old_end) {
-  // New row i comes from old row a = idx[i]. It must hold slots [need, length): need = pad
-  // for a new leader, its shared_end for a follower. Old row a holds [held, length): held =
-  // pad if it led, its old shared_end if it followed; slots [need, held) then come from its
-  // old leader, which held everything.
+void KvCache::CopyRows(const int64_t* idx, int64_t n, const std::vector<int64_t>& old_leader,
+                       const std::vector<int64_t>& old_end) {
+  // New row i comes from old row a = idx[i]. It must hold slots [need, length) and old row
+  // a holds [held, length); slots [need, held) come from a's old leader, which held all of
+  // its slots after its spans. Without borrowing every row holds [pad, length) (need = held
+  // = pad; slots before pad are masked and only need to be finite). With borrowing need =
+  // pad for a new leader and its shared_end for a follower, held = pad if a led and its old
+  // shared_end if it followed; slots before span_end are read from the spans.
   const int64_t* pad = pad_.data_ptr<int64_t>();  // still the old rows' padding
   std::vector<int64_t> need(n), held(n), lend(n);
-  bool ascending = true;  // a compaction: keep rows idx[0] < idx[1] < ..., in order
   std::vector<std::vector<Span>> spans(n);
+  bool ascending = true;  // a compaction: keep rows idx[0] < idx[1] < ..., in order
   for (int64_t i = 0; i < n; ++i) {
     const int64_t a = idx[i];
-    // Slots before span_end are read from the spans (the same for the whole group).
-    const int64_t own_from = span_end(a);
-    need[i] = std::max(own_from, share_leader_[i] == i ? pad[a] : shared_end_[i]);
-    held[i] = std::max(own_from, old_leader[a] == a ? pad[a] : old_end[a]);
+    const int64_t own_from = span_end(a);  // the same for the whole group
+    need[i] = std::max(own_from, !borrowing_ || share_leader_[i] == i ? pad[a] : shared_end_[i]);
+    held[i] = std::max(own_from, !borrowing_ || old_leader[a] == a ? pad[a] : old_end[a]);
     lend[i] = old_leader[a];
     spans[i] = spans_[a];
-    TORCH_CHECK(share_leader_[i] == i || shared_end_[i] >= own_from, "KvCache::SelectRows: sharing ends inside a span");
+    TORCH_CHECK(share_leader_[i] == i || !borrowing_ || shared_end_[i] >= own_from,
+                "KvCache::SelectRows: sharing ends inside a span");
     ascending = ascending && a >= i && (i == 0 || a > idx[i - 1]);
   }
   spans_ = std::move(spans);
   for (auto* list : {&keys_, &values_}) {
     for (torch::Tensor& t : *list) {
-      TORCH_CHECK(t.is_contiguous() && t.dim() == 4, "KvCache::SelectRows: cache not contiguous");
-      const int64_t heads = t.size(1), capacity = t.size(2), dim = t.size(3);
-      const float* from = t.data_ptr<float>();
+      const int64_t heads = t.size(1), capacity = t.size(2);
+      const int64_t slot_bytes = t.size(3) * static_cast<int64_t>(t.element_size());
       // Slots [first, last) of every head: row `src` of `src_base` to row `dst` of `dst_base`.
-      auto copy_slots = [&](float* dst_base, int64_t dst, const float* src_base, int64_t src, int64_t first,
+      auto copy_slots = [&](char* dst_base, int64_t dst, const char* src_base, int64_t src, int64_t first,
                             int64_t last) {
         if (last <= first || (dst_base == src_base && dst == src)) return;
         for (int64_t h = 0; h < heads; ++h) {
-          std::memcpy(dst_base + ((dst * heads + h) * capacity + first) * dim,
-                      src_base + ((src * heads + h) * capacity + first) * dim,
-                      static_cast<size_t>((last - first) * dim) * sizeof(float));
+          std::memcpy(dst_base + ((dst * heads + h) * capacity + first) * slot_bytes,
+                      src_base + ((src * heads + h) * capacity + first) * slot_bytes,
+                      static_cast<size_t>((last - first) * slot_bytes));
         }
       };
+      char* base = static_cast<char*>(t.data_ptr());
       if (ascending) {
         // In place. First every follower that must hold more than it did takes the missing
         // slots from its old leader (leaders are never written here, so every source is
         // intact); then rows move down in order (a later source is never an earlier target).
-        float* base = t.data_ptr<float>();
         for (int64_t i = 0; i < n; ++i) copy_slots(base, idx[i], base, lend[i], need[i], std::min(held[i], length_));
         for (int64_t i = 0; i < n; ++i) copy_slots(base, i, base, idx[i], need[i], length_);
         t = t.narrow(0, 0, n);
       } else {
-        torch::Tensor out = torch::empty({n, heads, capacity, dim}, t.options());
-        float* to = out.data_ptr<float>();
+        torch::Tensor out = NewStorage({n, heads, capacity, t.size(3)}, t.options());
+        char* to = static_cast<char*>(out.data_ptr());
         for (int64_t i = 0; i < n; ++i) {
-          copy_slots(to, i, from, lend[i], need[i], std::min(held[i], length_));
-          copy_slots(to, i, from, idx[i], std::max(need[i], held[i]), length_);
+          copy_slots(to, i, base, lend[i], need[i], std::min(held[i], length_));
+          copy_slots(to, i, base, idx[i], std::max(need[i], held[i]), length_);
         }
         t = out;
       }

@@ -111,9 +111,9 @@ class KvCache {
 
   // Key/value storage: uninitialised with borrowing, zeros without (see the invariants).
   torch::Tensor NewStorage(at::IntArrayRef sizes, const torch::TensorOptions& options) const;
-  // SelectRows with borrowing: copies per row only the slots it must hold itself.
-  void SelectBorrowing(const int64_t* idx, int64_t n, const std::vector<int64_t>& old_leader,
-                       const std::vector<int64_t>& old_end);
+  // SelectRows on the CPU: copies per row only the slots it must hold itself.
+  void CopyRows(const int64_t* idx, int64_t n, const std::vector<int64_t>& old_leader,
+                const std::vector<int64_t>& old_end);
 };
 
 }  // namespace steptree

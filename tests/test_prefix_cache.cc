@@ -64,6 +64,28 @@ torch::Tensor RowKeys(KvCache& cache, int64_t row, int64_t first, int64_t n) {
   return torch::stack(parts);
 }
 
+// `count` synthetic problems of levels lo..hi.
+std::vector<Problem> LevelProblems(uint64_t seed, int lo, int hi, int count) {
+  SyntheticOptions so;
+  so.seed = seed;
+  so.min_difficulty = lo;
+  so.max_difficulty = hi;
+  return MakeSyntheticProblems(so, count);
+}
+
+// The trees file's records of one search run, in input order; adds every budget to *total.
+std::vector<nlohmann::ordered_json> SearchRecords(const std::vector<Problem>& problems, const SearchBackend& backend,
+                                                  const SearchConfig& config, RunOptions options,
+                                                  Budget* total = nullptr) {
+  std::vector<nlohmann::ordered_json> records;
+  options.worker_init = [] { SetTorchThreadsForThisThread(1); };
+  RunSearch(problems, backend, config, options, [&](size_t, const Problem& problem, SearchResult& result) {
+    if (total != nullptr) *total += result.budget;
+    records.push_back(SearchRecord(problem, config, result));
+  });
+  return records;
+}
+
 }  // namespace
 
 TEST_CASE("row-invariant product: every row, batch size and tail equals the scalar rule bit for bit") {
@@ -305,24 +327,17 @@ TEST_CASE("prefix cache: least recently used leaves go first, pinned paths stay"
 TEST_CASE("prefix cache in search: identical trees, one prefill token per expansion, any budget and thread count") {
   // The embedded default model: real steps, so trees grow several levels deep.
   const std::unique_ptr<Policy> policy = Policy::Load(test::SourceDir() + "/models/default");
-  SyntheticOptions so;
-  so.seed = 3;
-  so.min_difficulty = 2;
-  so.max_difficulty = 4;
-  const std::vector<Problem> problems = MakeSyntheticProblems(so, 4);
+  const std::vector<Problem> problems = LevelProblems(3, 2, 4, 4);
   SearchConfig config;
   config.mode = SearchMode::kMcts;
   config.mcts.iterations = 10;
 
   auto run = [&](int64_t kv_bytes, int threads, Budget* total) {
     const PolicyBackend backend(*policy, kv_bytes);
-    std::vector<std::string> lines;
     RunOptions options;
     options.threads = threads;
-    options.worker_init = [] { SetTorchThreadsForThisThread(1); };
-    RunSearch(problems, backend, config, options, [&](size_t, const Problem& problem, SearchResult& result) {
-      *total += result.budget;
-      nlohmann::ordered_json record = SearchRecord(problem, config, result);
+    std::vector<std::string> lines;
+    for (nlohmann::ordered_json& record : SearchRecords(problems, backend, config, options, total)) {
       record["budget"].erase("prefill_tokens");
       record["budget"].erase("cached_tokens");
       for (auto& point : record["answer_by_iteration"]) {
@@ -330,7 +345,7 @@ TEST_CASE("prefix cache in search: identical trees, one prefill token per expans
         point["budget"].erase("cached_tokens");
       }
       lines.push_back(record.dump());
-    });
+    }
     return lines;
   };
   Budget none, big, tiny, two;
@@ -378,11 +393,7 @@ TEST_CASE("search --kv-cache-mb: the same trees file with the cache off, and exi
 
 TEST_CASE("cross-tree batching: trees and budgets are byte-identical with several trees per worker and any --max-batch") {
   const std::unique_ptr<Policy> policy = Policy::Load(test::SourceDir() + "/models/default");
-  SyntheticOptions so;
-  so.seed = 8;
-  so.min_difficulty = 1;
-  so.max_difficulty = 4;
-  const std::vector<Problem> problems = MakeSyntheticProblems(so, 7);
+  const std::vector<Problem> problems = LevelProblems(8, 1, 4, 7);
   for (SearchMode mode : {SearchMode::kMcts, SearchMode::kSbs}) {
     SearchConfig config;
     config.mode = mode;
@@ -390,15 +401,14 @@ TEST_CASE("cross-tree batching: trees and budgets are byte-identical with severa
     config.sbs.b1 = 2;
     auto run = [&](int threads, int trees_per_worker, int64_t kv_bytes, int max_batch_rows = 0) {
       const PolicyBackend backend(*policy, kv_bytes);
-      std::vector<std::string> lines;
       RunOptions options;
       options.threads = threads;
       options.trees_per_worker = trees_per_worker;
       options.max_batch_rows = max_batch_rows;
-      options.worker_init = [] { SetTorchThreadsForThisThread(1); };
-      RunSearch(problems, backend, config, options, [&](size_t, const Problem& problem, SearchResult& result) {
-        lines.push_back(SearchRecord(problem, config, result).dump());
-      });
+      std::vector<std::string> lines;
+      for (const nlohmann::ordered_json& record : SearchRecords(problems, backend, config, options)) {
+        lines.push_back(record.dump());
+      }
       return lines;
     };
     CAPTURE(SearchModeName(mode));
