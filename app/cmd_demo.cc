@@ -6,6 +6,7 @@
 // final answers are scored by the value head, never by the gold answer, which only grades.
 // Prints one table (accuracy, tokens and seconds per problem, accuracy by level); every
 // method's trees are written under --out-dir.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -47,8 +48,10 @@ struct Method {
 };
 
 // greedy, maj@5, SBS(3,5), MCTS(40): AlphaMath's table. Searches score final answers with
-// the value head (inference); maj and greedy never read values.
-std::vector<Method> DemoMethods(uint64_t seed) {
+// the value head (inference); maj and greedy never read values. With `oracle`, SBS(3,5) and
+// MCTS(40) once more with oracle values (search/oracle_values.h): the same policy and
+// budget with a perfect step and answer verifier, the most any value head could buy.
+std::vector<Method> DemoMethods(uint64_t seed, bool oracle) {
   std::vector<Method> methods;
   auto add = [&](const std::string& label, const std::string& file, SearchMode mode) -> SearchConfig& {
     SearchConfig config;
@@ -64,13 +67,24 @@ std::vector<Method> DemoMethods(uint64_t seed) {
   sbs.sbs.b1 = 3;
   sbs.sbs.b2 = 5;
   add("MCTS(40)", "mcts40", SearchMode::kMcts).mcts.iterations = 40;
+  if (oracle) {
+    SearchConfig& sbs_oracle = add("SBS(3,5) oracle", "sbs3x5-oracle", SearchMode::kSbs);
+    sbs_oracle.sbs.b1 = 3;
+    sbs_oracle.sbs.b2 = 5;
+    sbs_oracle.oracle_values = true;
+    SearchConfig& mcts_oracle = add("MCTS(40) oracle", "mcts40-oracle", SearchMode::kMcts);
+    mcts_oracle.mcts.iterations = 40;
+    mcts_oracle.oracle_values = true;
+  }
   return methods;
 }
 
 std::string FormatTable(const nlohmann::json& methods, long n) {
   std::ostringstream out;
+  int width = 10;  // the label column
+  for (const nlohmann::json& m : methods) width = std::max<int>(width, static_cast<int>(m["label"].get<std::string>().size()));
   char line[512];
-  std::snprintf(line, sizeof line, "%-10s %9s %15s %12s   %s\n", "method", "accuracy", "tokens/problem",
+  std::snprintf(line, sizeof line, "%-*s %9s %15s %12s   %s\n", width, "method", "accuracy", "tokens/problem",
                 "s/problem", "accuracy by level 1..8");
   out << line;
   for (const nlohmann::json& m : methods) {
@@ -80,7 +94,7 @@ std::string FormatTable(const nlohmann::json& methods, long n) {
       std::snprintf(cell, sizeof cell, "%4.0f", 100 * v["accuracy"].get<double>());
       levels += cell;
     }
-    std::snprintf(line, sizeof line, "%-10s %8.1f%% %15.0f %12.3f   %s\n", m["label"].get<std::string>().c_str(),
+    std::snprintf(line, sizeof line, "%-*s %8.1f%% %15.0f %12.3f   %s\n", width, m["label"].get<std::string>().c_str(),
                   100 * m["accuracy"].get<double>(), m["tokens_per_problem"].get<double>(),
                   m["seconds_per_problem"].get<double>(), levels.c_str());
     out << line;
@@ -106,6 +120,8 @@ int RunDemo(int argc, char** argv) {
       ("model", "checkpoint directory (default: the embedded default)", cxxopts::value<std::string>())
       ("out-dir", "where every method's trees go", cxxopts::value<std::string>()->default_value("runs/demo"))
       ("retrain-value", "run the value recipe even when the checkpoint has a value head")
+      ("oracle", "also run SBS(3,5) and MCTS(40) with oracle values (a perfect step and answer verifier): "
+       "the ceiling a value head could reach with this policy")
       ("threads", "problems searched in parallel (0 = all cores)", cxxopts::value<int>()->default_value("0"))
       ("json", "print the summary as one JSON object")
       ("h,help", "show this help");
@@ -137,7 +153,7 @@ int RunDemo(int argc, char** argv) {
   const std::vector<Problem> problems = DefaultEvalProblems(n, args["problem-seed"].as<uint64_t>());
 
   nlohmann::json methods = nlohmann::json::array();
-  for (const Method& method : DemoMethods(args["seed"].as<uint64_t>())) {
+  for (const Method& method : DemoMethods(args["seed"].as<uint64_t>(), args.count("oracle") > 0)) {
     SearchRunOptions run;
     run.out = out_dir + "/" + method.file + ".jsonl";
     run.threads = threads;
@@ -159,7 +175,11 @@ int RunDemo(int argc, char** argv) {
   } else {
     std::cout << "steptree demo: " << n << " held-out problems (levels 1..8), model " << model_dir << " ("
               << policy->num_parameters() << " parameters, value head trained), " << threads << " threads\n"
-              << FormatTable(methods, n) << "trees written under " << out_dir << "/\n";
+              << FormatTable(methods, n);
+    if (args.count("oracle")) {
+      std::cout << "oracle: values from a perfect verifier (every calculation checked, final answers against gold)\n";
+    }
+    std::cout << "trees written under " << out_dir << "/\n";
   }
   return 0;
 }

@@ -71,6 +71,9 @@ int RunSearchCommand(int argc, char** argv) {
       ("value-targets", "also write value-target paths (value JSONL) of every tree with known outcomes",
        cxxopts::value<std::string>())
       ("allow-untrained-value", "run bon/sbs/mcts with a model whose value head is untrained (values 0)")
+      ("value-source", "model (the value head) | oracle (a perfect step and answer verifier on synthetic "
+       "problems: the upper bound a value head could reach; needs gold answers)",
+       cxxopts::value<std::string>()->default_value("model"))
       ("threads", "problems searched in parallel, one core each (0 = all cores)", cxxopts::value<int>()->default_value("0"))
       ("json", "print the run summary as one JSON object")
       ("h,help", "show this help");
@@ -98,6 +101,11 @@ int RunSearchCommand(int argc, char** argv) {
   for (const auto& [key, flag] : param_flags) {
     if (args.count(FlagName(key))) SetParam(&config, key, args[FlagName(key)].as<std::string>());
   }
+  const std::string value_source = args["value-source"].as<std::string>();
+  if (value_source != "model" && value_source != "oracle") {
+    throw UsageError("--value-source expects model or oracle, got \"" + value_source + "\"");
+  }
+  config.oracle_values = value_source == "oracle";
   ValidateConfig(config);
 
   std::vector<Problem> problems;
@@ -108,8 +116,11 @@ int RunSearchCommand(int argc, char** argv) {
     if (n < 1) throw UsageError("--synthetic must be >= 1");
     problems = DefaultEvalProblems(n, args["problem-seed"].as<uint64_t>());
   }
-  if (config.terminal_reward == TerminalReward::kGold) {
+  if (config.terminal_reward == TerminalReward::kGold || config.oracle_values) {
     for (const Problem& p : problems) {
+      if (!p.gold && config.oracle_values) {
+        throw UsageError("problem \"" + p.id + "\" has no gold answer: --value-source oracle judges final answers by it");
+      }
       if (!p.gold) {
         throw UsageError("problem \"" + p.id + "\" has no gold answer: use --terminal-reward value to search without one");
       }

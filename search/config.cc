@@ -22,6 +22,8 @@ struct Param {
   double min;        // lower bound of numeric values
 };
 
+constexpr const char* kValueSourceKey = "value_source";
+
 // Parameters several modes share: one key, one help text.
 Param MaxDepth(int* field) { return {"max_depth", "steps before an unfinished solution is cut (reward -1)", field, 1}; }
 Param Temperature(double* field) { return {"temperature", "sampling temperature (0 = greedy)", field, 0}; }
@@ -193,6 +195,7 @@ nlohmann::ordered_json ConfigToJson(const SearchConfig& config) {
   nlohmann::ordered_json json;
   json["mode"] = SearchModeName(config.mode);
   for (const Param& param : ParamTable(&copy)) json[param.key] = ValueOf(param);
+  if (config.oracle_values) json[kValueSourceKey] = "oracle";
   return json;
 }
 
@@ -207,12 +210,21 @@ SearchConfig ConfigFromJson(const nlohmann::json& json) {
   config.mode = *parsed;
   for (const auto& [key, value] : json.items()) {
     if (key == "mode") continue;
+    if (key == kValueSourceKey) {
+      const std::string source = value.is_string() ? value.get<std::string>() : value.dump();
+      if (source != "model" && source != "oracle") {
+        throw UsageError("search config: expected value_source model or oracle, got \"" + source + "\"");
+      }
+      config.oracle_values = source == "oracle";
+      continue;
+    }
     SetParam(&config, key, value.is_string() ? value.get<std::string>() : value.dump());
   }
   return config;
 }
 
 bool NeedsValueHead(const SearchConfig& config) {
+  if (config.oracle_values) return false;  // the oracle gives every value
   return config.mode == SearchMode::kBestOfN || config.mode == SearchMode::kSbs || config.mode == SearchMode::kMcts;
 }
 

@@ -47,6 +47,10 @@ struct SearchConfig {
   MctsParams mcts;                                     // used when mode is mcts
   uint64_t seed = 1;                                   // every sample's seed derives from it
   TerminalReward terminal_reward = TerminalReward::kGold;  // gold: data generation; value: inference
+  // Values from a perfect process verifier instead of the value head (search/oracle_values.h):
+  // the upper bound of what a verifier could buy. JSON "value_source": "oracle", written only
+  // when set (absent = "model"), so model-valued configs keep their exact text.
+  bool oracle_values = false;
 };
 
 // A parameter as the command line shows it.
@@ -66,14 +70,15 @@ void SetParam(SearchConfig* config, const std::string& key, const std::string& t
 // Throws UsageError naming the first parameter out of range.
 void ValidateConfig(const SearchConfig& config);
 
-// {"mode": ..., <every parameter of the mode in table order>, "seed": ..., "terminal_reward": ...}
+// {"mode": ..., <every parameter of the mode in table order>, "seed": ..., "terminal_reward": ...
+//  [, "value_source": "oracle"]}
 nlohmann::ordered_json ConfigToJson(const SearchConfig& config);
 // The inverse of ConfigToJson (unknown keys and bad values throw UsageError; missing keys
 // keep their defaults).
 SearchConfig ConfigFromJson(const nlohmann::json& json);
 
-// Whether the search chooses by the backend's values (bon, sbs, mcts); greedy and maj never
-// read them.
+// Whether the search chooses by the model's value head (bon, sbs, mcts, unless oracle_values
+// replaces it); greedy and maj never read values.
 bool NeedsValueHead(const SearchConfig& config);
 
 }  // namespace steptree

@@ -11,6 +11,7 @@
 #include <tbb/task_group.h>
 
 #include "search/expand_combiner.h"
+#include "search/oracle_values.h"
 
 namespace steptree {
 
@@ -52,7 +53,10 @@ class InOrderDelivery {
 
 SearchResult SearchProblem(const SearchBackend& shared_backend, const Problem& problem, const SearchConfig& config) {
   const std::unique_ptr<SearchBackend> own = shared_backend.ForProblem();  // e.g. a per-tree prefix cache
-  const SearchBackend& backend = own != nullptr ? *own : shared_backend;
+  const SearchBackend& tree_backend = own != nullptr ? *own : shared_backend;
+  std::optional<OracleValueBackend> oracle;
+  if (config.oracle_values) oracle.emplace(tree_backend, problem.gold);
+  const SearchBackend& backend = oracle ? static_cast<const SearchBackend&>(*oracle) : tree_backend;
   const uint64_t seed = config.seed;
   const TerminalReward reward = config.terminal_reward;
   switch (config.mode) {
