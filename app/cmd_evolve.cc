@@ -2,7 +2,8 @@
 // Chen et al. 2024, sec. 3.3), as steptree commands.
 //
 //   round 0: the starting policy (the embedded default) with a FRESH value head, evaluated;
-//   round k: MCTS with gold terminal rewards on new synthetic training problems, with the
+//   round k: MCTS with gold terminal rewards on new synthetic training problems (levels
+//            --difficulty, default the whole ladder), with the
 //            round k-1 policy and value head -> export value paths (Q targets, final +-1)
 //            and SFT paths -> joint training from round k-1 (CE on correct paths +
 //            alpha * MSE(V, Q), `train --values`; with --anchor-sft N also CE on N
@@ -32,6 +33,7 @@
 #include "app/command.h"
 #include "datasets/json_file.h"
 #include "app/default_model.h"
+#include "app/flag_parsing.h"
 #include "app/run_dir.h"
 #include "datasets/input_error.h"
 #include "datasets/jsonl.h"
@@ -56,15 +58,19 @@ struct EvolveOptions {
   double lr = 3e-4;
   double alpha = 1.0;
   long anchor_sft = 0;         // reference-solution problems mixed into training (0: none)
+  std::string difficulty;      // levels of the training problems, "LO-HI" (empty: 1-8, the ladder)
   uint64_t seed = 1;           // search seed
   int threads = 1;
 };
 
 nlohmann::ordered_json OptionsJson(const EvolveOptions& o) {
-  return {{"rounds", o.rounds},         {"init", o.init},     {"problems", o.problems},
+  nlohmann::ordered_json json = {{"rounds", o.rounds},         {"init", o.init},     {"problems", o.problems},
           {"data_iterations", o.data_iterations}, {"eval_problems", o.eval_problems},
           {"eval_seed", o.eval_seed},   {"steps", o.steps},   {"lr", o.lr},
           {"alpha", o.alpha},           {"anchor_sft", o.anchor_sft}, {"seed", o.seed}};
+  // Only when set, so run directories made before the flag existed still resume.
+  if (!o.difficulty.empty()) json["difficulty"] = o.difficulty;
+  return json;
 }
 
 // Runs `steptree LINE` as a child process of this binary (its stdout goes to our stderr:
@@ -170,8 +176,10 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
     const std::string previous = (dir / ("round-" + std::to_string(round - 1)) / "model").string();
     const std::string problems = (rd / "problems.jsonl").string(), trees = (rd / "trees.jsonl").string();
     const std::string values = (rd / "value.jsonl").string(), sft = (rd / "sft.jsonl").string();
-    Run({"gen-problems", "-n", std::to_string(o.problems), "--split", "train", "--seed",
-         std::to_string(1000 + round), "-o", problems});
+    std::vector<std::string> generate = {"gen-problems", "-n", std::to_string(o.problems), "--split", "train",
+                                         "--seed", std::to_string(1000 + round), "-o", problems};
+    if (!o.difficulty.empty()) generate.insert(generate.end(), {"--difficulty", o.difficulty});
+    Run(generate);
     std::vector<std::string> search = {"search", "--model", previous, "--data", problems, "--mode", "mcts",
                                        "--iterations", std::to_string(o.data_iterations), "--terminal-reward", "gold",
                                        "--seed", std::to_string(o.seed + static_cast<uint64_t>(round)), "--out", trees,
@@ -256,6 +264,8 @@ int RunEvolve(int argc, char** argv) {
       ("alpha", "weight of the value MSE", cxxopts::value<double>()->default_value("1.0"))
       ("anchor-sft", "mix this many synthetic reference solutions into each round's training (0: none, pure self-training)",
        cxxopts::value<long>()->default_value("0"))
+      ("difficulty", "levels of the training problems, LO-HI (default: the whole ladder, 1-8)",
+       cxxopts::value<std::string>())
       ("seed", "search seed", cxxopts::value<uint64_t>()->default_value("1"))
       ("threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
       ("json", "print the rounds as one JSON object")
@@ -276,6 +286,10 @@ int RunEvolve(int argc, char** argv) {
   o.alpha = args["alpha"].as<double>();
   o.seed = args["seed"].as<uint64_t>();
   o.anchor_sft = args["anchor-sft"].as<long>();
+  if (args.count("difficulty")) {
+    o.difficulty = args["difficulty"].as<std::string>();
+    ParseDifficultyRange(o.difficulty);  // a bad range stops here, before round 0
+  }
   if (o.rounds < 0 || o.problems < 1 || o.eval_problems < 1 || o.steps < 1 || o.data_iterations < 1 || !(o.lr > 0) || o.anchor_sft < 0) {
     throw UsageError("--rounds >= 0, --problems, --eval-problems, --steps, --data-iterations >= 1 and --lr > 0 are required");
   }
