@@ -108,9 +108,13 @@ int RunSweep(int argc, char** argv) {
   const SweepSpec spec = LoadSweepSpec(config_path);
   const std::vector<SweepRun> runs = ExpandSweep(spec, config_path);
   const std::vector<Problem> problems = SweepProblems(spec);
-  if (spec.terminal_reward == TerminalReward::kGold) {
+  bool any_oracle = false;
+  for (const SweepRun& run : runs) any_oracle |= run.config.oracle_values;
+  if (spec.terminal_reward == TerminalReward::kGold || any_oracle) {
     for (const Problem& p : problems) {
-      if (!p.gold) throw UsageError("problem \"" + p.id + "\" has no gold answer: a gold-reward sweep needs them");
+      if (!p.gold) {
+        throw UsageError("problem \"" + p.id + "\" has no gold answer: a gold-reward sweep and oracle values need them");
+      }
     }
   }
   fs::create_directories(run_dir / "trees");

@@ -269,6 +269,16 @@ std::vector<SweepRun> ExpandSweep(const SweepSpec& spec, const std::string& file
       std::string curve_suffix;
       for (const auto& [key, value] : assignment) {
         if (value.is_array() || value.is_object()) throw InputError(file, 0, where + "." + key + " to be a value or a list of values");
+        if (key == "value_source") {  // not a search parameter: model or oracle values
+          const std::string source = ValueText(value);
+          if (source != "model" && source != "oracle") {
+            throw InputError(file, 0, where + ".value_source model or oracle, got " + value.dump());
+          }
+          base.oracle_values = source == "oracle";
+          stem += "-value_source_" + source;
+          if (base.oracle_values) curve_suffix += " oracle";
+          continue;
+        }
         try {
           SetParam(&base, key, ValueText(value));
         } catch (const UsageError& e) {
