@@ -11,24 +11,18 @@
 #include "search/oracle_values.h"
 #include "search/record.h"
 #include "search/runner.h"
+#include "tests/search_fixtures.h"
 
 using namespace steptree;
+using steptree::test::Enumerating;
+using steptree::test::Final;
+using steptree::test::MakeProblem;
+using steptree::test::Step;
 
 namespace {
 
-ScriptedStep Calc(const std::string& text, double probability, double value) {
-  return {text, probability, value, CandidateEnd::kStep};
-}
-ScriptedStep Answer(const std::string& text, double probability, double value) {
-  return {text, probability, value, CandidateEnd::kFinal};
-}
-
 Problem CalcProblem(const std::string& id, std::optional<std::string> gold) {
-  Problem problem;
-  problem.id = id;
-  problem.question = "Start at 2, add 3, then double.";
-  problem.gold = std::move(gold);
-  return problem;
+  return MakeProblem(id, "Start at 2, add 3, then double.", std::move(gold));
 }
 
 // Root: a wrong calculation the model values highly, a right one it values low, and an
@@ -36,19 +30,13 @@ Problem CalcProblem(const std::string& id, std::optional<std::string> gold) {
 // but the prefix is already wrong); below the right one the right and a wrong product.
 ScriptTable MisleadingScript() {
   ScriptTable script;
-  script.Add({}, {Calc("2+3=6", 0.6, 0.9), Calc("2+3=5", 0.3, -0.5), {"2+3", 0.1, 0.95, CandidateEnd::kCut}})
-      .Add({"2+3=6"}, {Calc("6*2=12", 1, 0.9)})
-      .Add({"2+3=6", "6*2=12"}, {Answer("The answer is 12", 1, 0.9)})
-      .Add({"2+3=5"}, {Calc("5*2=11", 0.5, 0.2), Calc("5*2=10", 0.5, -0.2)})
-      .Add({"2+3=5", "5*2=10"}, {Answer("The answer is 10", 1, -0.3)})
-      .Add({"2+3=5", "5*2=11"}, {Answer("The answer is 11", 1, 0.4)});
+  script.Add({}, {Step("2+3=6", 0.6, 0.9), Step("2+3=5", 0.3, -0.5), {"2+3", 0.1, 0.95, CandidateEnd::kCut}})
+      .Add({"2+3=6"}, {Step("6*2=12", 1, 0.9)})
+      .Add({"2+3=6", "6*2=12"}, {Final("The answer is 12", 1, 0.9)})
+      .Add({"2+3=5"}, {Step("5*2=11", 0.5, 0.2), Step("5*2=10", 0.5, -0.2)})
+      .Add({"2+3=5", "5*2=10"}, {Final("The answer is 10", 1, -0.3)})
+      .Add({"2+3=5", "5*2=11"}, {Final("The answer is 11", 1, 0.4)});
   return script;
-}
-
-FakeBackendOptions Enumerating() {
-  FakeBackendOptions options;
-  options.enumerate_children = true;
-  return options;
 }
 
 // The value of the node reached by `path` (step texts from the root).

@@ -18,31 +18,15 @@
 #include "search/runner.h"
 #include "search/tree_growth.h"
 #include "search/voting.h"
+#include "tests/search_fixtures.h"
 
 using namespace steptree;
+using steptree::test::Enumerating;
+using steptree::test::Final;
+using steptree::test::MakeProblem;
+using steptree::test::Step;
 
 namespace {
-
-ScriptedStep Step(const std::string& text, double probability, double value) {
-  return {text, probability, value, CandidateEnd::kStep};
-}
-ScriptedStep Final(const std::string& text, double probability, double value) {
-  return {text, probability, value, CandidateEnd::kFinal};
-}
-
-Problem MakeProblem(const std::string& id, const std::string& question, std::optional<std::string> gold) {
-  Problem problem;
-  problem.id = id;
-  problem.question = question;
-  problem.gold = std::move(gold);
-  return problem;
-}
-
-FakeBackendOptions Enumerating() {
-  FakeBackendOptions options;
-  options.enumerate_children = true;
-  return options;
-}
 
 // A branching script for determinism tests: three children per state, finals from depth 2
 // (and the third child from depth 1), values and answers hashed from the path.
