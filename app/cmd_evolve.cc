@@ -21,6 +21,7 @@
 // Each step runs as a child process of this binary (see Run). Every step resumes: searches at problem granularity (search --resume), training from its
 // last checkpoint (train --resume), and a round with metrics.json is never redone.
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -80,8 +81,11 @@ void Run(const std::vector<std::string>& line) {
   std::cerr << "evolve: steptree";
   for (const std::string& word : line) std::cerr << " " << word;
   std::cerr << "\n" << std::flush;
-  const std::string self = fs::read_symlink("/proc/self/exe").string();
-  std::vector<std::string> words = {self};
+  // The child runs THIS binary through /proc/self/exe, which stays valid when the file on
+  // disk is replaced or deleted during a long run (a rebuild, an upgrade): every round runs
+  // the same code, and no step fails for a path that is gone.
+  const std::string self = "/proc/self/exe";
+  std::vector<std::string> words = {"steptree"};
   words.insert(words.end(), line.begin(), line.end());
   std::vector<char*> argv;
   for (std::string& word : words) argv.push_back(word.data());
@@ -91,6 +95,8 @@ void Run(const std::vector<std::string>& line) {
   if (pid == 0) {
     dup2(STDERR_FILENO, STDOUT_FILENO);
     execv(self.c_str(), argv.data());
+    const std::string message = "evolve: cannot run " + self + ": " + std::strerror(errno) + "\n";
+    if (write(STDERR_FILENO, message.data(), message.size()) < 0) _exit(127);
     _exit(127);
   }
   int status = 0;
