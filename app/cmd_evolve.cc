@@ -194,6 +194,11 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
     Run(search);
     Run({"export", "--trees", trees, "--format", "value", "-o", values});
     Run({"export", "--trees", trees, "--format", "sft", "-o", sft});
+    if (CountLines(values) == 0) {
+      throw UsageError("evolve: round " + std::to_string(round) + "'s search reached no graded final answer in " +
+                       std::to_string(o.problems) + " problems (" + trees +
+                       "), so there is nothing to train on: raise --data-iterations or --problems");
+    }
     std::vector<std::string> train = {"train", "--init", previous, "--values", values, "--alpha",
                                       std::to_string(o.alpha), "--lr", std::to_string(o.lr), "--steps",
                                       std::to_string(o.steps), "--threads", t, "--resume", "-o", model};

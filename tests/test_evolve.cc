@@ -57,3 +57,42 @@ TEST_CASE("evolve command: round 0 and one round write every artefact; a rerun r
   CHECK(other.exit_code == 2);
   CHECK(other.output.find("problems") != std::string::npos);
 }
+
+TEST_CASE("evolve command: --difficulty sets the training levels; a binary deleted mid-run still runs every step") {
+  test::TempDir dir;
+  // A copy of the binary that is deleted while evolve runs (a rebuild or upgrade during a
+  // long run): every step still runs, as the same code (/proc/self/exe).
+  const std::string binary = dir.path() + "/steptree-copy";
+  std::filesystem::copy_file(test::Binary(), binary);
+  std::filesystem::permissions(binary, std::filesystem::perms::owner_all);
+  const std::string run_dir = dir.path() + "/evolve";
+  const std::string command = binary + " evolve --run-dir " + run_dir +
+                              " --problems 4 --eval-problems 2 --steps 1 --data-iterations 20 --threads 1"
+                              " --rounds 1 --difficulty 3-4";
+  const test::CommandResult run = test::Run("{ " + command + " & sleep 0.2; rm -f " + binary + "; wait $!; }");
+  REQUIRE_MESSAGE(run.exit_code == 0, run.output);
+  CHECK_FALSE(std::filesystem::exists(binary));
+  CHECK(std::filesystem::exists(run_dir + "/round-1/metrics.json"));
+  std::ifstream problems(run_dir + "/round-1/problems.jsonl");
+  long lines = 0;
+  for (std::string line; std::getline(problems, line); ++lines) {
+    const int level = nlohmann::json::parse(line)["difficulty"].get<int>();
+    CHECK(level >= 3);
+    CHECK(level <= 4);
+  }
+  CHECK(lines == 4);
+  std::ifstream config(run_dir + "/config.json");
+  CHECK(nlohmann::json::parse(config)["difficulty"] == "3-4");
+
+  // Too little search to finish any solution: a clear refusal instead of training on nothing.
+  const test::CommandResult empty = test::Run(test::Binary() + " evolve --run-dir " + dir.path() +
+                                              "/empty --problems 2 --eval-problems 1 --steps 1 --data-iterations 1"
+                                              " --threads 1 --rounds 1 --difficulty 8");
+  CHECK(empty.exit_code == 2);
+  CHECK(empty.output.find("reached no graded final answer in 2 problems") != std::string::npos);
+
+  const test::CommandResult bad = test::Run(test::Binary() + " evolve --run-dir " + dir.path() + "/bad --difficulty 9");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.output.find("--difficulty") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/bad"));
+}
