@@ -203,6 +203,40 @@ TEST_CASE("search refuses bad configurations with exit 2") {
   CHECK(untrained.exit_code == 2);
   CHECK(untrained.output.find("value head") != std::string::npos);
   CHECK(test::Run(Steptree("search --mode greedy --model " + TinyModel() + " --synthetic 2")).exit_code == 2);  // no --out
+  const auto source = test::Run(Steptree("search --mode sbs --value-source prm" + model));
+  CHECK(source.exit_code == 2);
+  CHECK(source.output.find("--value-source expects model or oracle") != std::string::npos);
+}
+
+TEST_CASE("search --value-source oracle: no value head needed, +-1 values, recorded in the config; gold required") {
+  test::TempDir dir;
+  const std::string out = dir.path() + "/oracle.jsonl";
+  // TinyModel has no value head: the oracle gives every value.
+  const auto r = test::Run(Steptree("search --model " + TinyModel() + " --synthetic 4 --mode sbs --b1 2 --b2 3 "
+                                    "--value-source oracle --terminal-reward value --threads 1 --json --out " + out));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  CHECK(test::LastJsonObject(r.output)["config"]["value_source"] == "oracle");
+  std::istringstream lines(ReadFile(out));
+  long nodes = 0;
+  for (std::string line; std::getline(lines, line);) {
+    const nlohmann::json record = nlohmann::json::parse(line);
+    CHECK(record["config"]["value_source"] == "oracle");
+    for (const nlohmann::json& node : record["tree"]) {
+      if (node["tag"] == "0") continue;
+      const double value = node["value"].get<double>();
+      CHECK((value == 1.0 || value == -1.0));
+      ++nodes;
+    }
+  }
+  CHECK(nodes > 0);
+
+  const std::string no_gold = dir.path() + "/no-gold.jsonl";
+  std::ofstream(no_gold) << "{\"question\": \"What is 2+3?\"}\n";
+  const auto refused = test::Run(Steptree("search --model " + TinyModel() + " --data " + no_gold +
+                                          " --mode sbs --value-source oracle --terminal-reward value --out " +
+                                          dir.path() + "/x.jsonl"));
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.output.find("--value-source oracle judges final answers by it") != std::string::npos);
 }
 
 TEST_CASE("demo compares greedy, maj@5, SBS(3,5) and MCTS(40) in one table") {
@@ -225,6 +259,21 @@ TEST_CASE("demo compares greedy, maj@5, SBS(3,5) and MCTS(40) in one table") {
     CHECK(std::count(trees.begin(), trees.end(), '\n') == 8);
   }
   CHECK(summary["methods"][3]["config"]["iterations"] == 40);
+}
+
+TEST_CASE("demo --oracle adds SBS(3,5) and MCTS(40) with oracle values") {
+  test::TempDir dir;
+  const auto r = test::Run(Steptree("demo --model " + TinyModelWithValueHead() + " --n 2 --threads 1 --oracle --json "
+                                    "--out-dir " + dir.path()));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  const nlohmann::json summary = test::LastJsonObject(r.output);
+  REQUIRE(summary["methods"].size() == 6);
+  CHECK(summary["methods"][3]["config"].contains("value_source") == false);
+  CHECK(summary["methods"][4]["label"] == "SBS(3,5) oracle");
+  CHECK(summary["methods"][4]["config"]["value_source"] == "oracle");
+  CHECK(summary["methods"][5]["label"] == "MCTS(40) oracle");
+  CHECK(summary["methods"][5]["config"]["iterations"] == 40);
+  CHECK(std::filesystem::exists(dir.path() + "/mcts40-oracle.jsonl"));
 }
 
 }  // TEST_SUITE
