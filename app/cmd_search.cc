@@ -118,12 +118,10 @@ int RunSearchCommand(int argc, char** argv) {
   }
   if (config.terminal_reward == TerminalReward::kGold || config.oracle_values) {
     for (const Problem& p : problems) {
-      if (!p.gold && config.oracle_values) {
-        throw UsageError("problem \"" + p.id + "\" has no gold answer: --value-source oracle judges final answers by it");
-      }
-      if (!p.gold) {
-        throw UsageError("problem \"" + p.id + "\" has no gold answer: use --terminal-reward value to search without one");
-      }
+      if (p.gold) continue;
+      throw UsageError("problem \"" + p.id + "\" has no gold answer: " +
+                       (config.oracle_values ? "--value-source oracle judges final answers by it"
+                                             : "use --terminal-reward value to search without one"));
     }
   }
 
