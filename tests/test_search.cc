@@ -21,10 +21,7 @@
 #include "tests/search_fixtures.h"
 
 using namespace steptree;
-using steptree::test::Enumerating;
-using steptree::test::Final;
-using steptree::test::MakeProblem;
-using steptree::test::Step;
+using namespace steptree::test;  // Step, Final, MakeProblem, Enumerating (tests/search_fixtures.h)
 
 namespace {
 
