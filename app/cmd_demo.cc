@@ -68,13 +68,13 @@ std::vector<Method> DemoMethods(uint64_t seed, bool oracle) {
   sbs.sbs.b2 = 5;
   add("MCTS(40)", "mcts40", SearchMode::kMcts).mcts.iterations = 40;
   if (oracle) {
-    SearchConfig& sbs_oracle = add("SBS(3,5) oracle", "sbs3x5-oracle", SearchMode::kSbs);
-    sbs_oracle.sbs.b1 = 3;
-    sbs_oracle.sbs.b2 = 5;
-    sbs_oracle.oracle_values = true;
-    SearchConfig& mcts_oracle = add("MCTS(40) oracle", "mcts40-oracle", SearchMode::kMcts);
-    mcts_oracle.mcts.iterations = 40;
-    mcts_oracle.oracle_values = true;
+    for (size_t i : {methods.size() - 2, methods.size() - 1}) {  // SBS(3,5) and MCTS(40) again
+      Method copy = methods[i];
+      copy.label += " oracle";
+      copy.file += "-oracle";
+      copy.config.oracle_values = true;
+      methods.push_back(std::move(copy));
+    }
   }
   return methods;
 }

@@ -411,7 +411,7 @@ Tensor CachedAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_
           ko[j] = kp + base;
           vo[j] = vp + base;
           ys[j] = yp + (r * heads + h) * dim;
-          borrow[j] = r == lead ? cache.span_end(r) : cache.shared_end(r);
+          borrow[j] = cache.own_from(r);
         }
         AttendGroup(GroupArgs{m, qs, lead_segments.data(), lead_count, ko, vo, borrow, pad[lead], slots, dim, a,
                               scores.data(), ys});
@@ -437,9 +437,8 @@ Tensor CachedAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_
       const int64_t base = (row * heads + h) * capacity * dim;
       const float* q_row = qp + i * dim;
       const float *k_own = kp + base, *v_own = vp + base;
-      const int64_t lead = cache.share_leader(row);
-      const int64_t borrow = lead == row ? cache.span_end(row) : cache.shared_end(row);
-      const int lead_count = LeadSegments(cache, layer, lead, h, &lead_segments);
+      const int64_t borrow = cache.own_from(row);
+      const int lead_count = LeadSegments(cache, layer, cache.share_leader(row), h, &lead_segments);
       AttendGroup(GroupArgs{1, &q_row, lead_segments.data(), lead_count, &k_own, &v_own, &borrow, first, last, dim,
                             a, scores.data(), &out});
     }

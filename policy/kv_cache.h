@@ -92,6 +92,9 @@ class KvCache {
   const std::vector<Span>& spans(int64_t row) const { return spans_[row]; }
   // First slot of the row's own storage after its spans (pad when it has none).
   int64_t span_end(int64_t row) const;
+  // First slot the row reads from its own storage: a follower reads its leader's slots
+  // before shared_end, a leader reads its spans before span_end.
+  int64_t own_from(int64_t row) const { return share_leader_[row] == row ? span_end(row) : shared_end_[row]; }
   // Key (kind 0) or value (kind 1) of (layer, row, head, slot), read where the row reads it:
   // its leader for a shared slot, a span, or its own storage.
   const float* Read(int64_t layer, int kind, int64_t row, int64_t head, int64_t slot);

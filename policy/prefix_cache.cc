@@ -5,6 +5,7 @@
 #include <cstring>
 #include <queue>
 #include <stdexcept>
+#include <string>
 
 namespace steptree {
 
@@ -102,16 +103,26 @@ PrefixKvCache::Match PrefixKvCache::Lookup(const std::vector<int>& tokens, int64
   return match;
 }
 
-void PrefixKvCache::CopyInto(const Match& match, KvCache* cache, int64_t row, int64_t slot0) const {
-  const torch::Tensor& k0 = cache->keys(0);
-  TORCH_CHECK(k0.device().is_cpu() && k0.is_contiguous(), "PrefixKvCache: the KV cache must be contiguous CPU memory");
-  const int64_t heads = k0.size(1), capacity = k0.size(2), dim = k0.size(3);
+template <typename Fn>
+void PrefixKvCache::ForEachMatchedEdge(const Match& match, int64_t slot0, const char* caller, Fn fn) {
   int64_t remaining = match.tokens, slot = slot0;
   for (const Node* node : match.pin.path_) {
     const int64_t take = std::min<int64_t>(remaining, static_cast<int64_t>(node->tokens.size()));
     if (take <= 0) break;
-    const int64_t edge = static_cast<int64_t>(node->tokens.size());
-    const float* from = node->kv.data_ptr<float>();  // [n_layer, 2, H, edge, d], contiguous
+    fn(node->kv, slot, take);
+    remaining -= take;
+    slot += take;
+  }
+  if (remaining != 0) throw std::logic_error(std::string(caller) + ": match longer than its path");
+}
+
+void PrefixKvCache::CopyInto(const Match& match, KvCache* cache, int64_t row, int64_t slot0) const {
+  const torch::Tensor& k0 = cache->keys(0);
+  TORCH_CHECK(k0.device().is_cpu() && k0.is_contiguous(), "PrefixKvCache: the KV cache must be contiguous CPU memory");
+  const int64_t heads = k0.size(1), capacity = k0.size(2), dim = k0.size(3);
+  ForEachMatchedEdge(match, slot0, "PrefixKvCache::CopyInto", [&](const torch::Tensor& kv, int64_t slot, int64_t take) {
+    const int64_t edge = kv.size(3);
+    const float* from = kv.data_ptr<float>();  // [n_layer, 2, H, edge, d], contiguous
     for (int64_t l = 0; l < cache->n_layer(); ++l) {
       for (int kind = 0; kind < 2; ++kind) {
         float* to = (kind == 0 ? cache->keys(l) : cache->values(l)).data_ptr<float>();
@@ -121,26 +132,17 @@ void PrefixKvCache::CopyInto(const Match& match, KvCache* cache, int64_t row, in
         }
       }
     }
-    remaining -= take;
-    slot += take;
-  }
-  if (remaining != 0) throw std::logic_error("PrefixKvCache::CopyInto: match longer than its path");
+  });
 }
 
 void PrefixKvCache::Lend(const Match& match, KvCache* cache, int64_t row, int64_t slot0) const {
-  int64_t remaining = match.tokens, slot = slot0;
-  for (const Node* node : match.pin.path_) {
-    const int64_t take = std::min<int64_t>(remaining, static_cast<int64_t>(node->tokens.size()));
-    if (take <= 0) break;
+  ForEachMatchedEdge(match, slot0, "PrefixKvCache::Lend", [&](const torch::Tensor& kv, int64_t slot, int64_t take) {
     KvCache::Span span;
-    span.kv = node->kv;  // shares the edge's storage; an edge split or eviction leaves it intact
+    span.kv = kv;  // shares the edge's storage; an edge split or eviction leaves it intact
     span.begin = slot;
     span.end = slot + take;
     cache->AddSpan(row, std::move(span));
-    remaining -= take;
-    slot += take;
-  }
-  if (remaining != 0) throw std::logic_error("PrefixKvCache::Lend: match longer than its path");
+  });
 }
 
 void PrefixKvCache::Insert(const std::vector<int>& tokens, int64_t count, const KvCache& cache, int64_t row,

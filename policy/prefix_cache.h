@@ -102,6 +102,10 @@ class PrefixKvCache {
  private:
   void Touch(const std::vector<Node*>& path);
   void EvictToFit();
+  // Walks the matched edges in order: fn(edge_kv, slot, take) for each, where the edge's
+  // first `take` tokens fill slots [slot, slot + take) (CopyInto and Lend).
+  template <typename Fn>
+  static void ForEachMatchedEdge(const Match& match, int64_t slot0, const char* caller, Fn fn);
 
   std::unique_ptr<Node> root_;
   int64_t budget_;
