@@ -8,6 +8,7 @@
 #include "app/data_flags.h"
 #include "app/default_model.h"
 #include "app/evaluation.h"
+#include "app/flag_parsing.h"
 #include "app/model_flags.h"
 #include "datasets/input_error.h"
 #include "datasets/jsonl.h"
@@ -32,6 +33,8 @@ int RunEval(int argc, char** argv) {
        cxxopts::value<std::string>())
       ("data", "problem JSONL (default: held-out synthetic problems)", cxxopts::value<std::string>())
       ("n", "number of held-out synthetic problems without --data", cxxopts::value<long>()->default_value("400"))
+      ("family", "synthetic family without --data: arithmetic | countdown (also picks the default model)",
+       cxxopts::value<std::string>()->default_value("arithmetic"))
       ("problem-seed", "seed of the held-out synthetic problems", cxxopts::value<uint64_t>()->default_value("7"))
       ("mode", "greedy | sample", cxxopts::value<std::string>()->default_value("greedy"))
       ("temperature", "sampling temperature (mode sample)", cxxopts::value<float>()->default_value("0.6"))
@@ -65,15 +68,16 @@ int RunEval(int argc, char** argv) {
 
   ConfigureTorchThreads(args["threads"].as<int>());
   WarnIfReferenceBlas();
+  const ProblemFamily family = ParseFamily(args["family"].as<std::string>());
   const std::string model_dir =
-      args.count("model") ? args["model"].as<std::string>() : RequireDefaultModelDir();
+      args.count("model") ? args["model"].as<std::string>() : RequireDefaultModelDir(family);
   std::vector<Problem> problems;
   if (args.count("data")) {
     problems = LoadProblems(args["data"].as<std::string>(), DataFlagsFrom(args)).problems;
   } else {
     const long n = args["n"].as<long>();
     if (n < 1) throw UsageError("--n must be >= 1");
-    problems = DefaultEvalProblems(n, args["problem-seed"].as<uint64_t>());
+    problems = DefaultEvalProblems(n, args["problem-seed"].as<uint64_t>(), family);
   }
   const std::unique_ptr<Policy> policy = LoadPolicyWithFlags(model_dir, args);
   std::unique_ptr<JsonlWriter> writer;

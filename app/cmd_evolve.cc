@@ -59,10 +59,18 @@ struct EvolveOptions {
   double lr = 3e-4;
   double alpha = 1.0;
   long anchor_sft = 0;         // reference-solution problems mixed into training (0: none)
-  std::string difficulty;      // levels of the training problems, "LO-HI" (empty: 1-8, the ladder)
+  std::string difficulty;      // levels of the training problems, "LO-HI" (empty: the family's ladder)
+  ProblemFamily family = ProblemFamily::kArithmetic;  // the synthetic problems trained and evaluated on
   uint64_t seed = 1;           // search seed
   int threads = 1;
 };
+
+// --difficulty, else the countdown default's training levels, else "" (the whole ladder).
+std::string TrainingLevels(const EvolveOptions& o) {
+  if (!o.difficulty.empty()) return o.difficulty;
+  if (o.family != ProblemFamily::kCountdown) return "";
+  return std::to_string(kCountdownTrainMinLevel) + "-" + std::to_string(kCountdownTrainMaxLevel);
+}
 
 nlohmann::ordered_json OptionsJson(const EvolveOptions& o) {
   nlohmann::ordered_json json = {{"rounds", o.rounds},         {"init", o.init},     {"problems", o.problems},
@@ -71,6 +79,7 @@ nlohmann::ordered_json OptionsJson(const EvolveOptions& o) {
           {"alpha", o.alpha},           {"anchor_sft", o.anchor_sft}, {"seed", o.seed}};
   // Only when set, so run directories made before the flag existed still resume.
   if (!o.difficulty.empty()) json["difficulty"] = o.difficulty;
+  if (o.family != ProblemFamily::kArithmetic) json["family"] = ProblemFamilyName(o.family);
   return json;
 }
 
@@ -138,7 +147,9 @@ long CountLines(const std::string& path) {
   return lines;
 }
 
-// Greedy, SBS(3,5) and MCTS(40) on the held-out problems with `model`.
+// Greedy, SBS(3,5) and MCTS(40) on the held-out problems with `model`, every decision by
+// the value head; on countdown also MCTS(40) with terminals checked against the target
+// ("mcts_target").
 nlohmann::ordered_json Evaluate(const EvolveOptions& o, const std::string& model, const fs::path& eval_dir,
                                 bool untrained_head) {
   const std::string t = std::to_string(o.threads);
@@ -146,16 +157,20 @@ nlohmann::ordered_json Evaluate(const EvolveOptions& o, const std::string& model
     const char* key;
     std::vector<std::string> flags;
   };
-  const std::vector<Method> methods = {{"greedy", {"--mode", "greedy"}},
-                                       {"sbs", {"--mode", "sbs", "--b1", "3", "--b2", "5"}},
-                                       {"mcts", {"--mode", "mcts", "--iterations", "40"}}};
+  std::vector<Method> methods = {{"greedy", {"--mode", "greedy"}},
+                                 {"sbs", {"--mode", "sbs", "--b1", "3", "--b2", "5"}},
+                                 {"mcts", {"--mode", "mcts", "--iterations", "40"}}};
+  if (o.family == ProblemFamily::kCountdown) {
+    methods.push_back({"mcts_target", {"--mode", "mcts", "--iterations", "40", "--terminal-reward", "target"}});
+  }
   nlohmann::ordered_json figures;
   for (const Method& m : methods) {
     const std::string out = (eval_dir / (std::string(m.key) + ".jsonl")).string();
     std::vector<std::string> line = {"search",          "--model", model, "--synthetic", std::to_string(o.eval_problems),
                                      "--problem-seed", std::to_string(o.eval_seed), "--terminal-reward", "value",
-                                     "--seed",          std::to_string(o.seed), "--out", out, "--resume", "--threads", t};
-    line.insert(line.end(), m.flags.begin(), m.flags.end());
+                                     "--seed",          std::to_string(o.seed), "--out", out, "--resume", "--threads", t,
+                                     "--family",        ProblemFamilyName(o.family)};
+    line.insert(line.end(), m.flags.begin(), m.flags.end());  // a later --terminal-reward wins
     if (untrained_head) line.push_back("--allow-untrained-value");
     Run(line);
     const EvalFigures f = ReadEval(out);
@@ -172,7 +187,7 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
   const std::string t = std::to_string(o.threads);
   nlohmann::ordered_json metrics = {{"round", round}};
   if (round == 0) {
-    const std::string init = o.init.empty() ? RequireDefaultModelDir() : o.init;
+    const std::string init = o.init.empty() ? RequireDefaultModelDir(o.family) : o.init;
     std::unique_ptr<Policy> start = Policy::Load(init);
     start->set_value_head_trained(false);  // a fresh head: Save leaves it out
     start->Save(model, {{"evolve", "round 0: " + init + " with a fresh value head"}});
@@ -182,9 +197,10 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
     const std::string previous = (dir / ("round-" + std::to_string(round - 1)) / "model").string();
     const std::string problems = (rd / "problems.jsonl").string(), trees = (rd / "trees.jsonl").string();
     const std::string values = (rd / "value.jsonl").string(), sft = (rd / "sft.jsonl").string();
-    std::vector<std::string> generate = {"gen-problems", "-n", std::to_string(o.problems), "--split", "train",
-                                         "--seed", std::to_string(1000 + round), "-o", problems};
-    if (!o.difficulty.empty()) generate.insert(generate.end(), {"--difficulty", o.difficulty});
+    std::vector<std::string> generate = {"gen-problems", "--family", ProblemFamilyName(o.family), "-n",
+                                         std::to_string(o.problems), "--split", "train", "--seed",
+                                         std::to_string(1000 + round), "-o", problems};
+    if (!TrainingLevels(o).empty()) generate.insert(generate.end(), {"--difficulty", TrainingLevels(o)});
     Run(generate);
     std::vector<std::string> search = {"search", "--model", previous, "--data", problems, "--mode", "mcts",
                                        "--iterations", std::to_string(o.data_iterations), "--terminal-reward", "gold",
@@ -206,7 +222,8 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
       // Tool-computed reference solutions (the synthetic generator's steps), the same set
       // every round: they keep the policy near what it was trained on.
       const std::string anchor = (dir / "anchor-sft.jsonl").string();
-      Run({"gen-problems", "-n", std::to_string(o.anchor_sft), "--split", "train", "--seed", "12", "-o", anchor});
+      Run({"gen-problems", "--family", ProblemFamilyName(o.family), "-n", std::to_string(o.anchor_sft), "--split",
+           "train", "--seed", "12", "-o", anchor});
       train.insert(train.end(), {"--sft", anchor});
     }
     Run(train);
@@ -256,7 +273,8 @@ int RunEvolve(int argc, char** argv) {
       "AlphaMath's self-evolution from the embedded default with a fresh value head (no human\n"
       "step labels): each round runs MCTS with gold rewards on new training problems with the\n"
       "previous round's policy and value head, exports value and SFT paths, trains policy and\n"
-      "value head jointly, and evaluates greedy, SBS(3,5) and MCTS(40) on held-out problems.\n"
+      "value head jointly, and evaluates greedy, SBS(3,5) and MCTS(40) on held-out problems\n"
+      "(countdown also MCTS(40) with terminals checked against the target: \"mcts_target\").\n"
       "Round 0 is the start, evaluated. Every artefact stays in --run-dir; running the same\n"
       "command again resumes (rounds, problems, training steps). --json prints {\"rounds\":\n"
       "[{\"round\", \"greedy\", \"sbs\", \"mcts\", \"greedy_tokens_per_problem\",\n"
@@ -277,6 +295,8 @@ int RunEvolve(int argc, char** argv) {
        cxxopts::value<long>()->default_value("0"))
       ("difficulty", "levels of the training problems, LO-HI (default: the whole ladder, 1-8)",
        cxxopts::value<std::string>())
+      ("family", "arithmetic | countdown: the synthetic problems of every round (and the default model)",
+       cxxopts::value<std::string>()->default_value("arithmetic"))
       ("seed", "search seed", cxxopts::value<uint64_t>()->default_value("1"))
       ("threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
       ("json", "print the rounds as one JSON object")
@@ -297,6 +317,7 @@ int RunEvolve(int argc, char** argv) {
   o.alpha = args["alpha"].as<double>();
   o.seed = args["seed"].as<uint64_t>();
   o.anchor_sft = args["anchor-sft"].as<long>();
+  o.family = ParseFamily(args["family"].as<std::string>());
   if (args.count("difficulty")) {
     o.difficulty = args["difficulty"].as<std::string>();
     ParseDifficultyRange(o.difficulty);  // a bad range stops here, before round 0

@@ -51,6 +51,10 @@ ExportOptions ReadOptions(const cxxopts::ParseResult& args) {
   if (!std::isfinite(options.pairs.margin) || options.pairs.margin < 0) throw UsageError("--margin must be >= 0");
   options.pairs.per_step = args["pairs-per-step"].as<int>();
   if (options.pairs.per_step < 1) throw UsageError("--pairs-per-step must be >= 1");
+  options.only_right_steps = args.count("only-right-steps") > 0;
+  if (options.only_right_steps && options.format == ExportFormat::kPairs) {
+    throw UsageError("--only-right-steps applies to the path formats (sft, value, prm), not to pairs");
+  }
   // Flags that the chosen format would silently ignore are usage errors.
   const auto only_for = [&](const char* flag, ExportFormat owner) {
     if (args.count(flag) && options.format != owner) {
@@ -100,6 +104,8 @@ int RunExport(int argc, char** argv) {
       ("threshold", "prm: write soft labels as true/false, true when the label >= this", cxxopts::value<double>())
       ("margin", "pairs: least Q(chosen) - Q(rejected)", cxxopts::value<double>()->default_value("0.5"))
       ("pairs-per-step", "pairs: the best K good siblings x the worst K bad ones at each step", cxxopts::value<int>()->default_value("2"))
+      ("only-right-steps", "sft, value, prm: drop correct paths with a wrong step before the answer (synthetic "
+       "problems: their steps have exact truth)")
       ("json", "print the summary as one JSON object")
       ("h,help", "show this help");
   // clang-format on

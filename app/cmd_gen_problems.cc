@@ -1,4 +1,5 @@
-// steptree gen-problems: synthetic arithmetic problems with checked reference solutions.
+// steptree gen-problems: synthetic problems (arithmetic or countdown) with checked reference
+// solutions.
 #include <iostream>
 #include <map>
 
@@ -16,11 +17,15 @@ namespace {
 int RunGenProblems(int argc, char** argv) {
   cxxopts::Options options(
       "steptree gen-problems",
-      "Writes synthetic arithmetic problems (expressions and word problems) as JSONL in the\n"
-      "steptree format: {id, question, answer, steps, difficulty, kind, source}. Every step\n"
-      "is computed by the generator, so every label is right. Deterministic in --seed:\n"
-      "problem i depends only on (seed, i).");
+      "Writes synthetic problems as JSONL in the steptree format. --family arithmetic (the\n"
+      "default): expressions and word problems, {id, question, answer, steps, difficulty, kind,\n"
+      "source}; --family countdown: reach a target from given numbers with + - * /, each\n"
+      "number once, {id, question, answer, steps, difficulty, numbers, target, source}, steps\n"
+      "calling the calculator (\"<<a op b=c>> left: ...\"). Every step is computed by the\n"
+      "generator (countdown targets are always reachable), so every label is right.\n"
+      "Deterministic in --seed: problem i depends only on (seed, i).");
   options.add_options()
+      ("family", "arithmetic | countdown", cxxopts::value<std::string>()->default_value("arithmetic"))
       ("n", "number of problems", cxxopts::value<long>()->default_value("100"))
       ("difficulty", "level 1..8 or a range A-B (levels cycle problem by problem)",
        cxxopts::value<std::string>()->default_value("1-8"))
@@ -47,6 +52,7 @@ int RunGenProblems(int argc, char** argv) {
       ParseDifficultyRange(args["difficulty"].as<std::string>());
   synthetic.split = ParseSplit(args["split"].as<std::string>());
   synthetic.word_problem_share = word_share;
+  synthetic.family = ParseFamily(args["family"].as<std::string>());
 
   const std::string output = args["output"].as<std::string>();
   JsonlWriter writer(output);
@@ -66,7 +72,7 @@ int RunGenProblems(int argc, char** argv) {
   return 0;
 }
 
-CommandRegistrar registrar({"gen-problems", "make synthetic arithmetic problems with checked steps",
+CommandRegistrar registrar({"gen-problems", "make synthetic problems (arithmetic, countdown) with checked steps",
                             RunGenProblems});
 
 }  // namespace

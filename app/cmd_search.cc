@@ -10,6 +10,7 @@
 #include "app/data_flags.h"
 #include "app/default_model.h"
 #include "app/evaluation.h"
+#include "app/flag_parsing.h"
 #include "app/model_flags.h"
 #include "app/search_run.h"
 #include "datasets/input_error.h"
@@ -49,11 +50,13 @@ int RunSearchCommand(int argc, char** argv) {
       "steptree search",
       "Searches every problem with one mode and writes one scored tree per problem (JSONL,\n"
       "docs/formats.md). Modes: greedy (SBS(1,1) at T=0), maj (k samples, majority answer),\n"
-      "bon (best of n by value), sbs (step-level beam search SBS(b1,b2)), mcts (PUCT MCTS).\n"
+      "bon (best of n by value), sbs (step-level beam search SBS(b1,b2)), mcts (PUCT MCTS),\n"
+      "dvts (diverse verifier tree search: n/m subtrees of width m, each greedy by value).\n"
       "Search parameters apply to the modes that take them (defaults per mode shown).\n"
       "--terminal-reward gold (the default) scores final answers against the gold answer (data\n"
       "generation; mcts/sbs then see the answer, so their accuracy is not an evaluation); value\n"
-      "scores them with the value head (inference: use it to evaluate).\n"
+      "scores them with the value head (inference: use it to evaluate); target checks the whole\n"
+      "path against the question's own target where it has one (countdown; no gold needed).\n"
       "--json prints the run summary {\"mode\", \"n\", \"searched\", \"resumed\", \"accuracy\",\n"
       "\"correct\", \"solved_share\", \"by_difficulty\", \"tokens_per_problem\",\n"
       "\"prefill_tokens_per_problem\", \"forward_calls_per_problem\", \"nodes_per_problem\",\n"
@@ -61,16 +64,18 @@ int RunSearchCommand(int argc, char** argv) {
       "\"config\", \"out\", \"model\"}.");
   options.add_options()
       ("data", "problem JSONL (any format the loaders read)", cxxopts::value<std::string>())
-      ("synthetic", "instead of --data: this many held-out synthetic problems (levels 1..8)", cxxopts::value<long>())
+      ("synthetic", "instead of --data: this many held-out synthetic problems (of --family)", cxxopts::value<long>())
+      ("family", "synthetic family: arithmetic (levels 1..8) | countdown (levels 1..4); also picks the default "
+       "model", cxxopts::value<std::string>()->default_value("arithmetic"))
       ("problem-seed", "seed of the synthetic problems", cxxopts::value<uint64_t>()->default_value("7"))
-      ("mode", "greedy | maj | bon | sbs | mcts", cxxopts::value<std::string>())
+      ("mode", "greedy | maj | bon | sbs | mcts | dvts", cxxopts::value<std::string>())
       ("out", "trees JSONL to write", cxxopts::value<std::string>())
       ("model", "checkpoint or Hugging Face model directory (default: the embedded default)",
        cxxopts::value<std::string>())
       ("resume", "keep the trees already in --out and search only the missing problems")
       ("value-targets", "also write value-target paths (value JSONL) of every tree with known outcomes",
        cxxopts::value<std::string>())
-      ("allow-untrained-value", "run bon/sbs/mcts with a model whose value head is untrained (values 0)")
+      ("allow-untrained-value", "run bon/sbs/mcts/dvts with a model whose value head is untrained (values 0)")
       ("value-source", "model (the value head) | oracle (a perfect step and answer verifier on synthetic "
        "problems: the upper bound a value head could reach; needs gold answers)",
        cxxopts::value<std::string>()->default_value("model"))
@@ -90,12 +95,13 @@ int RunSearchCommand(int argc, char** argv) {
   if (!parsed) return 0;
   const cxxopts::ParseResult& args = *parsed;
 
-  if (!args.count("mode")) throw UsageError("--mode is required (greedy | maj | bon | sbs | mcts)");
+  if (!args.count("mode")) throw UsageError("--mode is required (greedy | maj | bon | sbs | mcts | dvts)");
   if (!args.count("out")) throw UsageError("--out TREES.jsonl is required");
   if (args.count("data") == args.count("synthetic")) throw UsageError("give exactly one of --data F and --synthetic N");
+  const ProblemFamily family = ParseFamily(args["family"].as<std::string>());
   const std::string mode_name = args["mode"].as<std::string>();
   const std::optional<SearchMode> mode = SearchModeFromName(mode_name);
-  if (!mode) throw UsageError("--mode expects greedy, maj, bon, sbs or mcts, got \"" + mode_name + "\"");
+  if (!mode) throw UsageError("--mode expects " + SearchModeNameList() + ", got \"" + mode_name + "\"");
   SearchConfig config;
   config.mode = *mode;
   for (const auto& [key, flag] : param_flags) {
@@ -114,7 +120,7 @@ int RunSearchCommand(int argc, char** argv) {
   } else {
     const long n = args["synthetic"].as<long>();
     if (n < 1) throw UsageError("--synthetic must be >= 1");
-    problems = DefaultEvalProblems(n, args["problem-seed"].as<uint64_t>());
+    problems = DefaultEvalProblems(n, args["problem-seed"].as<uint64_t>(), family);
   }
   if (config.terminal_reward == TerminalReward::kGold || config.oracle_values) {
     for (const Problem& p : problems) {
@@ -127,7 +133,7 @@ int RunSearchCommand(int argc, char** argv) {
 
   WarnIfReferenceBlas();
   const int threads = ConfigureTorchThreads(args["threads"].as<int>());
-  const std::string model_dir = args.count("model") ? args["model"].as<std::string>() : RequireDefaultModelDir();
+  const std::string model_dir = args.count("model") ? args["model"].as<std::string>() : RequireDefaultModelDir(family);
   const std::unique_ptr<Policy> policy = LoadPolicyWithFlags(model_dir, args);
   const PolicyBackend backend(*policy, KvCacheBytesFrom(args));
   if (NeedsValueHead(config) && !backend.has_value_head() && !args.count("allow-untrained-value")) {

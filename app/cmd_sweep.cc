@@ -39,7 +39,7 @@ namespace fs = std::filesystem;
 
 std::vector<Problem> SweepProblems(const SweepSpec& spec) {
   if (!spec.data.empty()) return LoadProblems(spec.data, spec.loader).problems;
-  return DefaultEvalProblems(spec.synthetic, spec.problem_seed);
+  return DefaultEvalProblems(spec.synthetic, spec.problem_seed, spec.family);
 }
 
 struct RunTiming {
@@ -124,7 +124,7 @@ int RunSweep(int argc, char** argv) {
 
   WarnIfReferenceBlas();
   const int threads = ConfigureTorchThreads(args["threads"].as<int>());
-  const std::string model_dir = spec.model.empty() ? RequireDefaultModelDir() : spec.model;
+  const std::string model_dir = spec.model.empty() ? RequireDefaultModelDir(spec.family) : spec.model;
   const std::unique_ptr<Policy> policy = Policy::Load(model_dir);
   const PolicyBackend backend(*policy, KvCacheBytesFrom(args));
   for (const SweepRun& run : runs) {

@@ -24,14 +24,21 @@ int RunTrainPolicy(int argc, char** argv) {
       "AdamW, warm-up + cosine, gradient clipping, held-out loss, resumable.\n"
       "Data: --data F (any JSONL with reference solutions: steptree, GSM8K, MATH) or, without\n"
       "--data, synthetic problems of the train split made on the fly.\n"
-      "--recipe default reproduces the embedded default model:\n"
-      "  steptree train-policy --recipe default -o models/default");
+      "--recipe default reproduces the embedded arithmetic default, --recipe countdown the\n"
+      "countdown default (synthetic countdown levels 1-5, steps calling the calculator):\n"
+      "  steptree train-policy --recipe default -o models/default\n"
+      "  steptree train-policy --recipe countdown -o models/countdown");
   options.add_options()
-      ("recipe", "start from a named recipe: default", cxxopts::value<std::string>())
+      ("recipe", "start from a named recipe: default | countdown", cxxopts::value<std::string>())
+      ("family", "synthetic training problems without --data: arithmetic | countdown (--recipe countdown: "
+       "countdown)", cxxopts::value<std::string>())
+      ("tool", "none | calculator: the model calls the calculator in its steps (recorded in its config; "
+       "--recipe countdown: calculator)", cxxopts::value<std::string>())
       ("data", "training JSONL with reference solutions", cxxopts::value<std::string>())
       ("eval-data", "held-out JSONL (default: 256 held-out synthetic problems, or 5% of --data)",
        cxxopts::value<std::string>())
-      ("difficulty", "synthetic levels, e.g. 1-8 (1-8: weighted 6,6,2,2,1,1,1,1 as the default recipe)", cxxopts::value<std::string>()->default_value("1-8"))
+      ("difficulty", "synthetic levels, e.g. 1-8 (default: the recipe's, 1-8 weighted 6,6,2,2,1,1,1,1 for "
+       "arithmetic, 1-5 weighted 1,2,3,3,2 for countdown)", cxxopts::value<std::string>())
       ("init", "start from this checkpoint instead of a fresh model", cxxopts::value<std::string>())
       ("layers", "transformer blocks", cxxopts::value<int>()->default_value(std::to_string(d.config.n_layer)))
       ("width", "model width d_model", cxxopts::value<int>()->default_value(std::to_string(d.config.d_model)))
@@ -47,11 +54,16 @@ int RunTrainPolicy(int argc, char** argv) {
   if (!parsed) return 0;
   const cxxopts::ParseResult& args = *parsed;
 
-  if (args.count("recipe") && args["recipe"].as<std::string>() != "default") {
-    throw UsageError("--recipe knows only \"default\"");
-  }
-  TrainOptions train = DefaultRecipe();  // the flags' defaults are the default recipe's values
-  ReadTrainingFlags(args, &train);
+  const std::string recipe = args.count("recipe") ? args["recipe"].as<std::string>() : "default";
+  if (recipe != "default" && recipe != "countdown") throw UsageError("--recipe expects default or countdown");
+  ProblemFamily family = recipe == "countdown" ? ProblemFamily::kCountdown : ProblemFamily::kArithmetic;
+  if (args.count("family")) family = ParseFamily(args["family"].as<std::string>());
+  TrainOptions train = RecipeFor(family);
+  ReadTrainingFlags(args, &train);  // the flags' defaults are the default recipe's values ...
+  if (!args.count("steps")) train.steps = RecipeFor(family).steps;  // ... but for the steps of countdown's
+  std::string tool = recipe == "countdown" ? "calculator" : "none";
+  if (args.count("tool")) tool = args["tool"].as<std::string>();
+  if (tool != "none" && tool != "calculator") throw UsageError("--tool expects none or calculator, got " + tool);
   if (args.count("init")) train.init_dir = args["init"].as<std::string>();
   train.config.n_layer = args["layers"].as<int>();
   train.config.d_model = args["width"].as<int>();
@@ -59,6 +71,7 @@ int RunTrainPolicy(int argc, char** argv) {
   train.config.d_ff = args["ff"].as<int>() > 0 ? args["ff"].as<int>() : 4 * train.config.d_model;
   train.config.context = args["context"].as<int>();
   train.config.positions = args["positions"].as<std::string>();
+  train.config.tool = tool;
   // Validates the architecture flags the same way a checkpoint's config is validated.
   train.config = GptConfig::FromJson(train.config.ToJson(), "flags");
 
@@ -79,13 +92,15 @@ int RunTrainPolicy(int argc, char** argv) {
                             {{"source", "file"}, {"path", args["data"].as<std::string>()},
                              {"format", data.format}});
   } else {
-    SyntheticOptions synthetic = DefaultTrainingData();
+    SyntheticOptions synthetic = TrainingDataFor(family);
     synthetic.seed = train.seed;
-    std::tie(synthetic.min_difficulty, synthetic.max_difficulty) =
-        ParseDifficultyRange(args["difficulty"].as<std::string>());
-    // The default weights are per level of 1-8; another range trains its levels evenly.
-    if (synthetic.min_difficulty != kMinDifficulty || synthetic.max_difficulty != kMaxDifficulty) {
-      synthetic.difficulty_weights.clear();
+    // The recipe's weights are per level of its range; another range trains its levels evenly.
+    if (args.count("difficulty")) {
+      const auto range = ParseDifficultyRange(args["difficulty"].as<std::string>());
+      if (range != std::make_pair(synthetic.min_difficulty, synthetic.max_difficulty)) {
+        std::tie(synthetic.min_difficulty, synthetic.max_difficulty) = range;
+        synthetic.difficulty_weights.clear();
+      }
     }
     stream = MakeSyntheticStream(synthetic);
     if (!args.count("eval-data")) {

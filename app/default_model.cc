@@ -53,8 +53,42 @@ SyntheticOptions DefaultTrainingData() {
   return data;
 }
 
-std::string FindDefaultModelDir() {
-  if (const char* env = std::getenv("STEPTREE_MODEL_DIR")) {
+TrainOptions CountdownRecipe() {
+  TrainOptions options = DefaultRecipe();
+  options.config.tool = "calculator";
+  options.steps = 5000;
+  return options;
+}
+
+SyntheticOptions CountdownTrainingData() {
+  SyntheticOptions data;
+  data.family = ProblemFamily::kCountdown;
+  data.seed = 1;
+  data.min_difficulty = kCountdownTrainMinLevel;
+  data.max_difficulty = kCountdownTrainMaxLevel;
+  // Level 1 (three small numbers) has fewer than a thousand distinct problems; the
+  // four- and five-number levels carry the planning.
+  data.difficulty_weights = {1, 2, 3, 3, 2};
+  data.split = ProblemSplit::kTrain;
+  return data;
+}
+
+TrainOptions RecipeFor(ProblemFamily family) {
+  return family == ProblemFamily::kCountdown ? CountdownRecipe() : DefaultRecipe();
+}
+
+SyntheticOptions TrainingDataFor(ProblemFamily family) {
+  return family == ProblemFamily::kCountdown ? CountdownTrainingData() : DefaultTrainingData();
+}
+
+std::string DefaultModelName(ProblemFamily family) {
+  return family == ProblemFamily::kCountdown ? "countdown" : "default";
+}
+
+std::string FindDefaultModelDir(ProblemFamily family) {
+  const std::string name = DefaultModelName(family);
+  const char* variable = family == ProblemFamily::kCountdown ? "STEPTREE_COUNTDOWN_MODEL_DIR" : "STEPTREE_MODEL_DIR";
+  if (const char* env = std::getenv(variable)) {
     if (IsCheckpoint(env)) return env;
   }
   char exe[4096];
@@ -62,23 +96,23 @@ std::string FindDefaultModelDir() {
   if (n > 0) {
     exe[n] = '\0';
     const std::filesystem::path beside =
-        std::filesystem::path(exe).parent_path().parent_path() / "models" / "default";
+        std::filesystem::path(exe).parent_path().parent_path() / "models" / name;
     if (IsCheckpoint(beside)) return beside.string();
   }
 #ifdef STEPTREE_SOURCE_DIR_FOR_MODELS
-  const std::filesystem::path source =
-      std::filesystem::path(STEPTREE_SOURCE_DIR_FOR_MODELS) / "models" / "default";
+  const std::filesystem::path source = std::filesystem::path(STEPTREE_SOURCE_DIR_FOR_MODELS) / "models" / name;
   if (IsCheckpoint(source)) return source.string();
 #endif
   return "";
 }
 
-std::string RequireDefaultModelDir() {
-  std::string dir = FindDefaultModelDir();
+std::string RequireDefaultModelDir(ProblemFamily family) {
+  std::string dir = FindDefaultModelDir(family);
   if (dir.empty()) {
-    throw UsageError(
-        "no default model found (models/default/); pass --model DIR or train it with "
-        "`steptree train-policy --recipe default -o models/default`");
+    const std::string name = DefaultModelName(family);
+    const std::string recipe = family == ProblemFamily::kCountdown ? "countdown" : "default";
+    throw UsageError("no default model found (models/" + name + "/); pass --model DIR or train it with "
+                     "`steptree train-policy --recipe " + recipe + " -o models/" + name + "`");
   }
   return dir;
 }

@@ -3,14 +3,20 @@
 #include <cstdio>
 #include <map>
 
+#include "app/default_model.h"
 #include "datasets/synthetic.h"
 
 namespace steptree::app {
 
-std::vector<Problem> DefaultEvalProblems(long n, uint64_t seed) {
+std::vector<Problem> DefaultEvalProblems(long n, uint64_t seed, ProblemFamily family) {
   SyntheticOptions options;
   options.seed = seed;
   options.split = ProblemSplit::kHeldOut;
+  options.family = family;
+  if (family == ProblemFamily::kCountdown) {
+    options.min_difficulty = kCountdownEvalMinLevel;
+    options.max_difficulty = kCountdownEvalMaxLevel;
+  }
   return MakeSyntheticProblems(options, n);
 }
 

@@ -8,12 +8,14 @@
 #include <nlohmann/json.hpp>
 
 #include "datasets/problem.h"
+#include "datasets/synthetic.h"
 #include "policy/solver.h"
 
 namespace steptree::app {
 
-// n held-out synthetic problems cycling through difficulties 1..8 (never trained on).
-std::vector<Problem> DefaultEvalProblems(long n, uint64_t seed);
+// n held-out synthetic problems of `family` (never trained on): arithmetic cycles through
+// levels 1..8, countdown through kCountdownEvalMinLevel..kCountdownEvalMaxLevel.
+std::vector<Problem> DefaultEvalProblems(long n, uint64_t seed, ProblemFamily family = ProblemFamily::kArithmetic);
 
 // {"id", "question", "gold", "difficulty", "steps", "answer", "correct", "end",
 //  "generated_tokens"}

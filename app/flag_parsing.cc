@@ -37,4 +37,9 @@ ProblemSplit ParseSplit(const std::string& text) {
   throw UsageError("--split expects any, train or heldout, got \"" + text + "\"");
 }
 
+ProblemFamily ParseFamily(const std::string& text) {
+  if (const std::optional<ProblemFamily> family = ProblemFamilyFromName(text)) return *family;
+  throw UsageError("--family expects arithmetic or countdown, got \"" + text + "\"");
+}
+
 }  // namespace steptree::app

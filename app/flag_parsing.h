@@ -12,5 +12,7 @@ namespace steptree::app {
 std::pair<int, int> ParseDifficultyRange(const std::string& text);
 // "any" | "train" | "heldout"; throws UsageError otherwise.
 ProblemSplit ParseSplit(const std::string& text);
+// "arithmetic" | "countdown" (--family); throws UsageError otherwise.
+ProblemFamily ParseFamily(const std::string& text);
 
 }  // namespace steptree::app

@@ -20,7 +20,22 @@ void AddModelLoadFlags(cxxopts::Options& options) {
       ("step-delimiter", "text that ends a reasoning step (overrides steptree.json; default \"\\n\\n\")",
        cxxopts::value<std::string>())
       ("system-prompt", "the system message of chat formats (overrides steptree.json)", cxxopts::value<std::string>());
+  options.add_options("Tools")
+      ("tool", "none | calculator: run the calculator on \"<<EXPR=\" in steps (default: as the checkpoint "
+               "was trained)", cxxopts::value<std::string>());
 }
+
+namespace {
+
+// --tool, when given, overrides the checkpoint's setting.
+void ApplyToolFlag(const cxxopts::ParseResult& args, Policy* policy) {
+  if (!args.count("tool")) return;
+  const std::string tool = args["tool"].as<std::string>();
+  if (tool != "none" && tool != "calculator") throw UsageError("--tool expects none or calculator, got " + tool);
+  policy->set_calculator(tool == "calculator");
+}
+
+}  // namespace
 
 PolicyLoadOptions ModelLoadFlagsFrom(const cxxopts::ParseResult& args) {
   PolicyLoadOptions load;
@@ -34,6 +49,7 @@ PolicyLoadOptions ModelLoadFlagsFrom(const cxxopts::ParseResult& args) {
 
 std::unique_ptr<Policy> LoadPolicyWithFlags(const std::string& dir, const cxxopts::ParseResult& args) {
   std::unique_ptr<Policy> policy = Policy::Load(dir, ModelLoadFlagsFrom(args));
+  ApplyToolFlag(args, policy.get());
   if (policy->is_hf()) return policy;
   const std::string dtype = args["dtype"].as<std::string>();
   std::string refused;

@@ -2,7 +2,8 @@
 // Hugging Face model directory is loaded (group "Hugging Face model"): --dtype f32 | bf16,
 // --device cpu | cuda, --prompt-format, --step-delimiter, --system-prompt
 // (PolicyLoadOptions, policy/policy.h). A built-in checkpoint takes none of them (but
-// --dtype f32 and --device cpu, what it computes with).
+// --dtype f32 and --device cpu, what it computes with). Every model takes --tool none |
+// calculator (group "Tools"; Policy::set_calculator), which overrides the checkpoint.
 #pragma once
 
 #include <memory>

@@ -83,6 +83,7 @@ std::map<std::string, Outcome> ReadFinished(const std::string& path) {
     outcome.budget.generated_tokens = budget.value("generated_tokens", 0L);
     outcome.budget.prefill_tokens = budget.value("prefill_tokens", 0L);
     outcome.budget.cached_tokens = budget.value("cached_tokens", 0L);
+    outcome.budget.tool_tokens = budget.value("tool_tokens", 0L);
     outcome.budget.forward_calls = budget.value("forward_calls", 0L);
     outcome.budget.nodes = budget.value("nodes", 0L);
     for (const nlohmann::json& node : record["tree"]) {

@@ -32,34 +32,46 @@ constexpr const char* kRound2Steps = "2000";
 }  // namespace
 
 std::vector<std::vector<std::string>> ValueRecipeCommands(const std::string& init_dir, const std::string& work_dir,
-                                                          int threads) {
+                                                          int threads, ProblemFamily family) {
   const std::string dir = work_dir + "/";
   const std::string t = std::to_string(threads);
+  const bool countdown = family == ProblemFamily::kCountdown;
+  const std::string levels = countdown ? "1-5" : "1-8";
+  // Countdown's rounds are smaller: its solutions are 2-5 steps and its terminals decide
+  // more per tree (a move either keeps the target reachable or not).
+  const std::string round1_problems = countdown ? "1500" : kRound1Problems;
+  const std::string round2_problems = countdown ? "1200" : kRound2Problems;
+  const std::string round1_steps = countdown ? "600" : kRound1Steps;
+  const std::string round2_steps = countdown ? "1200" : kRound2Steps;
+  const std::string round2_levels = countdown ? "2-5" : kRound2Levels;
+  const std::string family_name = ProblemFamilyName(family);
   auto mcts_data = [&](const std::string& model, const std::string& round) -> std::vector<std::string> {
     return {"search", "--model", model, "--data", dir + round + "-problems.jsonl", "--mode", "mcts",
             "--terminal-reward", "gold", "--allow-untrained-value", "--out", dir + round + "-trees.jsonl",
             "--value-targets", dir + round + "-value-paths.jsonl", "--resume", "--threads", t};
   };
   return {
-      {"gen-problems", "-n", kSftProblems, "--split", "train", "--seed", kSftProblemSeed, "-o", dir + "sft.jsonl"},
-      {"gen-problems", "-n", kRound1Problems, "--split", "train", "--seed", kRound1Seed, "-o",
-       dir + "round1-problems.jsonl"},
+      {"gen-problems", "--family", family_name, "--difficulty", levels, "-n", kSftProblems, "--split", "train",
+       "--seed", kSftProblemSeed, "-o", dir + "sft.jsonl"},
+      {"gen-problems", "--family", family_name, "--difficulty", levels, "-n", round1_problems, "--split", "train",
+       "--seed", kRound1Seed, "-o", dir + "round1-problems.jsonl"},
       mcts_data(init_dir, "round1"),
       {"train", "--init", init_dir, "--values", dir + "round1-value-paths.jsonl", "--sft", dir + "sft.jsonl",
-       "--alpha", kAlpha, "--lr", kRound1LearningRate, "--steps", kRound1Steps, "--threads", t, "--resume", "-o",
+       "--alpha", kAlpha, "--lr", kRound1LearningRate, "--steps", round1_steps, "--threads", t, "--resume", "-o",
        dir + "round1-model"},
-      {"gen-problems", "-n", kRound2Problems, "--split", "train", "--seed", kRound2Seed, "--difficulty",
-       kRound2Levels, "-o", dir + "round2-problems.jsonl"},
+      {"gen-problems", "--family", family_name, "-n", round2_problems, "--split", "train", "--seed", kRound2Seed,
+       "--difficulty", round2_levels, "-o", dir + "round2-problems.jsonl"},
       mcts_data(dir + "round1-model", "round2"),
       {"train", "--init", init_dir, "--values", dir + "round1-value-paths.jsonl", "--values",
        dir + "round2-value-paths.jsonl", "--sft", dir + "sft.jsonl", "--alpha", kAlpha, "--lr", kRound2LearningRate,
-       "--steps", kRound2Steps, "--threads", t, "--resume", "-o", dir + "model"},
+       "--steps", round2_steps, "--threads", t, "--resume", "-o", dir + "model"},
   };
 }
 
-std::string RunValueRecipe(const std::string& init_dir, const std::string& work_dir, int threads) {
+std::string RunValueRecipe(const std::string& init_dir, const std::string& work_dir, int threads,
+                           ProblemFamily family) {
   std::filesystem::create_directories(work_dir);
-  for (const std::vector<std::string>& line : ValueRecipeCommands(init_dir, work_dir, threads)) {
+  for (const std::vector<std::string>& line : ValueRecipeCommands(init_dir, work_dir, threads, family)) {
     std::cerr << "value recipe: steptree";
     for (const std::string& word : line) std::cerr << " " << word;
     std::cerr << "\n";

@@ -16,16 +16,21 @@
 #include <string>
 #include <vector>
 
+#include "datasets/synthetic.h"
+
 namespace steptree::app {
 
 // Each entry is one command line without the leading "steptree". `init_dir`: the policy to
 // start from; `work_dir`: where problems, trees, value paths and the checkpoint go (the
 // checkpoint is work_dir/model).
+// `family`: the synthetic problems the rounds search and train on (countdown: levels 1-5,
+// round 2 on 2-5; arithmetic: 1-8, round 2 on 2-6).
 std::vector<std::vector<std::string>> ValueRecipeCommands(const std::string& init_dir, const std::string& work_dir,
-                                                          int threads);
+                                                          int threads, ProblemFamily family = ProblemFamily::kArithmetic);
 
 // Runs the commands one after another in this process (searches and training resume if
 // interrupted); returns the new checkpoint directory (work_dir/model).
-std::string RunValueRecipe(const std::string& init_dir, const std::string& work_dir, int threads);
+std::string RunValueRecipe(const std::string& init_dir, const std::string& work_dir, int threads,
+                           ProblemFamily family = ProblemFamily::kArithmetic);
 
 }  // namespace steptree::app

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "datasets/answer.h"
+#include "datasets/countdown.h"
 #include "datasets/rng.h"
 
 namespace steptree {
@@ -179,28 +181,52 @@ bool IsHeldOutQuestion(const std::string& question) {
   return HashString("steptree-split:" + question) % 10 == 0;
 }
 
-Problem MakeSyntheticProblem(const SyntheticOptions& options, long index) {
+const char* ProblemFamilyName(ProblemFamily family) {
+  switch (family) {
+    case ProblemFamily::kArithmetic: return "arithmetic";
+    case ProblemFamily::kCountdown: return "countdown";
+  }
+  return "arithmetic";
+}
+
+std::optional<ProblemFamily> ProblemFamilyFromName(const std::string& name) {
+  for (ProblemFamily family : {ProblemFamily::kArithmetic, ProblemFamily::kCountdown}) {
+    if (name == ProblemFamilyName(family)) return family;
+  }
+  return std::nullopt;
+}
+
+int SyntheticDifficulty(const SyntheticOptions& options, long index) {
   if (options.min_difficulty < kMinDifficulty || options.max_difficulty > kMaxDifficulty ||
       options.min_difficulty > options.max_difficulty) {
     throw std::invalid_argument("difficulty range must lie in 1..8");
   }
   const int span = options.max_difficulty - options.min_difficulty + 1;
-  int difficulty = options.min_difficulty + static_cast<int>(index % span);
-  if (!options.difficulty_weights.empty()) {
-    if (static_cast<int>(options.difficulty_weights.size()) != span) {
-      throw std::invalid_argument("difficulty_weights needs one weight per level of the range");
-    }
-    long cycle = 0;
-    for (int w : options.difficulty_weights) {
-      if (w < 0) throw std::invalid_argument("difficulty weights must be >= 0");
-      cycle += w;
-    }
-    if (cycle == 0) throw std::invalid_argument("difficulty weights must not all be 0");
-    long position = index % cycle;
-    int level = 0;
-    while (position >= options.difficulty_weights[level]) position -= options.difficulty_weights[level++];
-    difficulty = options.min_difficulty + level;
+  if (options.difficulty_weights.empty()) return options.min_difficulty + static_cast<int>(index % span);
+  if (static_cast<int>(options.difficulty_weights.size()) != span) {
+    throw std::invalid_argument("difficulty_weights needs one weight per level of the range");
   }
+  long cycle = 0;
+  for (int w : options.difficulty_weights) {
+    if (w < 0) throw std::invalid_argument("difficulty weights must be >= 0");
+    cycle += w;
+  }
+  if (cycle == 0) throw std::invalid_argument("difficulty weights must not all be 0");
+  long position = index % cycle;
+  int level = 0;
+  while (position >= options.difficulty_weights[level]) position -= options.difficulty_weights[level++];
+  return options.min_difficulty + level;
+}
+
+std::string SyntheticProblemId(const std::string& prefix, const SyntheticOptions& options, long index) {
+  static constexpr const char* kSplitTags[] = {"-", "-train-", "-heldout-"};
+  return prefix + "-" + std::to_string(options.seed) + kSplitTags[static_cast<int>(options.split)] +
+         std::to_string(index);
+}
+
+Problem MakeSyntheticProblem(const SyntheticOptions& options, long index) {
+  if (options.family == ProblemFamily::kCountdown) return MakeCountdownProblem(options, index);
+  const int difficulty = SyntheticDifficulty(options, index);
   const SyntheticLevel level = LevelFor(difficulty);
   // Draw attempts until the question falls in the requested split; attempt 0 for kAny.
   for (uint64_t attempt = 0;; ++attempt) {
@@ -219,10 +245,7 @@ Problem MakeSyntheticProblem(const SyntheticOptions& options, long index) {
       continue;
     }
     Problem problem;
-    // The split is part of the id: problem i of a seed differs between splits.
-    static constexpr const char* kSplitTags[] = {"-", "-train-", "-heldout-"};
-    problem.id = "syn-" + std::to_string(options.seed) + kSplitTags[static_cast<int>(options.split)] +
-                 std::to_string(index);
+    problem.id = SyntheticProblemId("syn", options, index);
     problem.question = question;
     problem.gold = std::to_string(chain.answer);
     problem.reference_steps = chain.steps;
@@ -298,6 +321,27 @@ bool CheckCalculation(const std::string& step) {
   if (!c) return false;
   if (c->op == '/') return c->rhs != 0 && c->lhs % c->rhs == 0 && c->lhs / c->rhs == c->result;
   return Apply(c->lhs, c->op, c->rhs) == c->result;
+}
+
+bool SyntheticStepRight(const std::string& question, const std::vector<std::string>& previous_steps,
+                        const std::string& step) {
+  if (const std::optional<CountdownProblem> countdown = ParseCountdownQuestion(question)) {
+    return CountdownStepRight(*countdown, previous_steps, step);
+  }
+  return CheckCalculation(step);
+}
+
+std::optional<bool> TargetCheck(const std::string& question, const std::vector<std::string>& steps) {
+  if (const std::optional<CountdownProblem> countdown = ParseCountdownQuestion(question)) {
+    return CountdownSolutionRight(*countdown, steps);
+  }
+  return std::nullopt;
+}
+
+bool SolutionCorrect(const std::string& question, const std::optional<std::string>& gold,
+                     const std::vector<std::string>& steps, const std::optional<std::string>& answer) {
+  if (!answer || !gold || !AnswersEqual(*answer, *gold)) return false;
+  return TargetCheck(question, steps).value_or(true);
 }
 
 }  // namespace steptree

@@ -9,6 +9,7 @@
 #include "datasets/input_error.h"
 #include "datasets/jsonl.h"
 #include "datasets/roc_auc.h"
+#include "datasets/synthetic.h"
 #include "export/paths.h"
 #include "export/prune.h"
 
@@ -26,9 +27,9 @@ std::string DepthName(int bucket) {
 double Ratio(long a, long b) { return b == 0 ? std::nan("") : static_cast<double>(a) / static_cast<double>(b); }
 nlohmann::json Figure(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
 
-void AddShare(const std::vector<std::string>& steps_before_final, PathShare* share) {
+void AddShare(const std::string& question, const std::vector<std::string>& steps_before_final, PathShare* share) {
   share->paths += 1;
-  share->with_wrong_step += HasWrongCalculation(steps_before_final) ? 1 : 0;
+  share->with_wrong_step += HasWrongStep(question, steps_before_final) ? 1 : 0;
 }
 
 std::vector<std::string> StepsBefore(const Tree& tree, const std::vector<int>& path_nodes) {
@@ -41,7 +42,7 @@ std::vector<std::string> StepsBefore(const Tree& tree, const std::vector<int>& p
 // terminal whose answer is correct ends one).
 void AddCorrectPaths(const Tree& tree, const std::vector<TreePath>& paths, PathShare* share) {
   for (const TreePath& path : paths) {
-    if (path.correct) AddShare(StepsBefore(tree, path.nodes), share);
+    if (path.correct) AddShare(tree.node(0).step, StepsBefore(tree, path.nodes), share);
   }
 }
 
@@ -93,6 +94,13 @@ std::vector<std::string> StringArray(const nlohmann::json& record, const char* f
   return out;
 }
 
+// The record's string field, "" when absent or not a string (the question: countdown steps
+// are judged in its context).
+std::string StringOr(const nlohmann::json& record, const char* field) {
+  const auto it = record.find(field);
+  return it != record.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 std::optional<int> RecordDifficulty(const nlohmann::json& record) {
   const auto it = record.find("difficulty");
   if (it == record.end() || !it->is_number_integer()) return std::nullopt;
@@ -113,8 +121,9 @@ void AuditPrmRecord(const nlohmann::json& record, const RecordContext& where, co
   }
   const std::optional<std::string> gold_answer = ExtractAnswer(*gold);
   const std::optional<std::string> answer = ExtractAnswer(steps.back());
-  const bool final_correct = answer && AnswersEqual(*answer, gold_answer.value_or(*gold));
-  const std::vector<bool> truth = PathTruth(steps, final_correct, options.truth);
+  const std::string question = StringOr(record, "prompt");
+  const bool final_correct = SolutionCorrect(question, gold_answer.value_or(*gold), steps, answer);
+  const std::vector<bool> truth = PathTruth(question, steps, final_correct, options.truth);
   const std::optional<int> difficulty = RecordDifficulty(record);
   for (size_t k = 0; k < steps.size(); ++k) {
     const nlohmann::json& label = labels[k];
@@ -130,7 +139,7 @@ void AuditPrmRecord(const nlohmann::json& record, const RecordContext& where, co
     report->steps += 1;
     report->truly_good_steps += truth[k] ? 1 : 0;
   }
-  if (final_correct) AddShare(std::vector<std::string>(steps.begin(), steps.end() - 1), &report->share_trees);
+  if (final_correct) AddShare(question, std::vector<std::string>(steps.begin(), steps.end() - 1), &report->share_trees);
 }
 
 void AuditValueRecord(const nlohmann::json& record, const RecordContext& where, const AuditOptions& options,
@@ -155,7 +164,8 @@ void AuditValueRecord(const nlohmann::json& record, const RecordContext& where, 
     throw InputError(where.file, where.line, "the last Q (the path's outcome) to be +1 or -1");
   }
   const bool final_correct = q.back() > 0;
-  const std::vector<bool> truth = PathTruth(steps, final_correct, options.truth);
+  const std::string question = StringOr(record, "question");
+  const std::vector<bool> truth = PathTruth(question, steps, final_correct, options.truth);
   for (size_t k = 0; k < steps.size(); ++k) {
     report->prm_soft.AddSoft((q[k] + 1.0) / 2.0, truth[k]);
     if (k + 1 < steps.size()) {
@@ -166,7 +176,7 @@ void AuditValueRecord(const nlohmann::json& record, const RecordContext& where, 
     report->steps += 1;
     report->truly_good_steps += truth[k] ? 1 : 0;
   }
-  if (final_correct) AddShare(std::vector<std::string>(steps.begin(), steps.end() - 1), &report->share_trees);
+  if (final_correct) AddShare(question, std::vector<std::string>(steps.begin(), steps.end() - 1), &report->share_trees);
 }
 
 }  // namespace
@@ -198,7 +208,7 @@ void LabelAgreement::AddSoft(double score, bool truly_good) {
 void AuditTree(const SearchedTree& source, const AuditOptions& options, AuditReport* report) {
   report->records += 1;
   report->prm_soft.threshold = report->prm_soft_frac.threshold = options.threshold;
-  if (source.source != "synthetic") {
+  if (!HasStepTruth(source.source)) {
     report->not_synthetic += 1;
     return;
   }

@@ -1,11 +1,14 @@
 // Trees to training data (export/exporter.h).
 #include "export/exporter.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 
 #include "export/atomic_output.h"
+#include "export/step_truth.h"
 
 namespace steptree {
 namespace {
@@ -77,7 +80,19 @@ std::vector<ordered_json> ExportTree(const SearchedTree& source, const ExportOpt
     const TreeLabels labels(tree, options.min_visits);
     if (IsPathFormat(options.format)) {
       const long max_incorrect = options.format == ExportFormat::kSft ? 0 : options.max_incorrect;
-      for (const TreePath& path : CapPaths(tree, AllPaths(tree), options.max_correct, max_incorrect)) {
+      std::vector<TreePath> paths = AllPaths(tree);
+      if (options.only_right_steps && HasStepTruth(source.source)) {
+        const auto lucky = [&](const TreePath& path) {
+          if (!path.correct) return false;
+          std::vector<std::string> before;
+          for (size_t k = 0; k + 1 < path.nodes.size(); ++k) before.push_back(tree.node(path.nodes[k]).step);
+          return HasWrongStep(tree.node(0).step, before);
+        };
+        const auto end = std::remove_if(paths.begin(), paths.end(), lucky);
+        summary->dropped_wrong_step_paths += static_cast<long>(paths.end() - end);
+        paths.erase(end, paths.end());
+      }
+      for (const TreePath& path : CapPaths(tree, paths, options.max_correct, max_incorrect)) {
         switch (options.format) {
           case ExportFormat::kSft: records.push_back(SftRecord(source, pruned, path, options.sft_style)); break;
           case ExportFormat::kValue: records.push_back(ValueRecord(source, pruned, labels, path)); break;
@@ -150,6 +165,7 @@ nlohmann::json ExportSummaryToJson(const ExportSummary& summary, const ExportOpt
     option_json["margin"] = options.pairs.margin;
     option_json["pairs_per_step"] = options.pairs.per_step;
   }
+  if (options.only_right_steps) option_json["only_right_steps"] = true;
   return {{"format", ExportFormatName(options.format)},
           {"out", out},
           {"trees", summary.trees},
@@ -159,6 +175,7 @@ nlohmann::json ExportSummaryToJson(const ExportSummary& summary, const ExportOpt
           {"paths", summary.correct_paths + summary.incorrect_paths},
           {"correct_paths", summary.correct_paths},
           {"incorrect_paths", summary.incorrect_paths},
+          {"dropped_wrong_step_paths", summary.dropped_wrong_step_paths},
           {"steps", summary.all.steps},
           {"labels", labels},
           {"mean_q_gap", options.format == ExportFormat::kPairs

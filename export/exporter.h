@@ -42,6 +42,10 @@ struct ExportOptions {
   StepLabelRule labels = StepLabelRule::kHard;  // prm
   std::optional<double> threshold;    // prm: cut soft labels into true/false at this value
   PairOptions pairs;                  // pairs: margin and pairs per step
+  // Path formats: drop correct paths with a wrong step before the answer (a right answer
+  // reached by luck), where the problem has exact step truth (export/step_truth.h: the
+  // synthetic families); other problems' paths are kept as they are.
+  bool only_right_steps = false;
 };
 
 // Figures of one group of records (all, or one difficulty).
@@ -58,6 +62,7 @@ struct ExportSummary {
   std::map<int, ExportTally> by_difficulty;
   ExportTally without_difficulty;
   long correct_paths = 0, incorrect_paths = 0;  // sft, value, prm
+  long dropped_wrong_step_paths = 0;            // correct paths with a wrong step (only_right_steps)
   // Step labels (prm: the label, positive = true or >= 0.5; value: Q, positive = Q > 0).
   long positive_labels = 0, negative_labels = 0;
   double label_sum = 0;

@@ -33,6 +33,7 @@ struct Node {
   std::string step;           // the step's text (the root: the question)
   std::vector<int> token_ids; // the step's ids incl. its delimiter (the root: the question's state)
   int num_tokens = 0;         // number of step tokens (token_ids.size() when ids are held)
+  int tool_tokens = 0;        // of those, written by the calculator tool (not sampled)
   double logprob_sum = 0;     // sum of the step's token log-probs at temperature 1
   double probability = 1;     // unnormalised prior mass: exp(mean token log-prob), summed over
                               // merged duplicates; only ratios between siblings matter

@@ -87,6 +87,7 @@ std::vector<Tree::Insertion> Tree::AddChildren(int parent, const std::vector<Ste
     child.token_ids = candidate.token_ids;
     child.num_tokens = static_cast<int>(candidate.token_ids.size());
     child.logprob_sum = candidate.logprob_sum;
+    child.tool_tokens = candidate.tool_tokens;
     child.probability = probability;
     child.value = candidate.value;
     child.end = candidate.end;

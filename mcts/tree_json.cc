@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "datasets/calculator.h"
+
 namespace steptree {
 
 namespace {
@@ -41,6 +43,7 @@ class NodeReader {
     if (!v.is_number()) Malformed(index_, std::string("field \"") + key + "\" to be a number");
     return v.template get<double>();
   }
+  bool Has(const char* key) const { return object_.find(key) != object_.end(); }
   int Count(const char* key) const {
     const J& v = Get(key);
     if (!v.is_number_integer() || v.template get<long long>() < 0 || v.template get<long long>() > INT_MAX) {
@@ -112,6 +115,7 @@ Node ReadNodeFields(const NodeReader<J>& reader) {
   node.logprob_sum = reader.Number("logprob");
   node.num_tokens = reader.Count("tokens");
   node.merged = reader.Count("merged");
+  if (reader.Has("tool_tokens")) node.tool_tokens = reader.Count("tool_tokens");
   if (node.terminal) {
     node.answer = reader.OptionalString("answer");
     node.correct = reader.OptionalBool("correct");
@@ -178,6 +182,12 @@ nlohmann::ordered_json NodeToJson(const Tree& tree, int index) {
   out["logprob"] = node.logprob_sum;
   out["tokens"] = node.num_tokens;
   out["merged"] = node.merged;
+  if (node.tool_tokens > 0) {  // absent when no tool wrote into the step
+    out["tool_tokens"] = node.tool_tokens;
+    nlohmann::ordered_json spans = nlohmann::ordered_json::array();
+    for (const auto& [begin, end] : ToolWrittenSpans(node.step)) spans.push_back({begin, end});
+    out["tool_spans"] = spans;
+  }
   if (node.terminal) {
     out["answer"] = node.answer ? nlohmann::ordered_json(*node.answer) : nlohmann::ordered_json(nullptr);
     out["correct"] = node.correct ? nlohmann::ordered_json(*node.correct) : nlohmann::ordered_json(nullptr);

@@ -43,17 +43,19 @@ float NumberField(const nlohmann::json& j, const char* name, const std::string& 
 }  // namespace
 
 nlohmann::json GptConfig::ToJson() const {
-  return {{"architecture", architecture}, {"tokenizer", tokenizer},   {"vocab_size", vocab_size},
+  nlohmann::json j = {{"architecture", architecture}, {"tokenizer", tokenizer},   {"vocab_size", vocab_size},
           {"n_layer", n_layer},           {"n_head", n_head},         {"d_model", d_model},
           {"d_ff", d_ff},                 {"context", context},       {"positions", positions},
           {"rope_theta", rope_theta},     {"dropout", dropout},       {"tie_embeddings", tie_embeddings}};
+  if (tool != "none") j["tool"] = tool;
+  return j;
 }
 
 GptConfig GptConfig::FromJson(const nlohmann::json& j, const std::string& source) {
   if (!j.is_object()) throw InputError(source, 0, "a JSON object with the model configuration");
   static const std::set<std::string> kKnown = {
       "architecture", "tokenizer", "vocab_size", "n_layer",    "n_head",  "d_model",        "d_ff",
-      "context",      "positions", "rope_theta", "dropout",    "training", "tie_embeddings"};
+      "context",      "positions", "rope_theta", "dropout",    "training", "tie_embeddings", "tool"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (!kKnown.count(it.key())) throw InputError(source, 0, "no unknown field, got \"" + it.key() + "\"");
   }
@@ -75,6 +77,12 @@ GptConfig GptConfig::FromJson(const nlohmann::json& j, const std::string& source
   const nlohmann::json& tie = Field(j, "tie_embeddings", source);
   if (!tie.is_boolean()) throw InputError(source, 0, "\"tie_embeddings\" to be true or false");
   c.tie_embeddings = tie.get<bool>();
+  if (j.contains("tool")) {
+    c.tool = StringField(j, "tool", source);
+    if (c.tool != "none" && c.tool != "calculator") {
+      throw InputError(source, 0, "tool \"none\" or \"calculator\", got \"" + c.tool + "\"");
+    }
+  }
 
   if (c.d_model % c.n_head != 0) {
     throw InputError(source, 0,

@@ -21,6 +21,10 @@ struct GptConfig {
   float rope_theta = 10000.f;                 // RoPE base
   float dropout = 0.f;                        // training only
   bool tie_embeddings = true;                 // output projection shares the token embedding
+  // "calculator": the model was trained to call the calculator tool ("<<EXPR=", the engine
+  // writes "RESULT>>"; datasets/calculator.h), so generation runs it; "none": no tool.
+  // Written to config.json only when not "none" (older checkpoints have no "tool").
+  std::string tool = "none";
 
   nlohmann::json ToJson() const;
   // Throws InputError(source, 0, ...) on missing/mistyped fields or inconsistent sizes.

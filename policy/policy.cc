@@ -123,7 +123,13 @@ std::unique_ptr<Policy> Policy::Create(const GptConfig& config, uint64_t seed) {
   policy->holder_ = std::make_unique<ModelHolder>(policy->config_, seed);
   policy->holder_->model->eval();
   policy->holder_->value_head->eval();
+  policy->calculator_ = policy->config_.tool == "calculator";
   return policy;
+}
+
+void Policy::set_calculator(bool on) {
+  calculator_ = on;
+  if (!is_hf()) config_.tool = on ? "calculator" : "none";
 }
 
 std::unique_ptr<Policy> Policy::Load(const std::string& dir, const PolicyLoadOptions& options) {
@@ -146,6 +152,7 @@ std::unique_ptr<Policy> Policy::Load(const std::string& dir, const PolicyLoadOpt
   CopyCheckedTensors(LoadTaggedTensors(weights_path, kFormat), model.named_parameters(), weights_path);
   policy->LoadValueHead(dir);
   model.eval();
+  policy->calculator_ = policy->config_.tool == "calculator";
   return policy;
 }
 

@@ -83,6 +83,11 @@ class Policy {
   // True when the head was loaded from value_head.safetensors or trained in this process.
   bool has_trained_value_head() const { return value_head_trained_; }
   void set_value_head_trained(bool trained) { value_head_trained_ = trained; }
+  // Whether generation executes calculator calls (policy/step_generator.h): on when the
+  // built-in checkpoint's config says tool "calculator", off otherwise (Hugging Face models
+  // too); the command line's --tool overrides it. A built-in policy saves the setting.
+  bool calculator() const { return calculator_; }
+  void set_calculator(bool on);
   // Set by training that changes the backbone: Save then writes a Hugging Face model's
   // weights (otherwise it links the source's files).
   void set_backbone_trained(bool trained) { backbone_trained_ = trained; }
@@ -100,6 +105,7 @@ class Policy {
   std::unique_ptr<HfSource> hf_;  // Hugging Face directories only
   bool value_head_trained_ = false;
   bool backbone_trained_ = false;
+  bool calculator_ = false;
 };
 
 }  // namespace steptree

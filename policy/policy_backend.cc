@@ -28,6 +28,7 @@ StepCandidate ToCandidate(GeneratedStep&& step, bool use_value) {
   candidate.text = std::move(step.text);
   candidate.token_ids = std::move(step.token_ids);
   candidate.logprob_sum = step.logprob_sum;
+  candidate.tool_tokens = step.tool_tokens;
   candidate.end = ToCandidateEnd(step.end);
   candidate.value = use_value ? step.value : 0.f;
   return candidate;
@@ -47,6 +48,7 @@ void AddStats(const GenerationStats& stats, Budget* budget) {
   budget->generated_tokens += stats.generated_tokens;
   budget->prefill_tokens += stats.prefill_tokens;
   budget->cached_tokens += stats.cached_tokens;
+  budget->tool_tokens += stats.tool_tokens;
   budget->forward_calls += stats.forward_calls;
 }
 

@@ -6,6 +6,7 @@
 
 #include "datasets/answer.h"
 #include "datasets/rng.h"
+#include "datasets/synthetic.h"
 #include "policy/policy.h"
 #include "policy/prompt.h"
 
@@ -68,8 +69,7 @@ std::vector<Solution> SolveProblems(const Policy& policy, const std::vector<Prob
       std::string text;
       for (const std::string& step : solution.steps) text += step + "\n";
       solution.answer = ExtractAnswer(text);
-      solution.correct = solution.answer && problems[i].gold &&
-                         AnswersEqual(*solution.answer, *problems[i].gold);
+      solution.correct = SolutionCorrect(problems[i].question, problems[i].gold, solution.steps, solution.answer);
     }
     if (on_batch) on_batch(finished, solutions, static_cast<long>(end), static_cast<long>(order.size()));
   }

@@ -15,10 +15,12 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <numeric>
 #include <stdexcept>
 
+#include "datasets/calculator.h"
 #include "policy/causal_lm.h"
 #include "policy/policy.h"
 #include "policy/prefix_cache.h"
@@ -38,8 +40,36 @@ struct RowState {
   int length = 0;  // tokens in the row's sequence (prefix + generated)
   std::vector<GeneratedStep> steps;
   GeneratedStep current;
+  std::deque<int> forced;  // the calculator's reply, fed before the next sampled token
   bool done = false;
 };
+
+// After a sampled token: when the step's text now completes an open "<<EXPR=" call, queues
+// the calculator's reply in row->forced. A sampled token that runs past the "=" is taken
+// back (its log-probability too): the tool writes its text up to the "=". Returns true when
+// that happened (the caller must then feed a forced token in its place).
+bool QueueToolReply(const Tokenizer& tokenizer, const SampledToken& sampled, RowState* row) {
+  if (tokenizer.Decode({sampled.id}).find('=') == std::string::npos) return false;
+  const std::string text = tokenizer.Decode(row->current.token_ids);
+  const std::optional<size_t> trigger = OpenToolCallTrigger(text);
+  if (!trigger) return false;
+  std::string reply = CalculatorReply(ToolCallExpression(text, *trigger));
+  bool taken_back = false;
+  if (*trigger + 1 < text.size()) {
+    std::vector<int> kept(row->current.token_ids.begin(), row->current.token_ids.end() - 1);
+    const std::string before = tokenizer.Decode(kept);
+    if (before.size() <= *trigger && text.compare(0, before.size(), before) == 0) {
+      reply = text.substr(before.size(), *trigger + 1 - before.size()) + reply;
+      row->current.token_ids.pop_back();
+      row->current.logprob_sum -= sampled.logprob;
+      --row->length;
+      taken_back = true;
+    }
+  }
+  for (int id : tokenizer.Encode(reply)) row->forced.push_back(id);
+  ++row->current.tool_calls;
+  return taken_back;
+}
 
 // The step's text: its tokens decoded, without the final EOS, and cut at the delimiter (a
 // delimiter token may carry text before it, as BPE's ".\n\n" does).
@@ -116,6 +146,7 @@ std::vector<std::vector<std::vector<GeneratedStep>>> StepGenerator::GenerateJobs
   const int vocab_size = policy_.vocab_size();
   const Tokenizer& tokenizer = policy_.tokenizer();
   const std::string delimiter = policy_.prompt().step_delimiter();
+  const bool calculator = policy_.calculator();
   if (max_steps < 1) throw std::invalid_argument("GenerateSolutions: max_steps >= 1");
   if (sampling.max_step_tokens < 1) throw std::invalid_argument("GenerateSteps: max_step_tokens >= 1");
   // Flatten the jobs' rows: row g is prefix row_in_job[g] of job job_of[g].
@@ -260,7 +291,7 @@ std::vector<std::vector<std::vector<GeneratedStep>>> StepGenerator::GenerateJobs
       SamplingScratch scratch;
       for (int64_t r = begin; r < end; ++r) {
         RowState& row = state[rows[r]];
-        if (!row.done) sampled[r] = SampleToken(data + r * vocab, vocab, sampling, &row.rng, &scratch);
+        if (!row.done && row.forced.empty()) sampled[r] = SampleToken(data + r * vocab, vocab, sampling, &row.rng, &scratch);
       }
     });
 
@@ -271,17 +302,32 @@ std::vector<std::vector<std::vector<GeneratedStep>>> StepGenerator::GenerateJobs
     for (int64_t r = 0; r < r_count; ++r) {
       RowState& row = state[rows[r]];
       if (row.done) continue;
-      const int id = sampled[r].id;
-      row.current.token_ids.push_back(id);
-      row.current.logprob_sum += sampled[r].logprob;
-      ++row.length;
+      GenerationStats& job_stats = local[job_of[rows[r]]];
       ++row_tokens[rows[r]];
-      ++local[job_of[rows[r]]].generated_tokens;
+      bool from_tool = !row.forced.empty();
+      int id;
+      if (!from_tool) {
+        id = sampled[r].id;
+        row.current.token_ids.push_back(id);
+        row.current.logprob_sum += sampled[r].logprob;
+        ++row.length;
+        ++job_stats.generated_tokens;
+        const bool stops = tokenizer.EndsSolution(id) || tokenizer.EndsStep(id);
+        if (calculator && !stops && QueueToolReply(tokenizer, sampled[r], &row)) from_tool = true;
+      }
+      if (from_tool) {
+        id = row.forced.front();
+        row.forced.pop_front();
+        row.current.token_ids.push_back(id);
+        ++row.current.tool_tokens;
+        ++row.length;
+        ++job_stats.tool_tokens;
+      }
       const int step_tokens = static_cast<int>(row.current.token_ids.size());
-      if (tokenizer.EndsSolution(id)) {
+      if (!from_tool && tokenizer.EndsSolution(id)) {
         FinishStep(tokenizer, delimiter, StepEnd::kEos, value_of[r], &row);
         row.done = true;
-      } else if (tokenizer.EndsStep(id)) {
+      } else if (!from_tool && tokenizer.EndsStep(id)) {
         FinishStep(tokenizer, delimiter, StepEnd::kDelimiter, value_of[r], &row);
         row.done = static_cast<int>(row.steps.size()) >= max_steps || row.length >= context;
         PrefixKvCache* row_cache = cache_of[job_of[rows[r]]];
@@ -328,6 +374,7 @@ std::vector<std::vector<std::vector<GeneratedStep>>> StepGenerator::GenerateJobs
       stats->prefill_tokens += local[j].prefill_tokens;
       stats->cached_tokens += local[j].cached_tokens;
       stats->generated_tokens += local[j].generated_tokens;
+      stats->tool_tokens += local[j].tool_tokens;
       stats->forward_calls += local[j].forward_calls;
     }
     out[j].reserve(jobs[j].prefixes->size());

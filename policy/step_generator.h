@@ -7,6 +7,17 @@
 // once); each decode step runs one token per unfinished row through the cached keys and
 // values, and finished rows are compacted out of the batch. No torch in this header.
 //
+// Tool calls (on when Policy::calculator(); datasets/calculator.h): when a sampled token
+// completes an open call "<<EXPR=" in the step's text (the trigger is found in token text,
+// not ids, so any tokenizer works), the calculator evaluates EXPR exactly and its reply
+// "RESULT>>" is encoded and fed to the model token by token through the KV cache (no
+// recompute of the prefix); then sampling goes on. Tool-written tokens are part of the
+// step's ids and text but are never sampled: they add nothing to logprob_sum and count in
+// GeneratedStep::tool_tokens and GenerationStats::tool_tokens, not generated_tokens. A
+// sampled token that runs past the "=" (a BPE token "=5") is dropped and the tool writes
+// its text up to the "=" instead. An expression that cannot be evaluated gets "error>>".
+// Exactly one reply per trigger: a reply never contains "<<", so it cannot trigger again.
+//
 // Reproducibility: row i samples from its own generator seeded with seeds[i], so a row's
 // step does not depend on which other rows share its batch or on the thread count.
 #pragma once
@@ -24,7 +35,7 @@ struct SamplingParams {
   float temperature = 0.f;  // 0 = greedy (argmax); otherwise logits / temperature
   int top_k = 0;            // keep the k most likely tokens; 0 = off
   float top_p = 1.f;        // nucleus: smallest set with mass >= top_p; 1 = off
-  int max_step_tokens = 96; // tokens per step before it is cut (end = kLength)
+  int max_step_tokens = 96; // tokens per step before it is cut (end = kLength); tool tokens count
 };
 
 enum class StepEnd { kDelimiter, kEos, kLength, kContext };
@@ -35,6 +46,8 @@ struct GeneratedStep {
   std::vector<int> token_ids;  // every generated id, including a final delimiter/EOS
   double logprob_sum = 0;      // sum over token_ids of log p(token) under the model at T=1
   int num_tokens = 0;          // token_ids.size()
+  int tool_tokens = 0;         // ids among token_ids that the calculator wrote (not sampled)
+  int tool_calls = 0;          // calculator calls executed in this step
   StepEnd end = StepEnd::kLength;
   // V(prefix + this step) from the policy's value head (value/value_head.h), read from the
   // hidden state whose logits sampled the step's last token: the same forward pass, no
@@ -46,6 +59,7 @@ struct GenerationStats {
   long prefill_tokens = 0;    // prompt tokens run through the model
   long cached_tokens = 0;     // prompt tokens whose keys and values came from a prefix cache
   long generated_tokens = 0;  // tokens sampled
+  long tool_tokens = 0;       // tokens the calculator wrote, fed through the KV cache
   long forward_calls = 0;     // batched model invocations
 };
 

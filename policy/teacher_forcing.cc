@@ -49,8 +49,10 @@ TokenBatch CollateBatch(const std::vector<const TrainingExample*>& rows, int pad
     const TrainingExample& e = *rows[r];
     for (size_t i = 0; i + 1 < e.ids.size(); ++i) {
       inputs[r][i] = e.ids[i];
-      // Position i predicts token i+1; only solution tokens of imitated paths are targets.
-      if (e.imitate && i + 1 >= e.prompt_length) {
+      // Position i predicts token i+1; only solution tokens of imitated paths are targets,
+      // and never one the calculator tool wrote.
+      const bool tool_written = !e.tool_written.empty() && e.tool_written[i + 1] != 0;
+      if (e.imitate && i + 1 >= e.prompt_length && !tool_written) {
         targets[r][i] = e.ids[i + 1];
         ++batch.target_tokens;
       }

@@ -4,7 +4,8 @@
 // the trainer (policy/trainer.h) and value evaluation (value/value_eval.h). Include only
 // from torch translation units.
 //
-//   CE  = mean over imitated solution tokens t of  -log p(t | tokens before t)
+//   CE  = mean over imitated solution tokens t of  -log p(t | tokens before t), tokens the
+//         calculator tool wrote excluded (TrainingExample::tool_written)
 //   MSE = mean over step ends k of  (V(question + steps 1..k) - target_k)^2
 //
 // V is read at TrainingExample::value_positions (policy/prompt.h StepValuePositions): the
@@ -46,6 +47,11 @@ struct BatchForward {
 // the backbone runs under NoGradGuard and only the value head can receive gradients.
 BatchForward ForwardBatch(CausalLm& model, ValueHeadImpl* value_head, const TokenBatch& batch,
                           bool backbone_grad);
+
+// The loss of one batch (policy/trainer.h): CE + alpha MSE; CE alone without value targets;
+// alpha MSE for a batch without imitated tokens; MSE alone when the backbone is frozen.
+// Throws std::logic_error for a batch with neither.
+torch::Tensor TrainingLoss(const BatchForward& forward, double value_alpha, bool freeze_backbone);
 
 struct TeacherForcedPass {
   double token_loss = std::nan("");        // token-weighted mean CE; NaN without target tokens

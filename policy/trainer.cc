@@ -42,13 +42,15 @@ class SyntheticStream final : public TrainingStream {
     return SftTrainingPath(MakeSyntheticProblem(options_, index));
   }
   nlohmann::json Describe() const override {
-    return {{"source", "synthetic"},
-            {"seed", options_.seed},
-            {"difficulty", std::to_string(options_.min_difficulty) + "-" +
-                               std::to_string(options_.max_difficulty)},
-            {"difficulty_weights", options_.difficulty_weights},
-            {"word_problem_share", options_.word_problem_share},
-            {"split", "train"}};
+    nlohmann::json description = {{"source", "synthetic"},
+                                  {"seed", options_.seed},
+                                  {"difficulty", std::to_string(options_.min_difficulty) + "-" +
+                                                     std::to_string(options_.max_difficulty)},
+                                  {"difficulty_weights", options_.difficulty_weights},
+                                  {"word_problem_share", options_.word_problem_share},
+                                  {"split", "train"}};
+    if (options_.family != ProblemFamily::kArithmetic) description["family"] = ProblemFamilyName(options_.family);
+    return description;
   }
 
  private:
@@ -162,19 +164,6 @@ double LearningRate(const TrainOptions& o, long step) {
   return o.lr * (o.min_lr_ratio + (1.0 - o.min_lr_ratio) * cosine);
 }
 
-// The loss of one batch (policy/trainer.h): CE, CE + alpha MSE, alpha MSE, or MSE alone
-// when the backbone is frozen.
-torch::Tensor TrainingLoss(const BatchForward& forward, const TrainOptions& options) {
-  // Every example of a batch has imitated tokens or value targets (EncodeTrainingPath).
-  if (!forward.token_loss.defined() && !forward.value_loss.defined()) {
-    throw std::logic_error("TrainingLoss: a batch without targets");
-  }
-  if (options.freeze_backbone) return forward.value_loss;
-  if (!forward.value_loss.defined()) return forward.token_loss;
-  const torch::Tensor weighted_value = forward.value_loss * options.value_alpha;
-  return forward.token_loss.defined() ? forward.token_loss + weighted_value : weighted_value;
-}
-
 // Held-out figures of the current model: CE over imitated paths, value MSE and AUC over
 // paths with value targets.
 struct HeldoutFigures {
@@ -269,6 +258,17 @@ struct IntervalLosses {
 };
 
 }  // namespace
+
+torch::Tensor TrainingLoss(const BatchForward& forward, double value_alpha, bool freeze_backbone) {
+  // Every example of a batch has imitated tokens or value targets (EncodeTrainingPath).
+  if (!forward.token_loss.defined() && !forward.value_loss.defined()) {
+    throw std::logic_error("TrainingLoss: a batch without targets");
+  }
+  if (freeze_backbone) return forward.value_loss;
+  if (!forward.value_loss.defined()) return forward.token_loss;
+  const torch::Tensor weighted_value = forward.value_loss * value_alpha;
+  return forward.token_loss.defined() ? forward.token_loss + weighted_value : weighted_value;
+}
 
 std::unique_ptr<TrainingStream> MakeSyntheticStream(SyntheticOptions options) {
   return std::make_unique<SyntheticStream>(options);
@@ -371,7 +371,7 @@ TrainResult Train(const TrainOptions& options, const TrainingStream& train,
     torch::manual_seed(DeriveSeed(options.seed, kDropoutStreamKey + static_cast<uint64_t>(step)));
     optimizer.ZeroGrad();
     const BatchForward forward = ForwardBatch(policy->lm(), value_head, batch, !options.freeze_backbone);
-    const torch::Tensor loss = TrainingLoss(forward, options);
+    const torch::Tensor loss = TrainingLoss(forward, options.value_alpha, options.freeze_backbone);
     loss.backward();
     ClipGradNorm(parameters, options.grad_clip);
     optimizer.Step(LearningRate(options, step));

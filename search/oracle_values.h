@@ -8,8 +8,12 @@
 //                   = -1  otherwise (a wrong calculation anywhere in the prefix, a step
 //                         with no checkable calculation, an unfinished step, a wrong answer)
 // i.e. prefix truth as the label audit defines it (export/step_truth.h): step_ok(s) =
-// CheckCalculation(s) for a calculation step, AnswersEqual(ExtractAnswer(s), gold) for the
-// final one; prefix_ok(s) = step_ok(s) and prefix_ok(parent). Lightman et al. 2023 ("Let's
+// SyntheticStepRight(question, steps before s, s) for a step (datasets/synthetic.h: the
+// calculation checks for arithmetic; for countdown, a valid move after which the target can
+// still be reached, by the exact solver), and for the final one TargetCheck(question, path)
+// where the question has a target (countdown: the whole trajectory valid and the answer the
+// target), else AnswersEqual(ExtractAnswer(s), gold); prefix_ok(s) = step_ok(s) and
+// prefix_ok(parent). Lightman et al. 2023 ("Let's
 // verify step by step") label up to the first mistake the same way. The root (the question)
 // is +1.
 //
@@ -20,8 +24,8 @@
 //
 // Invariant: a state's oracle value depends only on its steps' texts and the gold answer,
 // so oracle searches stay deterministic and thread-count independent like model searches.
-// Only meaningful where steps are "a op b=c" calculations (CheckCalculation): on free-form
-// solutions (GSM8K, MATH) every non-final step counts as wrong.
+// Only meaningful on synthetic families: on free-form solutions (GSM8K, MATH) every
+// non-final step counts as wrong.
 #pragma once
 
 #include <map>
@@ -35,14 +39,15 @@
 
 namespace steptree {
 
-// V_oracle of one step given its parent's prefix truth (see above).
-bool OracleStepOk(bool parent_ok, const StepCandidate& step, const std::optional<std::string>& gold);
+// V_oracle of one step given its parent's prefix truth and the steps before it (see above).
+bool OracleStepOk(bool parent_ok, const std::string& question, const std::vector<std::string>& previous_steps,
+                  const StepCandidate& step, const std::optional<std::string>& gold);
 
 class OracleValueBackend final : public SearchBackend {
  public:
-  // `inner` generates (and must outlive this); `gold` judges final answers (none: every
-  // final step is -1).
-  OracleValueBackend(const SearchBackend& inner, std::optional<std::string> gold);
+  // `inner` generates (and must outlive this); `question` gives the step truth; `gold`
+  // judges final answers where the question has no target (none: every such final is -1).
+  OracleValueBackend(const SearchBackend& inner, std::string question, std::optional<std::string> gold);
 
   std::vector<int> EncodeQuestion(const std::string& question) const override;
   int max_state_tokens() const override;
@@ -55,14 +60,20 @@ class OracleValueBackend final : public SearchBackend {
   std::vector<float> Evaluate(const std::vector<std::vector<int>>& states, Budget* budget) const override;
 
  private:
-  bool StateOk(const std::vector<int>& state) const;
+  struct StateTruth {
+    bool ok = true;                  // prefix_ok of the state
+    std::vector<std::string> steps;  // its steps, root first
+  };
+  // The truth of a state this oracle produced; the root (unknown) is ok with no steps.
+  StateTruth Truth(const std::vector<int>& state) const;
   // Sets the values of `candidates` (children of `parent`) and remembers their states.
   void Judge(const std::vector<int>& parent, std::vector<StepCandidate>* candidates) const;
 
   const SearchBackend& inner_;
+  const std::string question_;
   const std::optional<std::string> gold_;
   mutable std::mutex mutex_;
-  mutable std::map<std::vector<int>, bool> prefix_ok_;  // guarded by mutex_: states this oracle produced
+  mutable std::map<std::vector<int>, StateTruth> truth_;  // guarded by mutex_: states this oracle produced
 };
 
 }  // namespace steptree

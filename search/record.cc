@@ -29,6 +29,7 @@ nlohmann::ordered_json BudgetJson(const Budget& budget) {
   json["generated_tokens"] = budget.generated_tokens;
   json["prefill_tokens"] = budget.prefill_tokens;
   json["cached_tokens"] = budget.cached_tokens;
+  if (budget.tool_tokens > 0) json["tool_tokens"] = budget.tool_tokens;  // absent: no tool ran
   json["forward_calls"] = budget.forward_calls;
   json["nodes"] = budget.nodes;
   return json;
@@ -61,7 +62,7 @@ nlohmann::ordered_json SearchRecord(const Problem& problem, const SearchConfig& 
   record["budget"] = BudgetJson(result.budget);
   record["answer"] = OrNull(result.answer);
   record["correct"] = OrNull(result.correct);
-  if (config.mode == SearchMode::kSbs) {
+  if (config.mode == SearchMode::kSbs || config.mode == SearchMode::kDvts) {
     nlohmann::ordered_json ranking = nlohmann::ordered_json::array();
     for (int node : result.ranking) {
       nlohmann::ordered_json entry;

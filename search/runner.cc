@@ -55,7 +55,7 @@ SearchResult SearchProblem(const SearchBackend& shared_backend, const Problem& p
   const std::unique_ptr<SearchBackend> own = shared_backend.ForProblem();  // e.g. a per-tree prefix cache
   const SearchBackend& tree_backend = own != nullptr ? *own : shared_backend;
   std::optional<OracleValueBackend> oracle;
-  if (config.oracle_values) oracle.emplace(tree_backend, problem.gold);
+  if (config.oracle_values) oracle.emplace(tree_backend, problem.question, problem.gold);
   const SearchBackend& backend = oracle ? static_cast<const SearchBackend&>(*oracle) : tree_backend;
   const uint64_t seed = config.seed;
   const TerminalReward reward = config.terminal_reward;
@@ -65,6 +65,7 @@ SearchResult SearchProblem(const SearchBackend& shared_backend, const Problem& p
     case SearchMode::kBestOfN: return SearchBestOfN(backend, problem, config.bon, seed, reward);
     case SearchMode::kSbs: return SearchSbs(backend, problem, config.sbs, seed, reward);
     case SearchMode::kMcts: return SearchMcts(backend, problem, config.mcts, seed, reward);
+    case SearchMode::kDvts: return SearchDvts(backend, problem, config.dvts, seed, reward);
   }
   throw std::logic_error("SearchProblem: unknown search mode");
 }

@@ -2,11 +2,17 @@
 
 #include "datasets/answer.h"
 #include "datasets/answer_text.h"
+#include "datasets/synthetic.h"
 
 namespace steptree {
 
 const char* TerminalRewardName(TerminalReward reward) {
-  return reward == TerminalReward::kGold ? "gold" : "value";
+  switch (reward) {
+    case TerminalReward::kGold: return "gold";
+    case TerminalReward::kValue: return "value";
+    case TerminalReward::kTarget: return "target";
+  }
+  return "unknown";
 }
 
 namespace {
@@ -29,19 +35,29 @@ TerminalRules MakeTerminalRules(const Problem& problem, const SearchBackend& bac
   rules.reward = reward;
   rules.max_depth = max_depth;
   rules.max_state_tokens = backend.max_state_tokens();
+  rules.question = problem.question;
+  rules.has_target = TargetCheck(problem.question, {}).has_value();
   return rules;
 }
 
-StepOutcome ClassifyStep(const Node& node, long state_tokens, const TerminalRules& rules) {
+StepOutcome ClassifyStep(const Node& node, long state_tokens, const TerminalRules& rules,
+                         const std::vector<std::string>& path_steps) {
   const bool empty = answer_text::Trim(node.step).empty();
   if (empty || node.end == CandidateEnd::kCut || node.end == CandidateEnd::kContext) return Invalid(rules);
   if (node.end == CandidateEnd::kFinal) {
     StepOutcome outcome = Invalid(rules);
     outcome.answer = ExtractAnswer(node.step);
     if (!outcome.answer) return outcome;
-    if (rules.gold) outcome.correct = AnswersEqual(*outcome.answer, *rules.gold);
-    const bool reward_by_gold = rules.reward == TerminalReward::kGold && rules.gold;
-    outcome.value = reward_by_gold ? (*outcome.correct ? 1.0 : -1.0) : node.value;
+    std::optional<bool> reached;  // the question's own check of the whole path
+    if (rules.has_target) reached = TargetCheck(rules.question, path_steps);
+    if (rules.gold) outcome.correct = AnswersEqual(*outcome.answer, *rules.gold) && reached.value_or(true);
+    if (rules.reward == TerminalReward::kGold && rules.gold) {
+      outcome.value = *outcome.correct ? 1.0 : -1.0;
+    } else if (rules.reward == TerminalReward::kTarget && reached) {
+      outcome.value = *reached ? 1.0 : -1.0;
+    } else {
+      outcome.value = node.value;
+    }
     return outcome;
   }
   if (node.depth >= rules.max_depth || state_tokens >= rules.max_state_tokens) return Invalid(rules);

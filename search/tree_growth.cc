@@ -17,7 +17,13 @@ std::vector<int> AddClassifiedChildren(Tree* tree, int parent, const std::vector
   for (const Tree::Insertion& insertion : tree->AddChildren(parent, candidates)) {
     if (insertion.created) {
       Node& node = tree->node(insertion.node);
-      ApplyOutcome(ClassifyStep(node, tree->StateLength(insertion.node), rules), &node);
+      std::vector<std::string> path;  // read only for final steps of questions with a target
+      if (rules.has_target && node.end == CandidateEnd::kFinal) {
+        for (int at : tree->PathFromRoot(insertion.node)) {
+          if (at != 0) path.push_back(tree->node(at).step);
+        }
+      }
+      ApplyOutcome(ClassifyStep(node, tree->StateLength(insertion.node), rules, path), &node);
     }
     nodes.push_back(insertion.node);
   }

@@ -59,6 +59,7 @@ std::string BudgetKey(SearchMode mode) {
     case SearchMode::kBestOfN: return "n";
     case SearchMode::kSbs: return "b1";
     case SearchMode::kMcts: return "iterations";
+    case SearchMode::kDvts: return "n";
   }
   return "";
 }
@@ -87,6 +88,7 @@ std::string PointLabel(SearchMode mode, int budget, const SearchConfig& config) 
     case SearchMode::kBestOfN: return "best-of-" + std::to_string(budget);
     case SearchMode::kSbs: return "SBS(" + std::to_string(budget) + "," + std::to_string(config.sbs.b2) + ")";
     case SearchMode::kMcts: return "MCTS(" + std::to_string(budget) + ")";
+    case SearchMode::kDvts: return "DVTS(" + std::to_string(budget) + "," + std::to_string(config.dvts.m) + ")";
   }
   return "";
 }
@@ -98,8 +100,15 @@ std::string CurveName(SearchMode mode, const SearchConfig& config) {
     case SearchMode::kBestOfN: return "best-of-n";
     case SearchMode::kSbs: return "SBS(b1," + std::to_string(config.sbs.b2) + ")";
     case SearchMode::kMcts: return "MCTS";
+    case SearchMode::kDvts: return "DVTS(n," + std::to_string(config.dvts.m) + ")";
   }
   return "";
+}
+
+// Whether the curve's name already shows `key` (SBS(b1,5), DVTS(n,4)): a list of it makes
+// one curve per value without a "key=value" suffix.
+bool NamedByCurve(SearchMode mode, const std::string& key) {
+  return key == "b2" || (mode == SearchMode::kDvts && key == "m");
 }
 
 // One grid point of a method: every key bound to one value.
@@ -175,7 +184,7 @@ SweepSpec LoadSweepSpec(const std::string& path) {
 
 SweepSpec SweepSpecFromJson(const nlohmann::ordered_json& json, const std::string& file) {
   if (!json.is_object()) throw InputError(file, 0, "a sweep config object {\"data\", \"seed\", \"methods\"}");
-  static const std::set<std::string> known = {"data", "synthetic", "problem_seed", "format", "question_field",
+  static const std::set<std::string> known = {"data", "synthetic", "problem_seed", "family", "format", "question_field",
                                               "answer_field", "limit", "model", "seed", "terminal_reward",
                                               "subsets", "bootstrap", "methods"};
   for (const auto& [key, value] : json.items()) {
@@ -192,6 +201,12 @@ SweepSpec SweepSpecFromJson(const nlohmann::ordered_json& json, const std::strin
   if (json.contains("data")) spec.data = StringField(json, "data", file);
   if (json.contains("synthetic")) spec.synthetic = IntField(json, "synthetic", 1, file);
   if (json.contains("problem_seed")) spec.problem_seed = static_cast<uint64_t>(IntField(json, "problem_seed", 0, file));
+  if (json.contains("family")) {
+    const std::string family = StringField(json, "family", file);
+    const std::optional<ProblemFamily> parsed = ProblemFamilyFromName(family);
+    if (!parsed) throw InputError(file, 0, "\"family\" arithmetic or countdown, got \"" + family + "\"");
+    spec.family = *parsed;
+  }
   if (json.contains("format")) spec.loader.format = StringField(json, "format", file);
   if (json.contains("question_field")) spec.loader.question_field = StringField(json, "question_field", file);
   if (json.contains("answer_field")) spec.loader.answer_field = StringField(json, "answer_field", file);
@@ -200,8 +215,12 @@ SweepSpec SweepSpecFromJson(const nlohmann::ordered_json& json, const std::strin
   if (json.contains("seed")) spec.seed = static_cast<uint64_t>(IntField(json, "seed", 0, file));
   if (json.contains("terminal_reward")) {
     const std::string reward = StringField(json, "terminal_reward", file);
-    if (reward != "gold" && reward != "value") throw InputError(file, 0, "\"terminal_reward\" gold or value, got \"" + reward + "\"");
-    spec.terminal_reward = reward == "gold" ? TerminalReward::kGold : TerminalReward::kValue;
+    if (reward != "gold" && reward != "value" && reward != "target") {
+      throw InputError(file, 0, "\"terminal_reward\" gold, value or target, got \"" + reward + "\"");
+    }
+    spec.terminal_reward = reward == "gold"    ? TerminalReward::kGold
+                           : reward == "value" ? TerminalReward::kValue
+                                               : TerminalReward::kTarget;
   }
   if (json.contains("subsets")) spec.subsets = static_cast<int>(IntField(json, "subsets", 1, file));
   if (json.contains("bootstrap")) spec.bootstrap = static_cast<int>(IntField(json, "bootstrap", 10, file));
@@ -224,10 +243,11 @@ nlohmann::ordered_json SweepSpecToJson(const SweepSpec& spec) {
   } else {
     json["synthetic"] = spec.synthetic;
     json["problem_seed"] = spec.problem_seed;
+    if (spec.family != ProblemFamily::kArithmetic) json["family"] = ProblemFamilyName(spec.family);
   }
   json["model"] = spec.model;
   json["seed"] = spec.seed;
-  json["terminal_reward"] = spec.terminal_reward == TerminalReward::kGold ? "gold" : "value";
+  json["terminal_reward"] = TerminalRewardName(spec.terminal_reward);
   json["subsets"] = spec.subsets;
   json["bootstrap"] = spec.bootstrap;
   json["methods"] = spec.methods;
@@ -244,7 +264,7 @@ std::vector<SweepRun> ExpandSweep(const SweepSpec& spec, const std::string& file
       throw InputError(file, 0, where + " to be an object with a \"mode\" string");
     }
     const std::optional<SearchMode> mode = SearchModeFromName(method["mode"].get<std::string>());
-    if (!mode) throw InputError(file, 0, where + ".mode greedy, maj, bon, sbs or mcts, got " + method["mode"].dump());
+    if (!mode) throw InputError(file, 0, where + ".mode " + SearchModeNameList() + ", got " + method["mode"].dump());
     const std::string budget_key = BudgetKey(*mode);
     std::vector<int> budgets;
     if (!budget_key.empty() && method.contains(budget_key)) {
@@ -285,10 +305,16 @@ std::vector<SweepRun> ExpandSweep(const SweepSpec& spec, const std::string& file
           throw InputError(file, 0, where + ": " + e.what());
         }
         stem += "-" + key + "_" + ValueText(value);
-        if (method[key].is_array() && key != "b2") curve_suffix += " " + key + "=" + ValueText(value);
+        if (method[key].is_array() && !NamedByCurve(*mode, key)) curve_suffix += " " + key + "=" + ValueText(value);
       }
       try {
-        ValidateConfig(base);
+        // At every listed budget: whether a config is valid may depend on it (dvts: n % m).
+        if (budgets.empty()) ValidateConfig(base);
+        for (int b : budgets) {
+          SearchConfig sized = base;
+          SetParam(&sized, budget_key, std::to_string(b));
+          ValidateConfig(sized);
+        }
       } catch (const UsageError& e) {
         throw InputError(file, 0, where + ": " + e.what());
       }
@@ -335,7 +361,7 @@ std::vector<SweepRun> ExpandSweep(const SweepSpec& spec, const std::string& file
           ladder.push_back(point(ladder_max, SweepPointSpec::Source::kRun));
           planned.push_back({ladder_max, ladder});
         }
-      } else {  // sbs: one run per beam width
+      } else {  // sbs, dvts: one run per beam width (budget)
         for (int b : budgets) planned.push_back({b, {point(b, SweepPointSpec::Source::kRun)}});
       }
 

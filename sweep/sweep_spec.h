@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "datasets/loaders.h"
+#include "datasets/synthetic.h"
 #include "search/config.h"
 
 namespace steptree {
@@ -38,6 +39,7 @@ struct SweepSpec {
   LoaderOptions loader;
   long synthetic = 0;
   uint64_t problem_seed = 2026;
+  ProblemFamily family = ProblemFamily::kArithmetic;  // of the synthetic problems (and the default model)
   std::string model;  // checkpoint directory; empty: the embedded default
   uint64_t seed = 1;  // search seed of every run (and of the subset draws)
   TerminalReward terminal_reward = TerminalReward::kValue;  // inference by default

@@ -42,12 +42,12 @@ json AuditExportOf(ExportFormat format, const std::string& audit_format) {
 
 TEST_CASE("audit truth: prefix and step rules") {
   const std::vector<std::string> steps = {"2*3=5", "5+4=9", "The answer is 10"};
-  CHECK(PathTruth(steps, true, TruthRule::kStep) == std::vector<bool>{false, true, true});
-  CHECK(PathTruth(steps, true, TruthRule::kPrefix) == std::vector<bool>{false, false, false});
-  CHECK(PathTruth({"2*3=6", "6+4=11", "The answer is 11"}, false, TruthRule::kPrefix) ==
+  CHECK(PathTruth("q", steps, true, TruthRule::kStep) == std::vector<bool>{false, true, true});
+  CHECK(PathTruth("q", steps, true, TruthRule::kPrefix) == std::vector<bool>{false, false, false});
+  CHECK(PathTruth("q", {"2*3=6", "6+4=11", "The answer is 11"}, false, TruthRule::kPrefix) ==
         std::vector<bool>{true, false, false});
-  CHECK(HasWrongCalculation({"2*3=6", "6/4=1"}));
-  CHECK_FALSE(HasWrongCalculation({"2*3=6", "8/4=2"}));
+  CHECK(HasWrongStep("q", {"2*3=6", "6/4=1"}));
+  CHECK_FALSE(HasWrongStep("q", {"2*3=6", "8/4=2"}));
 }
 
 TEST_CASE("audit of a tree: hard and soft labels against prefix truth") {

@@ -12,7 +12,7 @@
 
 using namespace steptree;
 
-TEST_CASE("evolve command: round 0 and one round write every artefact; a rerun resumes; other options refused") {
+TEST_CASE("evolve command: round 0 and one round write every artefact, a rerun resumes, other options refused") {
   test::TempDir dir;
   const std::string run_dir = dir.path() + "/evolve";
   const std::string base = test::Binary() + " evolve --run-dir " + run_dir +
@@ -58,7 +58,7 @@ TEST_CASE("evolve command: round 0 and one round write every artefact; a rerun r
   CHECK(other.output.find("problems") != std::string::npos);
 }
 
-TEST_CASE("evolve command: --difficulty sets the training levels; a binary deleted mid-run still runs every step") {
+TEST_CASE("evolve command: --difficulty sets the training levels, a binary deleted mid-run still runs every step") {
   test::TempDir dir;
   // A copy of the binary that is deleted while evolve runs (a rebuild or upgrade during a
   // long run): every step still runs, as the same code (/proc/self/exe).
@@ -69,8 +69,15 @@ TEST_CASE("evolve command: --difficulty sets the training levels; a binary delet
   const std::string command = binary + " evolve --run-dir " + run_dir +
                               " --problems 4 --eval-problems 2 --steps 1 --data-iterations 20 --threads 1"
                               " --rounds 1 --difficulty 3-4";
-  const test::CommandResult run = test::Run("{ " + command + " & sleep 0.2; rm -f " + binary + "; wait $!; }");
+  // The copy is deleted once evolve has started (its config.json is written) and while it
+  // still runs, which the shell confirms; waiting on the file, not a fixed sleep, so a loaded
+  // machine cannot delete it before the process has started.
+  const std::string started = run_dir + "/config.json";
+  const test::CommandResult run = test::Run(
+      "{ " + command + " & pid=$!; i=0; while [ ! -e " + started + " ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; rm -f " +
+      binary + "; if kill -0 $pid 2>/dev/null; then echo deleted-while-running; fi; wait $pid; }");
   REQUIRE_MESSAGE(run.exit_code == 0, run.output);
+  CHECK(run.output.find("deleted-while-running") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(binary));
   CHECK(std::filesystem::exists(run_dir + "/round-1/metrics.json"));
   std::ifstream problems(run_dir + "/round-1/problems.jsonl");

@@ -292,11 +292,10 @@ TEST_CASE("expression parser rejects what it does not know and never runs code")
   CHECK_FALSE(AnswersEqual("system(\"rm -rf /\")", "0"));
 }
 
-TEST_CASE("gsm8k: the extracted answer is the text after ####") {
+TEST_CASE("gsm8k: the extracted answer is the text after ####" * doctest::test_suite("needs-data")) {
   const std::string path = test::DataDir() + "/gsm8k/test.jsonl";
   if (!test::HaveData("gsm8k/test.jsonl")) {
-    MESSAGE("skipped: " << path << " is absent");
-    return;
+    STEPTREE_SKIP_TEST(path + " is absent");
   }
   std::ifstream in(path);
   std::string line;
@@ -319,11 +318,10 @@ TEST_CASE("gsm8k: the extracted answer is the text after ####") {
   CHECK(ok == n);
 }
 
-TEST_CASE("math500: the last boxed answer equals the stated answer") {
+TEST_CASE("math500: the last boxed answer equals the stated answer" * doctest::test_suite("needs-data")) {
   const std::string path = test::DataDir() + "/math500/test.jsonl";
   if (!test::HaveData("math500/test.jsonl")) {
-    MESSAGE("skipped: " << path << " is absent");
-    return;
+    STEPTREE_SKIP_TEST(path + " is absent");
   }
   std::ifstream in(path);
   std::string line;

@@ -273,10 +273,9 @@ TEST_CASE("hf: llama3 rope scaling keeps, smooths and divides the three bands") 
   for (int i = 2; i < 8; ++i) CHECK(f[i].item<double>() == doctest::Approx(base[i].item<double>() / 8));
 }
 
-TEST_CASE("hf: logits and greedy generation match the independent Python reference") {
+TEST_CASE("hf: logits and greedy generation match the independent Python reference" * doctest::test_suite("needs-python")) {
   if (!HavePythonTorch()) {
-    MESSAGE("skipped: /usr/bin/python3 cannot import torch (scripts/setup.sh installs python3-torch)");
-    return;
+    STEPTREE_SKIP_TEST("/usr/bin/python3 cannot import torch (scripts/setup.sh installs python3-torch)");
   }
   test::TempDir dir;
   torch::NoGradGuard no_grad;
@@ -431,7 +430,7 @@ TEST_CASE("hf: generated steps end at a delimiter token and their text stops bef
   MESSAGE(delimited << " of 8 sampled steps ended at a delimiter");
 }
 
-TEST_CASE("hf: steptree generate prints the reference's greedy continuation") {
+TEST_CASE("hf: steptree generate prints the reference's greedy continuation" * doctest::test_suite("needs-python")) {
   test::TempDir dir;
   TinySpec spec;
   spec.llama3_rope = true;
@@ -450,7 +449,7 @@ TEST_CASE("hf: steptree generate prints the reference's greedy continuation") {
     CHECK(std::equal(ids.begin(), ids.end(), ref.greedy.begin()));
     if (ids.size() < ref.greedy.size()) CHECK(j["end"] == "eos");
   } else {
-    MESSAGE("reference comparison skipped: /usr/bin/python3 cannot import torch");
+    test::RecordSkip("the reference comparison: /usr/bin/python3 cannot import torch");
   }
 
   const auto text = test::Run(Steptree("generate --model " + model + " --prompt 'the test' --max-tokens 4 --json"));
@@ -533,7 +532,7 @@ TEST_CASE("hf: broken model directories fail with exit 2 naming the file and the
   expect(m, {m + "/config.json", "GPT2LMHeadModel"});
 }
 
-TEST_CASE("hf: search runs on a model directory; train fits and saves its value head") {
+TEST_CASE("hf: search runs on a model directory, train fits and saves its value head") {
   test::TempDir dir;
   TinySpec spec;
   spec.architecture = "Qwen2ForCausalLM";

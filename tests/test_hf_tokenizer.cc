@@ -104,11 +104,9 @@ bool HaveNpmPackages() {
          std::filesystem::exists(NpmModels("tokenizer-qwen3") + "/tokenizer.json") &&
          std::filesystem::exists(NpmModels("tokenizer-llama3") + "/tokenizer.json");
 }
-#define SKIP_WITHOUT_NPM_PACKAGES()                                                            \
-  if (!HaveNpmPackages()) {                                                                    \
-    MESSAGE("skipped: " << ReferenceDir()                                                      \
-                        << "/node_modules is absent (run scripts/setup_hf_reference.sh)");     \
-    return;                                                                                    \
+#define SKIP_WITHOUT_NPM_PACKAGES()                                                               \
+  if (!HaveNpmPackages()) {                                                                       \
+    STEPTREE_SKIP_TEST(ReferenceDir() + "/node_modules is absent (run scripts/setup_hf_reference.sh)"); \
   }
 
 std::vector<std::string> ReadJsonStrings(const std::string& path) {
@@ -125,7 +123,10 @@ std::vector<std::string> ReadJsonStrings(const std::string& path) {
 std::vector<std::string> RoundTripCorpus() {
   std::vector<std::string> lines = ReadJsonStrings(ReferenceDir() + "/hand_written.jsonl");
   for (const char* file : {"gsm8k/test.jsonl", "math500/test.jsonl"}) {
-    if (!test::HaveData(file)) continue;
+    if (!test::HaveData(file)) {
+      test::RecordSkip("the corpus lacks " + test::DataDir() + "/" + file);
+      continue;
+    }
     std::ifstream in(test::DataDir() + "/" + file);
     std::string line;
     while (std::getline(in, line)) {
@@ -316,7 +317,7 @@ TEST_CASE("hf-tokenizer: steptree tokenize prints ids for --text and --input") {
   CHECK(test::Run(binary + " tokenize --model " + model).exit_code == 2);  // no --text/--input
 }
 
-TEST_CASE("hf-tokenizer: real Qwen3 and Llama-3 files: ids, special tokens, round trips") {
+TEST_CASE("hf-tokenizer: real Qwen3 and Llama-3 files: ids, special tokens, round trips" * doctest::test_suite("needs-npm")) {
   SKIP_WITHOUT_NPM_PACKAGES();
   const auto qwen = HfTokenizer::Load(NpmModels("tokenizer-qwen3"));
   const auto llama = HfTokenizer::Load(NpmModels("tokenizer-llama3"));
@@ -362,7 +363,7 @@ TEST_CASE("hf-tokenizer: real Qwen3 and Llama-3 files: ids, special tokens, roun
   MESSAGE("round trips: " << compared << " texts; " << 2 * corpus.size() << " encodes in " << seconds << " s");
 }
 
-TEST_CASE("hf-tokenizer: ids match @lenml/tokenizers on every corpus line, both tokenizers") {
+TEST_CASE("hf-tokenizer: ids match @lenml/tokenizers on every corpus line, both tokenizers" * doctest::test_suite("needs-npm")) {
   SKIP_WITHOUT_NPM_PACKAGES();
   test::TempDir out;
   const std::string data = std::filesystem::exists(test::DataDir()) ? " --data '" + test::DataDir() + "'" : "";

@@ -307,10 +307,9 @@ TEST_CASE("every input error names the file and the line") {
         dir.path() + "/missing.jsonl: expected a readable file");
 }
 
-TEST_CASE("real data sets: gsm8k test and train, math500") {
+TEST_CASE("real data sets: gsm8k test and train, math500" * doctest::test_suite("needs-data")) {
   if (!test::HaveData("gsm8k/test.jsonl") || !test::HaveData("math500/test.jsonl")) {
-    MESSAGE("skipped: no data sets under " << test::DataDir());
-    return;
+    STEPTREE_SKIP_TEST("no data sets under " + test::DataDir());
   }
   auto count_gold = [](const LoadedDataset& d) {
     size_t n = 0;
@@ -346,7 +345,7 @@ TEST_CASE("real data sets: gsm8k test and train, math500") {
   CHECK(m.reference_steps.size() == 4);  // two paragraphs, the [asy] block, the stated answer
 }
 
-TEST_CASE("inspect: data sets as text and JSON") {
+TEST_CASE("inspect: data sets as text and JSON" * doctest::test_suite("needs-data")) {
   test::TempDir dir;
   const std::string path = dir.Write(
       "s.jsonl", R"({"question": "a", "answer": 1, "steps": ["x"], "difficulty": 2})"
@@ -389,7 +388,7 @@ TEST_CASE("inspect: data sets as text and JSON") {
     CHECK(g["with_gold"] == 1319);
     CHECK(g["first_id"] == "gsm8k-1");
   } else {
-    MESSAGE("skipped the gsm8k part: no data sets under " << test::DataDir());
+    test::RecordSkip("the gsm8k part: no data sets under " + test::DataDir());
   }
 }
 

@@ -64,16 +64,16 @@ TEST_SUITE("search") {
 
 TEST_CASE("search oracle: a step is good when every calculation so far checks and the answer is gold") {
   const std::optional<std::string> gold = "10";
-  CHECK(OracleStepOk(true, Candidate("2+3=5"), gold));
-  CHECK_FALSE(OracleStepOk(true, Candidate("2+3=6"), gold));
-  CHECK_FALSE(OracleStepOk(false, Candidate("6*2=12"), gold));  // checks, but after a mistake
-  CHECK_FALSE(OracleStepOk(true, Candidate("then double it"), gold));  // nothing to check
-  CHECK(OracleStepOk(true, Candidate("The answer is 10", CandidateEnd::kFinal), gold));
-  CHECK_FALSE(OracleStepOk(true, Candidate("The answer is 12", CandidateEnd::kFinal), gold));
-  CHECK_FALSE(OracleStepOk(false, Candidate("The answer is 10", CandidateEnd::kFinal), gold));  // a lucky answer
-  CHECK_FALSE(OracleStepOk(true, Candidate("The answer is 10", CandidateEnd::kFinal), std::nullopt));
-  CHECK_FALSE(OracleStepOk(true, Candidate("2+3=5", CandidateEnd::kCut), gold));
-  CHECK_FALSE(OracleStepOk(true, Candidate("2+3=5", CandidateEnd::kContext), gold));
+  CHECK(OracleStepOk(true, "q", {}, Candidate("2+3=5"), gold));
+  CHECK_FALSE(OracleStepOk(true, "q", {}, Candidate("2+3=6"), gold));
+  CHECK_FALSE(OracleStepOk(false, "q", {}, Candidate("6*2=12"), gold));  // checks, but after a mistake
+  CHECK_FALSE(OracleStepOk(true, "q", {}, Candidate("then double it"), gold));  // nothing to check
+  CHECK(OracleStepOk(true, "q", {}, Candidate("The answer is 10", CandidateEnd::kFinal), gold));
+  CHECK_FALSE(OracleStepOk(true, "q", {}, Candidate("The answer is 12", CandidateEnd::kFinal), gold));
+  CHECK_FALSE(OracleStepOk(false, "q", {}, Candidate("The answer is 10", CandidateEnd::kFinal), gold));  // a lucky answer
+  CHECK_FALSE(OracleStepOk(true, "q", {}, Candidate("The answer is 10", CandidateEnd::kFinal), std::nullopt));
+  CHECK_FALSE(OracleStepOk(true, "q", {}, Candidate("2+3=5", CandidateEnd::kCut), gold));
+  CHECK_FALSE(OracleStepOk(true, "q", {}, Candidate("2+3=5", CandidateEnd::kContext), gold));
 }
 
 TEST_CASE("search oracle: SBS follows true prefix correctness where the value head misleads it") {
@@ -131,9 +131,13 @@ TEST_CASE("search oracle: MCTS and best-of-N read oracle values, the root is +1,
   CHECK(mcts.tree.node(0).value == 1.0);
   CHECK(mcts.answer == "10");
   CHECK(ValueAt(mcts.tree, {"2+3=6"}) == -1.0);
+  int misleading = 0;
   for (int child : mcts.tree.node(0).children) {
-    if (mcts.tree.node(child).step == "2+3=6") CHECK(mcts.tree.node(child).Q() == -1.0);
+    if (mcts.tree.node(child).step != "2+3=6") continue;
+    CHECK(mcts.tree.node(child).Q() == -1.0);
+    ++misleading;
   }
+  CHECK(misleading == 1);
 
   // Best-of-N: rollouts judged step by step along each row.
   config.mode = SearchMode::kBestOfN;

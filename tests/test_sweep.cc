@@ -151,7 +151,7 @@ TEST_CASE("sweep spec: bad configs are refused with the file named") {
   refuse(R"({"synthetic": 5, "methods": [{"mode": "greedy"}, {"mode": "greedy"}]})", "already in the sweep");
 }
 
-TEST_CASE("sweep spec: YAML and JSON files give the same resolved config; errors name the line") {
+TEST_CASE("sweep spec: YAML and JSON files give the same resolved config, errors name the line") {
   test::TempDir dir;
   const std::string json = dir.Write("s.json", kIssueConfig);
   const std::string yaml = dir.Write("s.yaml",

@@ -24,7 +24,7 @@ std::string ExpressionOf(const std::string& question) {
 
 TEST_SUITE("synthetic") {
 
-TEST_CASE("same seed, same problems; problem i does not depend on how many are made") {
+TEST_CASE("same seed, same problems, problem i does not depend on how many are made") {
   SyntheticOptions options;
   options.seed = 11;
   const auto a = MakeSyntheticProblems(options, 40);

@@ -7,8 +7,13 @@
 #include "policy/adamw.h"
 #include "policy/gpt.h"
 #include "policy/policy.h"
+#include "policy/causal_lm.h"
+#include "policy/prompt.h"
+#include "policy/teacher_forcing.h"
 #include "policy/tensor_io.h"
+#include "policy/training_path.h"
 #include "policy/trainer.h"
+#include "value/value_head.h"
 #include "tests/test_util.h"
 
 // c10 defines its own CHECK; doctest's must win, so doctest comes after every torch header.
@@ -109,6 +114,90 @@ TEST_CASE("AdamW follows its formula and decays matrices only") {
   other.LoadState(adamw.StateTensors(), adamw.steps_taken());
   CHECK(other.steps_taken() == 1);
   CHECK_THROWS(other.LoadState({}, 1));
+}
+
+// AlphaMath's loss on a tiny batch, by hand. An all-zero network gives uniform logits, so
+// every counted target token costs exactly ln V; a value head with weight 0 and bias b gives
+// V = tanh(b) at every step end. Path A is imitated with two value targets, path B is not
+// imitated and has one: CE counts A's step tokens only (not its question, not B), MSE
+// averages A's and B's three step ends.
+TEST_CASE("training loss: CE + alpha MSE by hand, prompt and non-imitated tokens masked") {
+  GptConfig c;
+  c.n_layer = 1;
+  c.n_head = 2;
+  c.d_model = 16;
+  c.d_ff = 32;
+  c.context = 64;
+  std::unique_ptr<Policy> policy = Policy::Create(c, 1);
+  policy->model().eval();
+  torch::NoGradGuard no_grad;
+  for (torch::Tensor& p : policy->model().parameters()) p.zero_();
+  ValueHeadImpl& head = policy->value_head();
+  head.eval();
+  head.v_head->weight.zero_();
+  const double b = 0.3;
+  head.v_head->bias.fill_(b);
+
+  TrainingPath a{"1+2", {"1+2=3", "The answer is 3"}, /*imitate=*/true, {0.5, 1.0}};
+  TrainingPath bad{"4*5", {"4*5=21"}, /*imitate=*/false, {-1.0}};
+  const auto ea = EncodeTrainingPath(policy->prompt(), a, c.context);
+  const auto eb = EncodeTrainingPath(policy->prompt(), bad, c.context);
+  REQUIRE(ea.has_value());
+  REQUIRE(eb.has_value());
+  const TokenBatch batch = CollateBatch({&*ea, &*eb}, policy->tokenizer().pad_id());
+  // Byte tokens: BOS "Q: 1+2\n" is A's prompt; its targets are "1+2=3\nThe answer is 3" and EOS.
+  CHECK(ea->prompt_length == 1 + std::string("Q: 1+2\n").size());
+  CHECK(batch.target_tokens == static_cast<long>(std::string("1+2=3\nThe answer is 3").size() + 1));
+  CHECK(batch.value_count == 3);
+
+  const BatchForward forward = ForwardBatch(policy->lm(), &head, batch, /*backbone_grad=*/true);
+  const double ce = std::log(static_cast<double>(policy->lm().vocab_size()));
+  CHECK(forward.token_loss.item<double>() == doctest::Approx(ce).epsilon(1e-6));
+  const double v = std::tanh(b);
+  const double mse = ((v - 0.5) * (v - 0.5) + (v - 1.0) * (v - 1.0) + (v + 1.0) * (v + 1.0)) / 3;
+  CHECK(forward.value_loss.item<double>() == doctest::Approx(mse).epsilon(1e-6));
+  CHECK(TrainingLoss(forward, 0.25, false).item<double>() == doctest::Approx(ce + 0.25 * mse).epsilon(1e-6));
+  CHECK(TrainingLoss(forward, 0.25, true).item<double>() == doctest::Approx(mse).epsilon(1e-6));
+  const BatchForward only_b = ForwardBatch(policy->lm(), &head, CollateBatch({&*eb}, policy->tokenizer().pad_id()), true);
+  CHECK_FALSE(only_b.token_loss.defined());
+  CHECK(TrainingLoss(only_b, 0.25, false).item<double>() == doctest::Approx(0.25 * (v + 1) * (v + 1)));
+}
+
+// The same masking on a trained-looking (random) network: CE is the mean of -log p over
+// exactly the imitated step tokens, recomputed here from the full logits row by row.
+TEST_CASE("training loss: CE is the mean over imitated step tokens of a random network") {
+  GptConfig c;
+  c.n_layer = 1;
+  c.n_head = 2;
+  c.d_model = 16;
+  c.d_ff = 32;
+  c.context = 64;
+  std::unique_ptr<Policy> policy = Policy::Create(c, 7);
+  policy->model().eval();
+  torch::NoGradGuard no_grad;
+  const std::vector<TrainingPath> paths = {{"1+2", {"1+2=3", "The answer is 3"}, true, {}},
+                                           {"17-9", {"17-9=8", "The answer is 8"}, true, {}},
+                                           {"4*5", {"4*5=21"}, false, {-1.0}}};
+  std::vector<TrainingExample> examples;
+  for (const TrainingPath& p : paths) examples.push_back(*EncodeTrainingPath(policy->prompt(), p, c.context));
+  double sum = 0;
+  long count = 0;
+  for (const TrainingExample& e : examples) {
+    if (!e.imitate) continue;
+    const torch::Tensor inputs = torch::tensor(std::vector<int64_t>(e.ids.begin(), e.ids.end() - 1)).unsqueeze(0);
+    const torch::Tensor logp = torch::log_softmax(policy->lm().Forward(inputs).logits[0], -1);
+    for (size_t t = e.prompt_length; t < e.ids.size(); ++t) {
+      sum -= logp[static_cast<int64_t>(t - 1)][e.ids[t]].item<double>();
+      ++count;
+    }
+  }
+  std::vector<const TrainingExample*> rows;
+  for (const TrainingExample& e : examples) rows.push_back(&e);
+  const TokenBatch batch = CollateBatch(rows, policy->tokenizer().pad_id());
+  CHECK(batch.target_tokens == count);
+  const BatchForward forward = ForwardBatch(policy->lm(), nullptr, batch, true);
+  CHECK(forward.token_loss.item<double>() == doctest::Approx(sum / count).epsilon(1e-5));
+  CHECK_FALSE(forward.values.defined());
 }
 
 }  // TEST_SUITE

@@ -46,6 +46,20 @@ inline bool HaveData(const std::string& relative) {
   return std::filesystem::exists(DataDir() + "/" + relative);
 }
 
+// Records that the running test case skipped its work, or part of it, because a prerequisite
+// is absent (the data sets, the npm reference, python3-torch); prints `SKIPPED: reason`.
+// Only cases in a needs-* suite (needs-data, needs-npm, needs-python) may skip: their ctest
+// entry then reports "skipped", scripts/test.sh lists them, and under CI=true fails.
+// Defined in tests/test_main.cc.
+void RecordSkip(const std::string& reason);
+
+// Skips the rest of the running test case (see RecordSkip).
+#define STEPTREE_SKIP_TEST(reason)            \
+  do {                                        \
+    ::steptree::test::RecordSkip(reason);     \
+    return;                                   \
+  } while (0)
+
 inline std::string SourceDir() { return STEPTREE_SOURCE_DIR; }
 inline std::string Binary() { return STEPTREE_BINARY; }
 

@@ -160,6 +160,7 @@ TEST_CASE("value head: a fresh head is N(0, 0.02) with zero bias, seeded, and in
   CHECK_FALSE(torch::equal(w, ValueHead(4096, 0.1, 8)->v_head->weight));
 
   torch::NoGradGuard no_grad;
+  torch::manual_seed(13);
   const torch::Tensor v = head->Forward(torch::randn({3, 5, 4096}) * 100);
   CHECK(v.sizes() == torch::IntArrayRef({3, 5}));
   CHECK(v.abs().max().item<double>() <= 1.0);
@@ -426,7 +427,7 @@ TEST_CASE("value data: every bad line is an error naming the line and what was e
   CHECK(LoaderError("") == ": expected at least one JSON record, the file is empty");
 }
 
-TEST_CASE("value cli: train writes a value head and prints its JSON summary; bad input exits 2") {
+TEST_CASE("value cli: train writes a value head and prints its JSON summary, bad input exits 2") {
   const CliFixture& f = TrainedByCli();
   for (const char* key : {"steps", "train_loss", "value_loss", "heldout_loss", "heldout_value_mse",
                           "heldout_value_auc", "heldout_paths", "train_paths", "tokens", "value_targets",
@@ -448,7 +449,7 @@ TEST_CASE("value cli: train writes a value head and prints its JSON summary; bad
             .exit_code == 2);
 }
 
-TEST_CASE("value cli: eval-value prints the report, warns on an untrained head; bad input exits 2") {
+TEST_CASE("value cli: eval-value prints the report, warns on an untrained head, bad input exits 2") {
   const CliFixture& f = TrainedByCli();
   auto r = test::Run(Steptree("eval-value --model " + f.out + " --data " + f.values + " --threads 1 --json"));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);

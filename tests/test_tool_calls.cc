@@ -1,0 +1,226 @@
+// Tool calls inside steps (policy/step_generator.h, datasets/calculator.h) on the built-in
+// model: a scripted network writes "<<2+3=" and the engine, not the model, writes "5>>";
+// exactly one reply per trigger; a broken expression gets "error>>"; tool tokens carry no
+// log-probability, survive the prefix KV cache bit for bit, and are masked from the loss.
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "policy/gpt.h"
+#include "policy/gpt_config.h"
+#include "policy/policy.h"
+#include "policy/policy_backend.h"
+#include "policy/prompt.h"
+#include "policy/tokenizer.h"
+#include "policy/step_generator.h"
+#include "policy/teacher_forcing.h"
+#include "policy/training_path.h"
+#include "tests/test_util.h"
+
+#undef CHECK
+#include <doctest/doctest.h>
+
+using namespace steptree;
+
+namespace {
+
+constexpr int kContext = 64;
+
+// A built-in network that, greedy, writes `script[p + 1]` after position p: blocks and token
+// embeddings are zero, so the residual stream at position p is its (one-hot) learned
+// position embedding e_p; LN_f(e_p) is about 7.9 at p and -0.13 elsewhere, and the output
+// row of the byte to write after p has weight 3 at p. Its prediction does not depend on
+// the tokens fed, so where the tool writes, the script holds other bytes: what the network
+// would write there (to show that the tool's bytes, not the network's, end up in the step).
+std::unique_ptr<Policy> ScriptedPolicy(const std::vector<int>& script) {
+  GptConfig c;
+  c.n_layer = 1;
+  c.n_head = 2;
+  c.d_model = kContext;
+  c.d_ff = 64;
+  c.context = kContext;
+  c.positions = "learned";
+  c.tie_embeddings = false;
+  std::unique_ptr<Policy> policy = Policy::Create(c, 1);
+  torch::NoGradGuard no_grad;
+  auto parameters = policy->model().named_parameters();
+  for (auto& item : parameters) item.value().zero_();
+  parameters["ln_f.weight"].fill_(1.0);
+  torch::Tensor positions = parameters["pos_emb.weight"];
+  torch::Tensor head = parameters["head.weight"];
+  for (int p = 0; p < kContext; ++p) positions[p][p] = 1.0;
+  for (size_t p = 0; p + 1 < script.size(); ++p) head[script[p + 1]][static_cast<int64_t>(p)] = 3.0;
+  return policy;
+}
+
+// The network's script: BOS "Q: 1+2\n", what it writes as the step, "\n" (byte ids).
+std::vector<int> Script(const std::string& written_by_network) {
+  std::vector<int> ids = EncodePrefix(ByteTokenizer(), "1+2", {});
+  for (unsigned char ch : written_by_network) ids.push_back(ch);
+  ids.push_back('\n');
+  return ids;
+}
+
+SamplingParams Greedy() {
+  SamplingParams greedy;
+  greedy.temperature = 0.f;
+  greedy.max_step_tokens = 40;
+  return greedy;
+}
+
+// The step the engine should produce, and what the network alone writes at those positions.
+const std::string kStep = "<<2+3=5>> so <<7/0=error>>";
+const std::string kNetwork = "<<2+3=999 so <<7/0=8888888";  // same length: tool bytes replaced
+
+}  // namespace
+
+TEST_SUITE("tool calls") {
+
+TEST_CASE("tool calls: the calculator writes the result once per trigger, a broken expression gives error") {
+  REQUIRE(kStep.size() == kNetwork.size());
+  std::unique_ptr<Policy> policy = ScriptedPolicy(Script(kNetwork));
+  const std::vector<int> prompt = EncodePrefix(policy->tokenizer(), "1+2", {});
+  StepGenerator generator(*policy);
+
+  policy->set_calculator(false);
+  GenerationStats plain_stats;
+  const GeneratedStep plain = generator.GenerateSteps({prompt}, Greedy(), {1}, &plain_stats).front();
+  CHECK(plain.text == kNetwork);  // the network alone writes its own (wrong) digits
+  CHECK(plain.tool_calls == 0);
+  CHECK(plain.tool_tokens == 0);
+
+  policy->set_calculator(true);
+  GenerationStats stats;
+  const GeneratedStep step = generator.GenerateSteps({prompt}, Greedy(), {1}, &stats).front();
+  CHECK(step.text == kStep);
+  CHECK(step.end == StepEnd::kDelimiter);
+  CHECK(step.tool_calls == 2);
+  CHECK(step.tool_tokens == static_cast<int>(std::string("5>>").size() + std::string("error>>").size()));
+  CHECK(step.num_tokens == static_cast<int>(kStep.size()) + 1);  // + the delimiter
+  CHECK(stats.tool_tokens == step.tool_tokens);
+  CHECK(stats.generated_tokens == step.num_tokens - step.tool_tokens);
+  // Only sampled tokens carry log-probability: greedy on a scripted network gives each
+  // about log(1) = 0, and the tool's tokens add nothing even where the network disagrees.
+  CHECK(step.logprob_sum > -0.01 * (step.num_tokens - step.tool_tokens));
+  CHECK(plain.logprob_sum > -0.01 * plain.num_tokens);
+
+  // In a batch beside a row that calls no tool, and at temperature 1: the same step.
+  const std::vector<int> other = EncodePrefix(policy->tokenizer(), "4*5", {});
+  SamplingParams sampled = Greedy();
+  sampled.temperature = 1.f;
+  const std::vector<GeneratedStep> batch = generator.GenerateSteps({other, prompt, prompt}, sampled, {3, 1, 2});
+  CHECK(batch[1].text == kStep);
+  CHECK(batch[2].text == kStep);
+  CHECK(batch[1].tool_calls == 2);
+
+  // Whole solutions keep the calculator across steps.
+  const std::vector<std::vector<GeneratedStep>> solutions = generator.GenerateSolutions({prompt}, Greedy(), {1}, 1);
+  CHECK(solutions[0][0].text == kStep);
+}
+
+TEST_CASE("tool calls: through the search backend, with and without the prefix cache, bit for bit") {
+  std::unique_ptr<Policy> policy = ScriptedPolicy(Script(kNetwork));
+  policy->set_calculator(true);
+  const PolicyBackend uncached(*policy, 0);
+  const PolicyBackend cached_parent(*policy);
+  const std::unique_ptr<SearchBackend> cached = cached_parent.ForProblem();
+  const std::vector<int> root = uncached.EncodeQuestion("1+2");
+  StepSampling sampling;
+  sampling.temperature = 1.0f;
+  sampling.max_step_tokens = 40;
+  Budget plain_budget, cached_budget;
+  const auto a = uncached.Expand({{root, {5, 6}}}, sampling, &plain_budget);
+  const auto b = cached->Expand({{root, {5, 6}}}, sampling, &cached_budget);
+  for (size_t j = 0; j < 2; ++j) {
+    CHECK(a[0][j].text == kStep);
+    CHECK(a[0][j].tool_tokens == 10);
+    CHECK(a[0][j].token_ids == b[0][j].token_ids);
+    CHECK(a[0][j].value == b[0][j].value);
+    CHECK(a[0][j].logprob_sum == b[0][j].logprob_sum);
+    // The prior averages over sampled tokens only.
+    const double sampled_tokens = static_cast<double>(a[0][j].token_ids.size()) - a[0][j].tool_tokens;
+    CHECK(a[0][j].MeanTokenProbability() == doctest::Approx(std::exp(a[0][j].logprob_sum / sampled_tokens)));
+  }
+  CHECK(plain_budget.tool_tokens == 20);
+  CHECK(cached_budget.tool_tokens == 20);
+  // The child state (root + the step with the tool's tokens) continues from the cache.
+  std::vector<int> child = root;
+  child.insert(child.end(), a[0][0].token_ids.begin(), a[0][0].token_ids.end());
+  Budget again_plain, again_cached;
+  const auto c = uncached.Expand({{child, {7}}}, sampling, &again_plain);
+  const auto d = cached->Expand({{child, {7}}}, sampling, &again_cached);
+  CHECK(c[0][0].token_ids == d[0][0].token_ids);
+  CHECK(c[0][0].value == d[0][0].value);
+  CHECK(again_cached.cached_tokens > 0);
+  CHECK(again_cached.prefill_tokens < again_plain.prefill_tokens);
+}
+
+TEST_CASE("tool calls: the tool's tokens are never a training target") {
+  std::unique_ptr<Policy> policy = ScriptedPolicy({});
+  const TrainingPath path{"1+2", {kStep, "The answer is 5"}, true, {}};
+  const std::optional<TrainingExample> e = EncodeTrainingPath(policy->prompt(), path, kContext);
+  REQUIRE(e.has_value());
+  REQUIRE(e->tool_written.size() == e->ids.size());
+  std::string written;
+  for (size_t i = 0; i < e->ids.size(); ++i) {
+    if (e->tool_written[i]) written += static_cast<char>(e->ids[i]);
+  }
+  CHECK(written == "5>>error>>");
+  CHECK(e->tool_written[e->prompt_length] == 0);
+  const TokenBatch batch = CollateBatch({&*e}, policy->tokenizer().pad_id());
+  const long solution_tokens = static_cast<long>(e->ids.size() - e->prompt_length);
+  CHECK(batch.target_tokens == solution_tokens - 10);
+  auto targets = batch.targets.accessor<int64_t, 2>();
+  for (size_t i = 0; i + 1 < e->ids.size(); ++i) {
+    CHECK((targets[0][static_cast<int64_t>(i)] < 0) == (i + 1 < e->prompt_length || e->tool_written[i + 1] != 0));
+  }
+  // A path without a tool call marks nothing.
+  const TrainingPath plain{"1+2", {"1+2=3", "The answer is 3"}, true, {}};
+  CHECK(EncodeTrainingPath(policy->prompt(), plain, kContext)->tool_written.empty());
+}
+
+TEST_CASE("tool calls: search trees record the tool's spans, identical with and without the prefix cache, resumed, at 1 and 2 threads") {
+  test::TempDir dir;
+  std::unique_ptr<Policy> policy = ScriptedPolicy(Script(kNetwork));
+  const std::string model = dir.path() + "/scripted";
+  policy->Save(model);
+  // Same-length questions: the scripted network writes by position.
+  const std::string data = dir.Write("problems.jsonl", "{\"id\": \"a\", \"question\": \"1+2\", \"answer\": \"5\"}\n"
+                                                       "{\"id\": \"b\", \"question\": \"4*5\", \"answer\": \"20\"}\n"
+                                                       "{\"id\": \"c\", \"question\": \"9-1\", \"answer\": \"8\"}\n");
+  auto search = [&](const std::string& out, const std::string& extra) {
+    return test::Run(test::Binary() + " search --data " + data + " --model " + model +
+                     " --mode mcts --iterations 6 --b2 2 --terminal-reward value"
+                     " --allow-untrained-value --tool calculator --out " + out + " " + extra);
+  };
+  auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const std::string cached = dir.path() + "/cached.jsonl", plain = dir.path() + "/plain.jsonl";
+  const std::string two = dir.path() + "/two.jsonl", resumed = dir.path() + "/resumed.jsonl";
+  const test::CommandResult r = search(cached, "--threads 1");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  const std::string trees = read(cached);
+  CHECK(trees.find("\"step\":\"<<2+3=5>> so <<7/0=error>>\"") != std::string::npos);
+  CHECK(trees.find("\"tool_tokens\":10") != std::string::npos);
+  CHECK(trees.find("\"tool_spans\":[[6,9],[19,26]]") != std::string::npos);
+  CHECK(trees.find("\"tool_tokens\":") != std::string::npos);  // the budget's count
+  REQUIRE(search(plain, "--threads 1 --kv-cache-mb 0").exit_code == 0);
+  CHECK(read(plain) == trees);
+  REQUIRE(search(two, "--threads 2").exit_code == 0);
+  CHECK(read(two) == trees);
+  // Resume after the first tree (as after a kill): the same file, byte for byte.
+  std::ofstream(resumed) << trees.substr(0, trees.find('\n') + 1);
+  REQUIRE(search(resumed, "--threads 1 --resume").exit_code == 0);
+  CHECK(read(resumed) == trees);
+  // Without the tool the network's own digits stay in the step.
+  const std::string off = dir.path() + "/off.jsonl";
+  REQUIRE(search(off, "--threads 1 --tool none").exit_code == 0);
+  CHECK(read(off).find("<<2+3=999 so") != std::string::npos);
+  CHECK(read(off).find("tool_spans") == std::string::npos);
+}
+
+}  // TEST_SUITE
