@@ -94,7 +94,9 @@ TEST_CASE("countdown search: target terminals need no gold and reward only a val
   CHECK(target.answer == "100");
   // The value reward trusts the head instead: every final keeps its (scripted) value.
   const SearchResult value = SearchProblem(backend, Puzzle(std::nullopt), Sbs(TerminalReward::kValue));
-  for (const Finish& f : Finishes(value.tree)) CHECK(f.value == (f.first_step == "<<50-25=25>> left: 3, 7, 25" ? -0.5 : 0.9));
+  for (const Finish& f : Finishes(value.tree)) {
+    CHECK(f.value == doctest::Approx(f.first_step == "<<50-25=25>> left: 3, 7, 25" ? -0.5 : 0.9));
+  }
 }
 
 TEST_CASE("countdown search: with gold, a stated target after invalid moves is not correct") {
@@ -115,8 +117,10 @@ TEST_CASE("countdown search: oracle values judge moves by the exact solver") {
   StepCandidate move;
   move.text = "<<50-25=25>> left: 3, 7, 25";
   CHECK(OracleStepOk(true, question, {}, move, std::nullopt));
-  move.text = "<<7-3=4>> left: 25, 50, 4";  // valid, but 25, 50, 4 cannot make 100
-  CHECK_FALSE(OracleStepOk(true, question, {}, move, std::nullopt));
+  move.text = "<<7-3=4>> left: 25, 50, 4";  // still reachable: (50-25)*4
+  CHECK(OracleStepOk(true, question, {}, move, std::nullopt));
+  move.text = "<<25*4=100>> left: 50, 100";  // valid, but 50 and 100 cannot make 100
+  CHECK_FALSE(OracleStepOk(true, question, {"<<7-3=4>> left: 25, 50, 4"}, move, std::nullopt));
   move.text = "<<7-3=4>> left: 25, 4";
   CHECK(OracleStepOk(true, question, {"<<50-25=25>> left: 3, 7, 25"}, move, std::nullopt));
   StepCandidate final_step;

@@ -427,7 +427,9 @@ TEST_CASE("hf: generated steps end at a delimiter token and their text stops bef
       CHECK(all.substr(0, all.find("\n\n")) == step.text);
     }
   }
-  MESSAGE(delimited << " of 8 sampled steps ended at a delimiter");
+  // The assertions above run only for delimited steps: at least one must exist (seeded:
+  // 1 of these 8 does).
+  CHECK(delimited >= 1);
 }
 
 TEST_CASE("hf: steptree generate prints the reference's greedy continuation" * doctest::test_suite("needs-python")) {
