@@ -324,10 +324,7 @@ Problem MakeCountdownProblem(const SyntheticOptions& options, long index) {
     Rng rng(DeriveSeed(DeriveSeed(family_seed, static_cast<uint64_t>(index)), attempt));
     const MadeCountdown made = DrawCountdown(rng, level);
     const std::string question = CountdownQuestion(made.problem);
-    if (options.split != ProblemSplit::kAny &&
-        IsHeldOutQuestion(question) != (options.split == ProblemSplit::kHeldOut)) {
-      continue;
-    }
+    if (!InSplit(question, options.split)) continue;
     Problem problem;
     problem.id = SyntheticProblemId("countdown", options, index);
     problem.question = question;

@@ -181,6 +181,10 @@ bool IsHeldOutQuestion(const std::string& question) {
   return HashString("steptree-split:" + question) % 10 == 0;
 }
 
+bool InSplit(const std::string& question, ProblemSplit split) {
+  return split == ProblemSplit::kAny || IsHeldOutQuestion(question) == (split == ProblemSplit::kHeldOut);
+}
+
 const char* ProblemFamilyName(ProblemFamily family) {
   switch (family) {
     case ProblemFamily::kArithmetic: return "arithmetic";
@@ -240,10 +244,7 @@ Problem MakeSyntheticProblem(const SyntheticOptions& options, long index) {
       const std::string lead = rng.Pick(kExpressionLeads);
       question = lead + " " + RenderExpression(chain) + (lead[0] == 'W' ? "?" : ".");
     }
-    if (options.split != ProblemSplit::kAny &&
-        IsHeldOutQuestion(question) != (options.split == ProblemSplit::kHeldOut)) {
-      continue;
-    }
+    if (!InSplit(question, options.split)) continue;
     Problem problem;
     problem.id = SyntheticProblemId("syn", options, index);
     problem.question = question;

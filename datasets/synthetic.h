@@ -46,6 +46,8 @@ SyntheticLevel LevelFor(int difficulty);
 enum class ProblemSplit { kAny, kTrain, kHeldOut };
 // Stable partition of question texts: 10% held out.
 bool IsHeldOutQuestion(const std::string& question);
+// True when `question` belongs to `split` (kAny: every question).
+bool InSplit(const std::string& question, ProblemSplit split);
 
 enum class ProblemFamily { kArithmetic, kCountdown };
 // "arithmetic", "countdown".

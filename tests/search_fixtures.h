@@ -1,9 +1,15 @@
 // Helpers for search tests on the fake backend (search/fake_backend.h), shared by
-// tests/test_search.cc and tests/test_oracle_values.cc.
+// tests/test_search.cc, tests/test_dvts.cc, tests/test_oracle_values.cc and
+// tests/test_countdown_search.cc.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
+
+#include "datasets/rng.h"
 
 #include "datasets/problem.h"
 #include "search/fake_backend.h"
@@ -16,6 +22,28 @@ inline ScriptedStep Step(const std::string& text, double probability, double val
 }
 inline ScriptedStep Final(const std::string& text, double probability, double value) {
   return {text, probability, value, CandidateEnd::kFinal};
+}
+
+// A branching script for determinism tests: three children per state, finals from depth 2
+// (and the third child from depth 1), values and answers hashed from the path; the
+// question "slow" sleeps 2 ms per call (to shuffle thread timing).
+inline std::vector<ScriptedStep> BranchingScript(const std::string& question, const std::vector<std::string>& steps) {
+  std::string path = question;
+  for (const std::string& step : steps) path += "|" + step;
+  const uint64_t h = HashString(path);
+  const int depth = static_cast<int>(steps.size());
+  if (question == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::vector<ScriptedStep> children;
+  for (int k = 0; k < 3; ++k) {
+    const double probability = 0.2 + 0.2 * k;
+    const double value = static_cast<double>((h >> (8 * k)) % 17) / 8.0 - 1.0;
+    if (depth >= 2 || (depth == 1 && k == 2)) {
+      children.push_back(Final("The answer is " + std::to_string((h >> (8 * k)) % 3) + ".", probability, value));
+    } else {
+      children.push_back(Step("step " + std::to_string(depth) + "." + std::to_string(k), probability, value));
+    }
+  }
+  return children;
 }
 
 inline Problem MakeProblem(const std::string& id, const std::string& question, std::optional<std::string> gold) {

@@ -25,26 +25,6 @@ using namespace steptree::test;  // Step, Final, MakeProblem, Enumerating (tests
 
 namespace {
 
-// A branching script for determinism tests: three children per state, finals from depth 2
-// (and the third child from depth 1), values and answers hashed from the path.
-std::vector<ScriptedStep> BranchingScript(const std::string& question, const std::vector<std::string>& steps) {
-  std::string path = question;
-  for (const std::string& step : steps) path += "|" + step;
-  const uint64_t h = HashString(path);
-  const int depth = static_cast<int>(steps.size());
-  if (question == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  std::vector<ScriptedStep> children;
-  for (int k = 0; k < 3; ++k) {
-    const double probability = 0.2 + 0.2 * k;
-    const double value = static_cast<double>((h >> (8 * k)) % 17) / 8.0 - 1.0;
-    if (depth >= 2 || (depth == 1 && k == 2)) {
-      children.push_back(Final("The answer is " + std::to_string((h >> (8 * k)) % 3) + ".", probability, value));
-    } else {
-      children.push_back(Step("step " + std::to_string(depth) + "." + std::to_string(k), probability, value));
-    }
-  }
-  return children;
-}
 
 // The tree a search grew, as text.
 std::string TreeText(const SearchResult& result) { return TreeToJson(result.tree).dump(); }

@@ -116,18 +116,23 @@ TEST_CASE("AdamW follows its formula and decays matrices only") {
   CHECK_THROWS(other.LoadState({}, 1));
 }
 
-// AlphaMath's loss on a tiny batch, by hand. An all-zero network gives uniform logits, so
-// every counted target token costs exactly ln V; a value head with weight 0 and bias b gives
-// V = tanh(b) at every step end. Path A is imitated with two value targets, path B is not
-// imitated and has one: CE counts A's step tokens only (not its question, not B), MSE
-// averages A's and B's three step ends.
-TEST_CASE("training loss: CE + alpha MSE by hand, prompt and non-imitated tokens masked") {
+GptConfig LossTestConfig() {
   GptConfig c;
   c.n_layer = 1;
   c.n_head = 2;
   c.d_model = 16;
   c.d_ff = 32;
   c.context = 64;
+  return c;
+}
+
+// AlphaMath's loss on a tiny batch, by hand. An all-zero network gives uniform logits, so
+// every counted target token costs exactly ln V; a value head with weight 0 and bias b gives
+// V = tanh(b) at every step end. Path A is imitated with two value targets, path B is not
+// imitated and has one: CE counts A's step tokens only (not its question, not B), MSE
+// averages A's and B's three step ends.
+TEST_CASE("training loss: CE + alpha MSE by hand, prompt and non-imitated tokens masked") {
+  const GptConfig c = LossTestConfig();
   std::unique_ptr<Policy> policy = Policy::Create(c, 1);
   policy->model().eval();
   torch::NoGradGuard no_grad;
@@ -166,12 +171,7 @@ TEST_CASE("training loss: CE + alpha MSE by hand, prompt and non-imitated tokens
 // The same masking on a trained-looking (random) network: CE is the mean of -log p over
 // exactly the imitated step tokens, recomputed here from the full logits row by row.
 TEST_CASE("training loss: CE is the mean over imitated step tokens of a random network") {
-  GptConfig c;
-  c.n_layer = 1;
-  c.n_head = 2;
-  c.d_model = 16;
-  c.d_ff = 32;
-  c.context = 64;
+  const GptConfig c = LossTestConfig();
   std::unique_ptr<Policy> policy = Policy::Create(c, 7);
   policy->model().eval();
   torch::NoGradGuard no_grad;
