@@ -52,8 +52,15 @@ std::optional<AnswerBy> AnswerByFromName(const std::string& name) {
   return std::nullopt;
 }
 
-int ChooseAnswer(const Tree& tree, AnswerBy by) {
-  const std::vector<int> terminals = AnsweredTerminals(tree);
+int ChooseAnswer(const Tree& tree, AnswerBy by, bool verified_first) {
+  std::vector<int> terminals = AnsweredTerminals(tree);
+  if (verified_first) {
+    std::vector<int> verified;
+    for (int node : terminals) {
+      if (tree.node(node).value >= 1.0) verified.push_back(node);
+    }
+    if (!verified.empty()) terminals = std::move(verified);
+  }
   if (by == AnswerBy::kMajority) {
     std::vector<Ballot> ballots;
     for (int node : terminals) ballots.push_back({node, *tree.node(node).answer, double(tree.node(node).visits)});

@@ -6,6 +6,10 @@
 //   visits:   most visits, ties: higher Q, then tag order
 //   majority: most frequent answer (grader equivalence), each terminal weighted by its
 //             visits, ties: the class whose first terminal comes first in tag order
+// With `verified_first` (terminals checked against the question's own target, kTarget on a
+// countdown question: their value +1 is a proof, not an estimate) the rule picks among the
+// terminals valued +1 when there is one: an unvisited verified solution (Q 0) never loses
+// to an unverified answer.
 #pragma once
 
 #include <optional>
@@ -21,6 +25,6 @@ const char* AnswerByName(AnswerBy by);
 std::optional<AnswerBy> AnswerByFromName(const std::string& name);
 
 // The chosen terminal node, or -1 when no terminal holds an answer.
-int ChooseAnswer(const Tree& tree, AnswerBy by);
+int ChooseAnswer(const Tree& tree, AnswerBy by, bool verified_first = false);
 
 }  // namespace steptree

@@ -58,6 +58,8 @@ std::vector<int> IterationCheckpoints(int iterations) {
 SearchResult SearchMcts(const SearchBackend& backend, const Problem& problem, const MctsParams& params, uint64_t seed,
                         TerminalReward reward) {
   const TerminalRules rules = MakeTerminalRules(problem, backend, reward, params.max_depth);
+  // Terminals checked against the question's own target are proofs (answer_choice.h).
+  const bool verified_first = rules.reward == TerminalReward::kTarget && rules.has_target;
   Tree tree = StartTree(backend, problem);
   Budget budget;
   if (!Expandable(tree, 0, rules)) return MakeResult(std::move(tree), -1, budget, problem);
@@ -80,11 +82,11 @@ SearchResult SearchMcts(const SearchBackend& backend, const Problem& problem, co
     if (next_checkpoint < checkpoints.size() && done == checkpoints[next_checkpoint]) {
       Budget spent = budget;
       spent.nodes = tree.size();
-      answer_by_iteration.push_back({done, ChooseAnswer(tree, params.answer_by), spent});
+      answer_by_iteration.push_back({done, ChooseAnswer(tree, params.answer_by, verified_first), spent});
       ++next_checkpoint;
     }
   }
-  const int chosen = ChooseAnswer(tree, params.answer_by);
+  const int chosen = ChooseAnswer(tree, params.answer_by, verified_first);
   SearchResult result = MakeResult(std::move(tree), chosen, budget, problem);
   result.answer_by_iteration = std::move(answer_by_iteration);
   return result;

@@ -10,6 +10,7 @@
 #include "datasets/countdown.h"
 #include "export/exporter.h"
 #include "export/tree_input.h"
+#include "search/answer_choice.h"
 #include "search/config.h"
 #include "search/fake_backend.h"
 #include "search/oracle_values.h"
@@ -150,6 +151,28 @@ TEST_CASE("countdown search: the target reward round-trips through the config") 
   SetParam(&parsed, "terminal_reward", "target");
   CHECK(parsed.terminal_reward == TerminalReward::kTarget);
   CHECK_THROWS_AS(SetParam(&parsed, "terminal_reward", "targets"), UsageError);
+}
+
+// An unverified answer and a verified (+1) one, both unvisited (Q 0): Q alone picks the
+// first in tag order; with verified_first the proof wins.
+TEST_CASE("countdown search: MCTS picks a target-verified terminal first") {
+  Tree tree("q", {1, 2});
+  StepCandidate wrong, right;
+  wrong.text = "The answer is 5";
+  wrong.end = CandidateEnd::kFinal;
+  right.text = "The answer is 100";
+  right.end = CandidateEnd::kFinal;
+  tree.AddChildren(0, {wrong, right});
+  for (int i : {1, 2}) {
+    tree.node(i).terminal = true;
+    tree.node(i).answer = i == 1 ? "5" : "100";
+    tree.node(i).value = i == 1 ? -1.0 : 1.0;
+  }
+  CHECK(ChooseAnswer(tree, AnswerBy::kQValue) == 1);
+  CHECK(ChooseAnswer(tree, AnswerBy::kQValue, /*verified_first=*/true) == 2);
+  CHECK(ChooseAnswer(tree, AnswerBy::kVisits, true) == 2);
+  tree.node(2).value = 0.5;  // no proof: the usual rule
+  CHECK(ChooseAnswer(tree, AnswerBy::kQValue, true) == 1);
 }
 
 // A right answer reached through a wrong calculation (2+3=6, then 6*2=10: two mistakes that
