@@ -21,7 +21,9 @@ namespace steptree {
 // Samples `count` solutions of at most rules.max_depth steps at `temperature`, grows them
 // into *tree and adds the model work to *budget. Returns one entry per sample, in order
 // (none when the question alone fills the backend's context); final_value is the backend's
-// value of the leaf's state, never the gold reward.
+// value of the leaf's state, never the gold reward; with target-checked terminals (kTarget
+// on a question with a target) an answered sample's final_value is the check's +1 / -1, so
+// best-of-N returns a verified solution whenever one was sampled.
 std::vector<SampleOutcome> RollOutSolutions(const SearchBackend& backend, const Problem& problem, uint64_t seed,
                                              const TerminalRules& rules, double temperature, int count,
                                              Tree* tree, Budget* budget);
