@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "datasets/rng.h"
+#include "search/config.h"
+#include "search/record.h"
+#include "search/runner.h"
 
 #include "datasets/problem.h"
 #include "search/fake_backend.h"
@@ -44,6 +47,21 @@ inline std::vector<ScriptedStep> BranchingScript(const std::string& question, co
     }
   }
   return children;
+}
+
+// Every problem's tree record (search/record.h), one line each in input order, from a run
+// with `threads` workers and `trees_per_worker` trees batched together: the text that must
+// not depend on either.
+inline std::string SearchRecordsText(const std::vector<Problem>& problems, const SearchBackend& backend,
+                                     const SearchConfig& config, int threads, int trees_per_worker) {
+  std::string out;
+  RunOptions options;
+  options.threads = threads;
+  options.trees_per_worker = trees_per_worker;
+  RunSearch(problems, backend, config, options, [&](size_t, const Problem& problem, SearchResult& result) {
+    out += SearchRecord(problem, config, result).dump() + "\n";
+  });
+  return out;
 }
 
 inline Problem MakeProblem(const std::string& id, const std::string& question, std::optional<std::string> gold) {

@@ -243,14 +243,7 @@ TEST_CASE("search dvts: the same seed grows the same tree for 1 and 2 threads an
   config.mode = SearchMode::kDvts;
   config.dvts = Params(6, 3);
   auto run = [&](int threads, int trees_per_worker) {
-    std::string out;
-    RunOptions options;
-    options.threads = threads;
-    options.trees_per_worker = trees_per_worker;
-    RunSearch(problems, backend, config, options, [&](size_t, const Problem& problem, SearchResult& result) {
-      out += SearchRecord(problem, config, result).dump() + "\n";
-    });
-    return out;
+    return SearchRecordsText(problems, backend, config, threads, trees_per_worker);
   };
   const std::string one = run(1, 1);
   CHECK(one == run(2, 1));

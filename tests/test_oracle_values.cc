@@ -177,14 +177,7 @@ TEST_CASE("search oracle: config key only when set, round trip, no value head ne
   config.terminal_reward = TerminalReward::kValue;
   FakeBackend backend(MisleadingScript());
   auto run = [&](int threads, int trees_per_worker) {
-    std::string out;
-    RunOptions options;
-    options.threads = threads;
-    options.trees_per_worker = trees_per_worker;
-    RunSearch(problems, backend, config, options, [&](size_t, const Problem& problem, SearchResult& result) {
-      out += SearchRecord(problem, config, result).dump() + "\n";
-    });
-    return out;
+    return SearchRecordsText(problems, backend, config, threads, trees_per_worker);
   };
   const std::string one = run(1, 1);
   CHECK(one.find(R"("value_source":"oracle")") != std::string::npos);

@@ -16,14 +16,18 @@ using namespace steptree;
 
 namespace {
 
-std::unique_ptr<Policy> TinyPolicyWithHead(uint64_t seed) {
+GptConfig TinyConfig() {
   GptConfig c;
   c.n_layer = 2;
   c.n_head = 4;
   c.d_model = 32;
   c.d_ff = 64;
   c.context = 64;
-  std::unique_ptr<Policy> policy = Policy::Create(c, seed);
+  return c;
+}
+
+std::unique_ptr<Policy> TinyPolicyWithHead(uint64_t seed) {
+  std::unique_ptr<Policy> policy = Policy::Create(TinyConfig(), seed);
   policy->set_value_head_trained(true);  // a random head: values are arbitrary but nonzero
   return policy;
 }
@@ -38,12 +42,7 @@ std::vector<int> Concat(std::vector<int> a, const std::vector<int>& b) {
 // unit vector u, and the delimiter's output row set to u, so the delimiter's logit is about
 // 4 +- 1 against about 0 for the other 258 tokens (about 17% a token; steps of a few tokens).
 std::unique_ptr<Policy> PolicyThatEndsSteps(uint64_t seed) {
-  GptConfig c;
-  c.n_layer = 2;
-  c.n_head = 4;
-  c.d_model = 32;
-  c.d_ff = 64;
-  c.context = 64;
+  GptConfig c = TinyConfig();
   c.tie_embeddings = false;
   std::unique_ptr<Policy> policy = Policy::Create(c, seed);
   policy->set_value_head_trained(true);
