@@ -325,23 +325,9 @@ Problem MakeCountdownProblem(const SyntheticOptions& options, long index) {
     const MadeCountdown made = DrawCountdown(rng, level);
     const std::string question = CountdownQuestion(made.problem);
     if (!InSplit(question, options.split)) continue;
-    Problem problem;
-    problem.id = SyntheticProblemId("countdown", options, index);
-    problem.question = question;
-    problem.gold = std::to_string(made.problem.target);
-    problem.reference_steps = made.moves;
-    problem.reference_steps.push_back(kFinalStepLead + *problem.gold);
-    problem.source = "countdown";
-    problem.difficulty = difficulty;
-    problem.record = {{"id", problem.id},
-                      {"question", problem.question},
-                      {"answer", *problem.gold},
-                      {"steps", problem.reference_steps},
-                      {"difficulty", difficulty},
-                      {"numbers", made.problem.numbers},
-                      {"target", made.problem.target},
-                      {"source", "countdown"}};
-    return problem;
+    return GeneratedProblem(SyntheticProblemId("countdown", options, index), question, made.problem.target,
+                            made.moves, "countdown", difficulty,
+                            {{"numbers", made.problem.numbers}, {"target", made.problem.target}});
   }
 }
 

@@ -181,6 +181,26 @@ bool IsHeldOutQuestion(const std::string& question) {
   return HashString("steptree-split:" + question) % 10 == 0;
 }
 
+Problem GeneratedProblem(std::string id, std::string question, long long answer, std::vector<std::string> steps,
+                         const std::string& source, int difficulty, const nlohmann::json& extra) {
+  Problem problem;
+  problem.id = std::move(id);
+  problem.question = std::move(question);
+  problem.gold = std::to_string(answer);
+  problem.reference_steps = std::move(steps);
+  problem.reference_steps.push_back("The answer is " + *problem.gold);
+  problem.source = source;
+  problem.difficulty = difficulty;
+  problem.record = extra;
+  problem.record["id"] = problem.id;
+  problem.record["question"] = problem.question;
+  problem.record["answer"] = *problem.gold;
+  problem.record["steps"] = problem.reference_steps;
+  problem.record["difficulty"] = difficulty;
+  problem.record["source"] = source;
+  return problem;
+}
+
 bool InSplit(const std::string& question, ProblemSplit split) {
   return split == ProblemSplit::kAny || IsHeldOutQuestion(question) == (split == ProblemSplit::kHeldOut);
 }
@@ -245,22 +265,8 @@ Problem MakeSyntheticProblem(const SyntheticOptions& options, long index) {
       question = lead + " " + RenderExpression(chain) + (lead[0] == 'W' ? "?" : ".");
     }
     if (!InSplit(question, options.split)) continue;
-    Problem problem;
-    problem.id = SyntheticProblemId("syn", options, index);
-    problem.question = question;
-    problem.gold = std::to_string(chain.answer);
-    problem.reference_steps = chain.steps;
-    problem.reference_steps.push_back("The answer is " + std::to_string(chain.answer));
-    problem.source = "synthetic";
-    problem.difficulty = difficulty;
-    problem.record = {{"id", problem.id},
-                      {"question", problem.question},
-                      {"answer", *problem.gold},
-                      {"steps", problem.reference_steps},
-                      {"difficulty", difficulty},
-                      {"kind", word ? "word" : "expression"},
-                      {"source", "synthetic"}};
-    return problem;
+    return GeneratedProblem(SyntheticProblemId("syn", options, index), question, chain.answer, chain.steps,
+                            "synthetic", difficulty, {{"kind", word ? "word" : "expression"}});
   }
 }
 
@@ -331,6 +337,8 @@ bool SyntheticStepRight(const std::string& question, const std::vector<std::stri
   }
   return CheckCalculation(step);
 }
+
+bool HasTargetCheck(const std::string& question) { return ParseCountdownQuestion(question).has_value(); }
 
 std::optional<bool> TargetCheck(const std::string& question, const std::vector<std::string>& steps) {
   if (const std::optional<CountdownProblem> countdown = ParseCountdownQuestion(question)) {

@@ -46,6 +46,10 @@ SyntheticLevel LevelFor(int difficulty);
 enum class ProblemSplit { kAny, kTrain, kHeldOut };
 // Stable partition of question texts: 10% held out.
 bool IsHeldOutQuestion(const std::string& question);
+// A generated problem of either family: `steps` then "The answer is ANSWER"; gold = ANSWER;
+// the record holds id, question, answer, steps, difficulty, source and `extra`'s fields.
+Problem GeneratedProblem(std::string id, std::string question, long long answer, std::vector<std::string> steps,
+                         const std::string& source, int difficulty, const nlohmann::json& extra);
 // True when `question` belongs to `split` (kAny: every question).
 bool InSplit(const std::string& question, ProblemSplit split);
 
@@ -97,6 +101,8 @@ bool CheckCalculation(const std::string& step);
 // judges it against gold).
 bool SyntheticStepRight(const std::string& question, const std::vector<std::string>& previous_steps,
                         const std::string& step);
+// True for questions that carry their own check (countdown questions).
+bool HasTargetCheck(const std::string& question);
 // Whether `steps` reach the question's target, for questions that carry one: for a
 // countdown question CountdownSolutionRight; nullopt for every other question.
 std::optional<bool> TargetCheck(const std::string& question, const std::vector<std::string>& steps);

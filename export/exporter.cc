@@ -83,10 +83,7 @@ std::vector<ordered_json> ExportTree(const SearchedTree& source, const ExportOpt
       std::vector<TreePath> paths = AllPaths(tree);
       if (options.only_right_steps && HasStepTruth(source.source)) {
         const auto lucky = [&](const TreePath& path) {
-          if (!path.correct) return false;
-          std::vector<std::string> before;
-          for (size_t k = 0; k + 1 < path.nodes.size(); ++k) before.push_back(tree.node(path.nodes[k]).step);
-          return HasWrongStep(tree.node(0).step, before);
+          return path.correct && HasWrongStep(tree.node(0).step, tree.PathSteps(tree.node(path.terminal).parent));
         };
         const auto end = std::remove_if(paths.begin(), paths.end(), lucky);
         summary->dropped_wrong_step_paths += static_cast<long>(paths.end() - end);

@@ -26,6 +26,7 @@ std::vector<bool> PathTruth(const std::string& question, const std::vector<std::
 std::vector<bool> TreeTruth(const Tree& tree, TruthRule rule) {
   std::vector<bool> truth(tree.size(), true);
   const std::string& question = tree.node(0).step;
+  const bool context = HasTargetCheck(question);
   // Parents come before children, so each prefix_ok is ready when its children need it.
   for (int i = 1; i < tree.size(); ++i) {
     const Node& node = tree.node(i);
@@ -33,11 +34,9 @@ std::vector<bool> TreeTruth(const Tree& tree, TruthRule rule) {
     if (node.terminal) {
       step_ok = node.correct.value_or(false);
     } else {
-      std::vector<std::string> before;
-      for (int at : tree.PathFromRoot(node.parent)) {
-        if (at != 0) before.push_back(tree.node(at).step);
-      }
-      step_ok = SyntheticStepRight(question, before, node.step);
+      // Only countdown steps are judged in the context of the moves before them.
+      step_ok = SyntheticStepRight(question, context ? tree.PathSteps(node.parent) : std::vector<std::string>(),
+                                   node.step);
     }
     truth[i] = rule == TruthRule::kPrefix ? step_ok && truth[node.parent] : step_ok;
   }

@@ -48,6 +48,14 @@ std::vector<int> Tree::PathFromRoot(int index) const {
   return path;
 }
 
+std::vector<std::string> Tree::PathSteps(int index) const {
+  std::vector<std::string> steps;
+  for (int at : PathFromRoot(index)) {
+    if (at != 0) steps.push_back(nodes_[at].step);
+  }
+  return steps;
+}
+
 std::vector<int> Tree::StateTokens(int index) const {
   std::vector<int> state;
   for (int at : PathFromRoot(index)) {

@@ -45,6 +45,8 @@ class Tree {
   bool TagLess(int a, int b) const;
   // Node indices from the root to `index`, both included.
   std::vector<int> PathFromRoot(int index) const;
+  // The step texts from the root's first child down to `index` (empty for the root).
+  std::vector<std::string> PathSteps(int index) const;
   // The token state of a node: question state + every step's token_ids along the path.
   std::vector<int> StateTokens(int index) const;
   // The length of StateTokens(index), from the token counts alone.

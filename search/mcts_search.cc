@@ -59,7 +59,7 @@ SearchResult SearchMcts(const SearchBackend& backend, const Problem& problem, co
                         TerminalReward reward) {
   const TerminalRules rules = MakeTerminalRules(problem, backend, reward, params.max_depth);
   // Terminals checked against the question's own target are proofs (answer_choice.h).
-  const bool verified_first = rules.reward == TerminalReward::kTarget && rules.has_target;
+  const bool verified_first = rules.checks_target();
   Tree tree = StartTree(backend, problem);
   Budget budget;
   if (!Expandable(tree, 0, rules)) return MakeResult(std::move(tree), -1, budget, problem);

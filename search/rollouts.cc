@@ -27,7 +27,7 @@ std::vector<SampleOutcome> RollOutSolutions(const SearchBackend& backend, const 
       const Node& leaf = tree->node(solution.leaf);
       solution.answered = leaf.terminal && leaf.end == CandidateEnd::kFinal && leaf.answer.has_value();
       // A target-checked answer is scored by the check (+1/-1), everything else by the backend.
-      const bool checked = rules.reward == TerminalReward::kTarget && rules.has_target && solution.answered;
+      const bool checked = rules.checks_target() && solution.answered;
       solution.final_value = checked ? leaf.value : row[leaf.depth - 1].value;
       Backup(*tree, solution.leaf, leaf.value);
     }

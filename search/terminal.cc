@@ -36,7 +36,7 @@ TerminalRules MakeTerminalRules(const Problem& problem, const SearchBackend& bac
   rules.max_depth = max_depth;
   rules.max_state_tokens = backend.max_state_tokens();
   rules.question = problem.question;
-  rules.has_target = TargetCheck(problem.question, {}).has_value();
+  rules.has_target = HasTargetCheck(problem.question);
   return rules;
 }
 
@@ -48,13 +48,11 @@ StepOutcome ClassifyStep(const Node& node, long state_tokens, const TerminalRule
     StepOutcome outcome = Invalid(rules);
     outcome.answer = ExtractAnswer(node.step);
     if (!outcome.answer) return outcome;
-    std::optional<bool> reached;  // the question's own check of the whole path
-    if (rules.has_target) reached = TargetCheck(rules.question, path_steps);
-    if (rules.gold) outcome.correct = AnswersEqual(*outcome.answer, *rules.gold) && reached.value_or(true);
+    if (rules.gold) outcome.correct = SolutionCorrect(rules.question, rules.gold, path_steps, outcome.answer);
     if (rules.reward == TerminalReward::kGold && rules.gold) {
       outcome.value = *outcome.correct ? 1.0 : -1.0;
-    } else if (rules.reward == TerminalReward::kTarget && reached) {
-      outcome.value = *reached ? 1.0 : -1.0;
+    } else if (rules.checks_target()) {
+      outcome.value = *TargetCheck(rules.question, path_steps) ? 1.0 : -1.0;
     } else {
       outcome.value = node.value;
     }

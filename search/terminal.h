@@ -46,6 +46,9 @@ struct TerminalRules {
   long max_state_tokens = LONG_MAX;              // the backend cannot expand longer states
   std::string question;                          // the problem statement
   bool has_target = false;                       // the question carries its own check (TargetCheck)
+  // Final answers are scored by the question's own check (kTarget on a question with one):
+  // a terminal valued +1 is then a verified solution.
+  bool checks_target() const { return reward == TerminalReward::kTarget && has_target; }
 };
 
 // The rules for one problem: its gold answer, the backend's state limit.
@@ -61,7 +64,8 @@ struct StepOutcome {
 
 // Classifies the step held by `node` (its step text, end, value and depth are read), whose
 // state is `state_tokens` long; `path_steps` are the steps from the root to the node (the
-// node's last), read for final steps when rules.has_target.
+// node's last), read for final steps when rules.has_target (the path's validity is part of
+// `correct` and, with checks_target(), the reward).
 StepOutcome ClassifyStep(const Node& node, long state_tokens, const TerminalRules& rules,
                          const std::vector<std::string>& path_steps = {});
 

@@ -17,12 +17,9 @@ std::vector<int> AddClassifiedChildren(Tree* tree, int parent, const std::vector
   for (const Tree::Insertion& insertion : tree->AddChildren(parent, candidates)) {
     if (insertion.created) {
       Node& node = tree->node(insertion.node);
-      std::vector<std::string> path;  // read only for final steps of questions with a target
-      if (rules.has_target && node.end == CandidateEnd::kFinal) {
-        for (int at : tree->PathFromRoot(insertion.node)) {
-          if (at != 0) path.push_back(tree->node(at).step);
-        }
-      }
+      // The path is read only for final steps of questions with a target.
+      const bool needs_path = rules.has_target && node.end == CandidateEnd::kFinal;
+      const std::vector<std::string> path = needs_path ? tree->PathSteps(insertion.node) : std::vector<std::string>();
       ApplyOutcome(ClassifyStep(node, tree->StateLength(insertion.node), rules, path), &node);
     }
     nodes.push_back(insertion.node);
