@@ -81,6 +81,12 @@ int RunAudit(int argc, char** argv) {
   } else {
     AuditExport(args["export"].as<std::string>(), format, audit, &report);
   }
+  if (report.steps == 0) {
+    // Nothing to measure (GSM8K or MATH trees have no exact step truth): no table of nan%.
+    const std::string file = trees ? args["trees"].as<std::string>() : args["export"].as<std::string>();
+    throw InputError(file, 0, "records of synthetic problems (arithmetic or countdown, whose steps have exact truth) "
+                              "with labelled steps; none of its " + std::to_string(report.records) + " records has one");
+  }
   if (args.count("json")) {
     std::cout << AuditReportToJson(report, audit).dump() << std::endl;
   } else {

@@ -26,6 +26,7 @@
 #include "bench/scratch_dir.h"
 #include "bench/search_bench.h"
 #include "datasets/input_error.h"
+#include "datasets/synthetic.h"
 #include "policy/blas_check.h"
 #include "policy/policy.h"
 #include "policy/policy_backend.h"
@@ -191,7 +192,9 @@ std::optional<BenchSettings> ParseBenchFlags(int argc, char** argv) {
   settings.quick = args.count("quick") > 0;
   settings.json = args.count("json") > 0;
   settings.problems = args.count("problems") ? args["problems"].as<long>() : (settings.quick ? 2 : 40);
-  if (settings.problems < 1) throw UsageError("--problems must be >= 1");
+  if (settings.problems < 1 || settings.problems > kMaxProblemCount) {
+    throw UsageError("--problems must be between 1 and " + std::to_string(kMaxProblemCount));
+  }
   if (args["threads"].as<int>() < 0) throw UsageError("--threads must be >= 0");
   settings.threads = args["threads"].as<int>();
   settings.matmul_size = args.count("matmul-size") ? args["matmul-size"].as<int>() : (settings.quick ? 256 : 2048);

@@ -24,6 +24,7 @@
 #include "app/flag_parsing.h"
 #include "app/search_run.h"
 #include "app/value_recipe.h"
+#include "datasets/output_path.h"
 #include "datasets/input_error.h"
 #include "policy/blas_check.h"
 #include "policy/policy.h"
@@ -161,11 +162,11 @@ int RunDemo(int argc, char** argv) {
   const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
   if (!parsed) return 0;
   const cxxopts::ParseResult& args = *parsed;
-  const long n = args["n"].as<long>();
-  if (n < 1) throw UsageError("--n must be >= 1");
+  const long n = CheckProblemCount(args["n"].as<long>(), "--n");
   const int threads = ConfigureTorchThreads(args["threads"].as<int>());
   WarnIfReferenceBlas();
   const std::string out_dir = args["out-dir"].as<std::string>();
+  CheckOutputDir(out_dir, "--out-dir");
 
   const ProblemFamily family = ParseFamily(args["family"].as<std::string>());
   const bool countdown = family == ProblemFamily::kCountdown;

@@ -10,6 +10,7 @@
 #include "app/evaluation.h"
 #include "app/flag_parsing.h"
 #include "app/model_flags.h"
+#include "datasets/atomic_output.h"
 #include "datasets/input_error.h"
 #include "datasets/jsonl.h"
 #include "datasets/loaders.h"
@@ -75,15 +76,14 @@ int RunEval(int argc, char** argv) {
   if (args.count("data")) {
     problems = LoadProblems(args["data"].as<std::string>(), DataFlagsFrom(args)).problems;
   } else {
-    const long n = args["n"].as<long>();
-    if (n < 1) throw UsageError("--n must be >= 1");
+    const long n = CheckProblemCount(args["n"].as<long>(), "-n");
     problems = DefaultEvalProblems(n, args["problem-seed"].as<uint64_t>(), family);
   }
   const std::unique_ptr<Policy> policy = LoadPolicyWithFlags(model_dir, args);
-  std::unique_ptr<JsonlWriter> writer;
-  if (args.count("output")) writer = std::make_unique<JsonlWriter>(args["output"].as<std::string>());
+  std::unique_ptr<AtomicOutputFile> writer;
+  if (args.count("output")) writer = std::make_unique<AtomicOutputFile>(args["output"].as<std::string>(), "-o");
   auto WriteSolution = [&](const Problem& problem, const Solution& solution) {
-    if (writer) writer->Write(SolutionRecord(problem, solution));
+    if (writer) writer->WriteLine(SolutionRecord(problem, solution).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   };
 
   Progress progress("eval");
@@ -95,6 +95,7 @@ int RunEval(int argc, char** argv) {
         progress.Update(done, total);
       });
   progress.Finish();
+  if (writer) writer->Commit();
   nlohmann::json summary = SummariseSolutions(problems, solutions, stats);
   summary["mode"] = mode;
   summary["model"] = model_dir;

@@ -38,6 +38,7 @@
 #include "app/run_dir.h"
 #include "datasets/input_error.h"
 #include "datasets/jsonl.h"
+#include "datasets/output_path.h"
 #include "policy/blas_check.h"
 #include "policy/policy.h"
 #include "sweep/sweep_report.h"
@@ -308,9 +309,9 @@ int RunEvolve(int argc, char** argv) {
   o.run_dir = args["run-dir"].as<std::string>();
   o.rounds = args["rounds"].as<int>();
   if (args.count("init")) o.init = args["init"].as<std::string>();
-  o.problems = args["problems"].as<long>();
+  o.problems = CheckProblemCount(args["problems"].as<long>(), "--problems");
   o.data_iterations = args["data-iterations"].as<int>();
-  o.eval_problems = args["eval-problems"].as<long>();
+  o.eval_problems = CheckProblemCount(args["eval-problems"].as<long>(), "--eval-problems");
   o.eval_seed = args["eval-seed"].as<uint64_t>();
   o.steps = args["steps"].as<long>();
   o.lr = args["lr"].as<double>();
@@ -325,8 +326,9 @@ int RunEvolve(int argc, char** argv) {
   if (o.rounds < 0 || o.problems < 1 || o.eval_problems < 1 || o.steps < 1 || o.data_iterations < 1 || !(o.lr > 0) || o.anchor_sft < 0) {
     throw UsageError("--rounds >= 0, --problems, --eval-problems, --steps, --data-iterations >= 1 and --lr > 0 are required");
   }
-  WarnIfReferenceBlas();
   o.threads = ConfigureTorchThreads(args["threads"].as<int>());
+  CheckOutputDir(o.run_dir, "--run-dir");  // after every other check: a refused run leaves no folder
+  WarnIfReferenceBlas();
 
   const fs::path dir(o.run_dir);
   fs::create_directories(dir);

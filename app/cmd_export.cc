@@ -9,6 +9,7 @@
 
 #include "app/command.h"
 #include "datasets/input_error.h"
+#include "datasets/output_path.h"
 #include "export/exporter.h"
 
 namespace steptree::app {
@@ -87,9 +88,11 @@ int RunExport(int argc, char** argv) {
       "         soft-q ((Q+1)/2) or soft-frac (share of correct terminals below) labels\n"
       "  pairs  step-level preference pairs {\"prompt\", \"chosen\", \"rejected\"}: sibling steps, the\n"
       "         chosen one leading to a correct answer, Q at least --margin above the rejected one\n"
-      "The output is written to a temporary file and renamed into place at the end.\n"
+      "The output is written to a temporary file and renamed into place at the end (-o - writes the\n"
+      "records to standard output and the summary to standard error). Record ids are unique: a\n"
+      "problem met again (the same trees twice, an SBS and an MCTS file) exports as \"<id>#2\", ...\n"
       "--json prints {\"format\", \"out\", \"trees\", \"questions\", \"without_valid_terminal\", \"records\",\n"
-      "\"paths\", \"correct_paths\", \"incorrect_paths\", \"steps\", \"labels\", \"mean_q_gap\", \"by_difficulty\",\n"
+      "\"repeated_problems\", \"paths\", \"correct_paths\", \"incorrect_paths\", \"steps\", \"labels\", \"mean_q_gap\", \"by_difficulty\",\n"
       "\"without_difficulty\", \"pruning\", \"options\"} (docs/formats.md).");
   // clang-format off
   options.add_options()
@@ -121,11 +124,14 @@ int RunExport(int argc, char** argv) {
   for (const std::string& file : files) {
     if (file == out) throw UsageError("-o must not be one of the --trees files");
   }
+  CheckOutputFile(out, "-o", /*stdout_allowed=*/true);
   const ExportSummary summary = ExportTrees(files, export_options, out);
+  // With -o - the records own standard output; the summary goes to standard error.
+  std::ostream& report = IsStdoutPath(out) ? std::cerr : std::cout;
   if (args.count("json")) {
-    std::cout << ExportSummaryToJson(summary, export_options, out).dump() << std::endl;
+    report << ExportSummaryToJson(summary, export_options, out).dump() << std::endl;
   } else {
-    std::cout << FormatExportSummary(summary, export_options, out);
+    report << FormatExportSummary(summary, export_options, out);
   }
   return 0;
 }

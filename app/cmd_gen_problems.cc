@@ -7,6 +7,7 @@
 
 #include "app/command.h"
 #include "app/flag_parsing.h"
+#include "datasets/atomic_output.h"
 #include "datasets/input_error.h"
 #include "datasets/jsonl.h"
 #include "datasets/synthetic.h"
@@ -41,8 +42,7 @@ int RunGenProblems(int argc, char** argv) {
   if (!parsed) return 0;
   const cxxopts::ParseResult& args = *parsed;
   if (!args.count("output")) throw UsageError("-o/--output is required");
-  const long n = args["n"].as<long>();
-  if (n < 1) throw UsageError("--n must be at least 1");
+  const long n = CheckProblemCount(args["n"].as<long>(), "-n");
   const double word_share = args["word-share"].as<double>();
   if (!(word_share >= 0 && word_share <= 1)) throw UsageError("--word-share must lie in [0, 1]");
 
@@ -55,13 +55,14 @@ int RunGenProblems(int argc, char** argv) {
   synthetic.family = ParseFamily(args["family"].as<std::string>());
 
   const std::string output = args["output"].as<std::string>();
-  JsonlWriter writer(output);
+  AtomicOutputFile writer(output, "-o");
   std::map<int, long> by_difficulty;
   for (long i = 0; i < n; ++i) {
     const Problem problem = MakeSyntheticProblem(synthetic, i);
-    writer.Write(problem.record);
+    writer.WriteLine(problem.record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     ++by_difficulty[*problem.difficulty];
   }
+  writer.Commit();
   if (args.count("json")) {
     nlohmann::json summary = {{"n", n}, {"output", output}};
     for (const auto& [d, count] : by_difficulty) summary["by_difficulty"][std::to_string(d)] = count;

@@ -9,15 +9,17 @@
 
 #include "app/command.h"
 #include "datasets/answer.h"
+#include "datasets/atomic_output.h"
 #include "datasets/input_error.h"
 #include "datasets/jsonl.h"
 
 namespace steptree::app {
 namespace {
 
-// A whole solution gives its stated answer; text without an answer marker is the answer.
+// A whole solution gives its stated answer (the free-text tiers of ExtractAnswerFromText);
+// a bare answer is the answer.
 std::string AnswerOf(const std::string& text) {
-  std::optional<std::string> extracted = ExtractAnswer(text);
+  std::optional<std::string> extracted = ExtractAnswerFromText(text);
   return extracted ? *extracted : text;
 }
 
@@ -37,9 +39,10 @@ int GradePair(const std::string& pred, const std::string& gold, bool json) {
 }
 
 int GradeFile(const std::string& input, const std::optional<std::string>& output, bool json) {
+  // The output appears whole once every line graded: a bad line leaves an existing file as it was.
+  std::optional<AtomicOutputFile> writer;
+  if (output) writer.emplace(*output, "-o");
   JsonlReader reader(input);
-  std::optional<JsonlWriter> writer;
-  if (output) writer.emplace(*output);
   long n = 0, equal_count = 0;
   nlohmann::json record;
   while (reader.Next(&record)) {
@@ -52,12 +55,13 @@ int GradeFile(const std::string& input, const std::optional<std::string>& output
       throw InputError(where.file, where.line, "field \"pred\" or \"text\" (a string)");
     }
     // "pred" may be a bare answer; "text" is a solution and must state its answer.
-    const std::string extracted = pred ? AnswerOf(*pred) : ExtractAnswer(*text).value_or("");
+    const std::string extracted =
+        pred ? AnswerOf(*pred) : ExtractAnswerFromText(*text).value_or("");
     const bool equal = AnswersEqual(extracted, AnswerOf(*gold));
     record["extracted"] = extracted;
     record["equal"] = equal;
     if (writer) {
-      writer->Write(record);
+      writer->WriteLine(Dump(record));
     } else {
       std::cout << Dump(record) << std::endl;
     }
@@ -65,11 +69,12 @@ int GradeFile(const std::string& input, const std::optional<std::string>& output
     equal_count += equal;
   }
   reader.RequireRecords();
+  if (writer) writer->Commit();
   const double accuracy = static_cast<double>(equal_count) / static_cast<double>(n);
   if (json) {
     const std::string summary =
         Dump({{"n", n}, {"equal", equal_count}, {"accuracy", accuracy}});
-    (output ? std::cout : std::cerr) << summary << std::endl;
+    (output && *output != "-" ? std::cout : std::cerr) << summary << std::endl;
   } else {
     std::cerr << "graded " << n << ", equal " << equal_count << std::endl;
   }
@@ -80,7 +85,8 @@ int RunGrade(int argc, char** argv) {
   cxxopts::Options options(
       "steptree grade",
       "Checks answers: extracts the final answer of a solution (last \\boxed{}, \"The answer\n"
-      "is\", \"####\", \"Final Answer:\"), normalises it and compares it with a gold answer\n"
+      "is\", \"####\", \"Final Answer:\", \"Answer:\"; else the last $..$ math span; else the\n"
+      "last number of prose), normalises it and compares it with a gold answer\n"
       "(exactly, numerically to 1e-6, or as expressions at random points). Never executes\n"
       "code. Three modes:\n"
       "  --pred P --gold G   prints true or false (P and G are answers or whole solutions)\n"
@@ -111,7 +117,8 @@ int RunGrade(int argc, char** argv) {
   if (args.count("output") && !args.count("input")) throw UsageError("-o/--output needs --input");
 
   if (args.count("extract")) {
-    const std::optional<std::string> answer = ExtractAnswer(args["extract"].as<std::string>());
+    const std::optional<std::string> answer =
+        ExtractAnswerFromText(args["extract"].as<std::string>());
     if (json) {
       std::cout << Dump({{"extracted", answer ? nlohmann::json(*answer) : nlohmann::json()}})
                 << std::endl;

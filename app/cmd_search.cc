@@ -13,8 +13,10 @@
 #include "app/flag_parsing.h"
 #include "app/model_flags.h"
 #include "app/search_run.h"
+#include "datasets/file_digest.h"
 #include "datasets/input_error.h"
 #include "datasets/loaders.h"
+#include "datasets/output_path.h"
 #include "policy/blas_check.h"
 #include "policy/policy.h"
 #include "policy/policy_backend.h"
@@ -113,13 +115,15 @@ int RunSearchCommand(int argc, char** argv) {
   }
   config.oracle_values = value_source == "oracle";
   ValidateConfig(config);
+  // Outputs before any work: a mistyped second path must not cost the first file anything.
+  CheckOutputFile(args["out"].as<std::string>(), "--out");
+  if (args.count("value-targets")) CheckOutputFile(args["value-targets"].as<std::string>(), "--value-targets");
 
   std::vector<Problem> problems;
   if (args.count("data")) {
     problems = LoadProblems(args["data"].as<std::string>(), DataFlagsFrom(args)).problems;
   } else {
-    const long n = args["synthetic"].as<long>();
-    if (n < 1) throw UsageError("--synthetic must be >= 1");
+    const long n = CheckProblemCount(args["synthetic"].as<long>(), "--synthetic");
     problems = DefaultEvalProblems(n, args["problem-seed"].as<uint64_t>(), family);
   }
   if (config.terminal_reward == TerminalReward::kGold || config.oracle_values) {
@@ -149,6 +153,7 @@ int RunSearchCommand(int argc, char** argv) {
   run.trees_per_worker = TreesPerWorkerFrom(args);
   run.max_batch_rows = MaxBatchFrom(args);
   if (args.count("value-targets")) run.value_targets = args["value-targets"].as<std::string>();
+  run.model_digest = ModelDigest(model_dir);
   nlohmann::json summary = RunSearchToFile(problems, backend, config, run);
   summary["model"] = model_dir;
   if (args.count("json")) {

@@ -24,8 +24,10 @@
 #include "app/evaluation.h"
 #include "app/run_dir.h"
 #include "app/search_run.h"
+#include "datasets/file_digest.h"
 #include "datasets/input_error.h"
 #include "datasets/loaders.h"
+#include "datasets/output_path.h"
 #include "policy/blas_check.h"
 #include "policy/policy.h"
 #include "policy/policy_backend.h"
@@ -117,6 +119,7 @@ int RunSweep(int argc, char** argv) {
       }
     }
   }
+  CheckOutputDir(run_dir.string(), "--run-dir");  // after the config's checks: a refused sweep leaves no folder
   fs::create_directories(run_dir / "trees");
   fs::create_directories(run_dir / "runs");
   const nlohmann::ordered_json resolved = SweepSpecToJson(spec);
@@ -127,6 +130,7 @@ int RunSweep(int argc, char** argv) {
   const std::string model_dir = spec.model.empty() ? RequireDefaultModelDir(spec.family) : spec.model;
   const std::unique_ptr<Policy> policy = Policy::Load(model_dir);
   const PolicyBackend backend(*policy, KvCacheBytesFrom(args));
+  const std::string model_digest = ModelDigest(model_dir);
   for (const SweepRun& run : runs) {
     if (NeedsValueHead(run.config) && !backend.has_value_head()) {
       throw UsageError("run " + run.name + " ranks by value but " + model_dir +
@@ -147,6 +151,7 @@ int RunSweep(int argc, char** argv) {
       SearchRunOptions options;
       options.out = trees.string();
       options.resume = true;
+      options.model_digest = model_digest;
       options.threads = threads;
       options.progress_label = "sweep run " + std::to_string(i + 1) + "/" + std::to_string(runs.size()) +
                                " (points " + std::to_string(points_done) + "/" + std::to_string(total_points) +

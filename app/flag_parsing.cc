@@ -18,6 +18,13 @@ int ParseLevel(const std::string& text, const std::string& whole) {
 
 }  // namespace
 
+long CheckProblemCount(long n, const std::string& flag) {
+  if (n < 1 || n > kMaxProblemCount) {
+    throw UsageError(flag + " must be between 1 and " + std::to_string(kMaxProblemCount) + ", got " + std::to_string(n));
+  }
+  return n;
+}
+
 std::pair<int, int> ParseDifficultyRange(const std::string& text) {
   const size_t dash = text.find('-');
   if (dash == std::string::npos) {

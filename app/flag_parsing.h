@@ -14,5 +14,7 @@ std::pair<int, int> ParseDifficultyRange(const std::string& text);
 ProblemSplit ParseSplit(const std::string& text);
 // "arithmetic" | "countdown" (--family); throws UsageError otherwise.
 ProblemFamily ParseFamily(const std::string& text);
+// A problem count given by `flag`: throws UsageError unless 1 <= n <= kMaxProblemCount.
+long CheckProblemCount(long n, const std::string& flag);
 
 }  // namespace steptree::app

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -108,6 +109,12 @@ int main(int argc, char** argv) {
       return 2;
     } catch (const cxxopts::exceptions::exception& e) {
       std::cerr << "steptree " << name << ": usage error: " << e.what() << "\n";
+      return 2;
+    } catch (const std::filesystem::filesystem_error& e) {
+      // A path the user gave that the system refused (permissions, a full disk, a file
+      // where a folder should be): the user's to fix, so exit 2 with the path.
+      std::cerr << "steptree " << name << ": error: " << e.path1().string() << ": expected an accessible path ("
+                << e.code().message() << ")\n";
       return 2;
     } catch (const std::exception& e) {
       std::cerr << "steptree " << name << ": internal error: " << e.what() << "\n";

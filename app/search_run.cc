@@ -11,6 +11,7 @@
 
 #include "datasets/input_error.h"
 #include "datasets/jsonl.h"
+#include "datasets/output_path.h"
 #include "datasets/progress.h"
 #include "mcts/value_targets.h"
 #include "policy/policy_backend.h"
@@ -36,11 +37,21 @@ Outcome OutcomeOf(const SearchResult& result) {
   return outcome;
 }
 
+// Where a run writes until it finishes; renamed over the output at the end, so an existing
+// output stays byte-identical until a whole new one replaces it.
+std::string PartialPath(const std::string& path) { return path + ".partial"; }
+
+// What a resume continues: an interrupted run's partial file, else a finished output.
+std::string ResumeSource(const std::string& path) {
+  return std::filesystem::exists(PartialPath(path)) ? PartialPath(path) : path;
+}
+
 // The complete lines of a file written by an interrupted run; a last line without its
 // newline was cut by a kill and is dropped. Empty when the file does not exist.
 std::string CompleteLines(const std::string& path) {
   if (!std::filesystem::exists(path)) return "";
   std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, "a readable file to resume from");
   std::stringstream buffer;
   buffer << in.rdbuf();
   const std::string content = buffer.str();
@@ -54,13 +65,36 @@ void ReplaceFile(const std::string& path, const std::string& content) {
   if (!out) throw InputError(path, 0, "a writable output file");
 }
 
-// Reads the records of an interrupted run and truncates the file to its complete lines.
-// Any bad complete line is an error (the file is not a trees file of this tool).
-std::map<std::string, Outcome> ReadFinished(const std::string& path) {
+// The first key whose value differs between two JSON objects, as "key (FILE in the file,
+// RUN in this run)"; empty when they are equal.
+std::string FirstDifference(const nlohmann::json& file, const nlohmann::json& run) {
+  if (file.value("mode", nlohmann::json()) != run.value("mode", nlohmann::json())) {  // the mode first: it explains the rest
+    return "\"mode\" (" + file.value("mode", nlohmann::json()).dump() + " in the file, " + run["mode"].dump() + " in this run)";
+  }
+  for (const auto& [key, value] : run.items()) {
+    if (!file.contains(key)) return "\"" + key + "\" (absent in the file, " + value.dump() + " in this run)";
+    if (file[key] != value) return "\"" + key + "\" (" + file[key].dump() + " in the file, " + value.dump() + " in this run)";
+  }
+  for (const auto& [key, value] : file.items()) {
+    if (!run.contains(key)) return "\"" + key + "\" (" + value.dump() + " in the file, absent in this run)";
+  }
+  return "";
+}
+
+// What a resumed record must share with this run: the search configuration, the problem
+// (the same input record under the same id) and the model.
+struct ResumeCheck {
+  nlohmann::json config;
+  std::map<std::string, nlohmann::json> problems;  // id -> ProblemJson
+  std::string model_digest;                        // empty: not known, not checked
+};
+
+// Reads the records of an interrupted (or finished) run from `source`. Any bad complete
+// line, or a record of another configuration, problem or model, is an error naming the
+// line: resuming would mix two runs in one file.
+std::map<std::string, Outcome> ReadFinished(const std::string& source, const std::string& content,
+                                            const ResumeCheck& check) {
   std::map<std::string, Outcome> finished;
-  if (!std::filesystem::exists(path)) return finished;
-  const std::string content = CompleteLines(path);
-  ReplaceFile(path, content);
   std::istringstream lines(content);
   std::string line;
   long number = 0;
@@ -71,11 +105,33 @@ std::map<std::string, Outcome> ReadFinished(const std::string& path) {
     try {
       record = nlohmann::json::parse(line);
     } catch (const nlohmann::json::parse_error&) {
-      throw InputError(path, number, "a tree record (one JSON object per line) to resume from");
+      throw InputError(source, number, "a tree record (one JSON object per line) to resume from");
     }
     if (!record.is_object() || record.value("format", "") != kTreeRecordFormat || !record.contains("id") ||
-        !record["id"].is_string() || !record.contains("budget") || !record.contains("tree")) {
-      throw InputError(path, number, std::string("a \"") + kTreeRecordFormat + "\" record with \"id\", \"budget\" and \"tree\"");
+        !record["id"].is_string() || !record.contains("budget") || !record.contains("tree") ||
+        !record.contains("config")) {
+      throw InputError(source, number, std::string("a \"") + kTreeRecordFormat + "\" record with \"id\", \"config\", \"budget\" and \"tree\"");
+    }
+    const std::string id = record["id"].get<std::string>();
+    const std::string config_difference = FirstDifference(record["config"], check.config);
+    if (!config_difference.empty()) {
+      throw InputError(source, number, "a tree of this run's search configuration to resume, but config key " +
+                                           config_difference + " differs; use another --out or drop --resume");
+    }
+    const auto problem = check.problems.find(id);
+    if (problem == check.problems.end()) {
+      throw InputError(source, number, "problems of this run's input to resume, but problem \"" + id +
+                                           "\" is not in it; use another --out or drop --resume");
+    }
+    if (record.contains("problem") && record["problem"] != problem->second) {
+      throw InputError(source, number, "the same problem \"" + id + "\" as this run's input to resume, but the file's "
+                                           "record of it differs; use another --out or drop --resume");
+    }
+    if (!check.model_digest.empty() && record.contains("model_digest") &&
+        record["model_digest"] != check.model_digest) {
+      throw InputError(source, number, "a tree of this run's model to resume, but its model_digest " +
+                                           record["model_digest"].dump() + " is not this model's \"" +
+                                           check.model_digest + "\"; use another --out or drop --resume");
     }
     Outcome outcome;
     if (record["correct"].is_boolean()) outcome.correct = record["correct"].get<bool>();
@@ -91,15 +147,15 @@ std::map<std::string, Outcome> ReadFinished(const std::string& path) {
         outcome.solved |= node["correct"].get<bool>();
       }
     }
-    finished[record["id"].get<std::string>()] = outcome;
+    finished[id] = outcome;
   }
   return finished;
 }
 
-// Keeps the value-target lines of problems whose tree is in the trees file: a kill between
-// a problem's paths and its tree line (or inside a line) must not leave paths of a problem
+// The value-target lines of problems whose tree is in the trees file: a kill between a
+// problem's paths and its tree line (or inside a line) must not leave paths of a problem
 // that will be searched again. Path ids are "<problem id>/<tag>".
-void KeepValueTargetsOf(const std::map<std::string, Outcome>& finished, const std::string& path) {
+std::string ValueTargetsOf(const std::map<std::string, Outcome>& finished, const std::string& path) {
   std::istringstream lines(CompleteLines(path));
   std::string kept, line;
   while (std::getline(lines, line)) {
@@ -109,7 +165,14 @@ void KeepValueTargetsOf(const std::map<std::string, Outcome>& finished, const st
     const size_t slash = id.rfind('/');
     if (slash != std::string::npos && finished.count(id.substr(0, slash))) kept += line + "\n";
   }
-  ReplaceFile(path, kept);
+  return kept;
+}
+
+// Renames a finished partial file over its output.
+void Publish(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::rename(PartialPath(path), path, ec);
+  if (ec) throw InputError(path, 0, "a writable output file (renaming " + PartialPath(path) + ": " + ec.message() + ")");
 }
 
 // Value-target records of a tree's paths whose outcome is known (+1 / -1 at the end).
@@ -173,25 +236,43 @@ int64_t KvCacheBytesFrom(const cxxopts::ParseResult& args) {
 
 nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const SearchBackend& backend,
                                const SearchConfig& config, const SearchRunOptions& options) {
-  const std::filesystem::path out_path(options.out);
-  if (out_path.has_parent_path()) std::filesystem::create_directories(out_path.parent_path());
+  // Outputs are checked before any work, and written beside the target (PartialPath).
+  CheckOutputFile(options.out, "--out");
+  if (!options.value_targets.empty()) {
+    CheckOutputFile(options.value_targets, "--value-targets");
+    CheckDistinctOutputs(options.out, "--out", options.value_targets, "--value-targets");
+  }
+  const std::string out = OutputTarget(options.out);
+  const std::string value_targets = options.value_targets.empty() ? "" : OutputTarget(options.value_targets);
+  std::set<std::string> input_ids;
+  for (const Problem& p : problems) {
+    if (!input_ids.insert(p.id).second) throw UsageError("problem id \"" + p.id + "\" appears twice in the input");
+  }
   std::map<std::string, Outcome> outcomes;
-  if (options.resume) outcomes = ReadFinished(options.out);
+  std::string resumed_trees, resumed_paths;
+  if (options.resume) {
+    ResumeCheck check;
+    check.config = nlohmann::json::parse(ConfigToJson(config).dump());
+    for (const Problem& p : problems) check.problems[p.id] = nlohmann::json::parse(ProblemJson(p).dump());
+    check.model_digest = options.model_digest;
+    const std::string source = ResumeSource(out);
+    resumed_trees = CompleteLines(source);
+    outcomes = ReadFinished(source, resumed_trees, check);
+    if (!options.value_targets.empty()) resumed_paths = ValueTargetsOf(outcomes, ResumeSource(value_targets));
+  }
   std::set<std::string> resumed_ids;
   for (const auto& [id, outcome] : outcomes) resumed_ids.insert(id);
   const long resumed = static_cast<long>(resumed_ids.size());
-  std::set<std::string> input_ids;
   long to_search = 0;
-  for (const Problem& p : problems) {
-    if (!input_ids.insert(p.id).second) throw UsageError("problem id \"" + p.id + "\" appears twice in the input");
-    to_search += outcomes.count(p.id) == 0;
-  }
+  for (const Problem& p : problems) to_search += outcomes.count(p.id) == 0;
 
-  JsonlWriter writer(options.out, options.resume);
+  // Nothing existing has been touched so far. The partial files start from what resumes.
+  ReplaceFile(PartialPath(out), resumed_trees);
+  auto writer = std::make_unique<JsonlWriter>(PartialPath(out), /*append=*/true);
   std::unique_ptr<JsonlWriter> value_writer;
   if (!options.value_targets.empty()) {
-    if (options.resume) KeepValueTargetsOf(outcomes, options.value_targets);
-    value_writer = std::make_unique<JsonlWriter>(options.value_targets, options.resume);
+    ReplaceFile(PartialPath(value_targets), resumed_paths);
+    value_writer = std::make_unique<JsonlWriter>(PartialPath(value_targets), /*append=*/true);
   }
 
   Progress progress(options.progress_label);
@@ -207,7 +288,7 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
     if (value_writer) {
       for (const ValuePathRecord& record : ValueRecords(problem, result)) value_writer->Write(ValuePathToJson(record));
     }
-    writer.Write(SearchRecord(problem, config, result));
+    writer->Write(SearchRecord(problem, config, result, options.model_digest));
     outcomes[problem.id] = OutcomeOf(result);
     ++searched;
     correct_so_far += result.correct.value_or(false);
@@ -220,6 +301,13 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
   });
   progress.Finish();
   const double seconds = progress.ElapsedSeconds();
+  // Paths first: a kill between the two renames leaves the trees to resume from.
+  writer.reset();
+  if (value_writer) {
+    value_writer.reset();
+    Publish(value_targets);
+  }
+  Publish(out);
 
   // The summary covers every input problem present in the file.
   long n = 0, graded = 0, correct = 0, solved = 0;

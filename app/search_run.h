@@ -2,12 +2,18 @@
 // `steptree search` and `steptree demo` (and later budget sweeps).
 //
 // Output: one tree record per problem (search/record.h), appended and flushed as each
-// problem finishes, in input order (RunSearch delivers in order), so a killed run keeps
-// every finished problem. With `resume`, problems whose id is already in the file are
-// skipped; a last line cut by a kill is dropped first, and the value-target file keeps only
-// the paths of problems whose tree is in the trees file. The summary covers every problem in
-// the file (resumed and new); wall-clock figures cover this run only and never enter the
-// trees file.
+// problem finishes, in input order (RunSearch delivers in order), to "<out>.partial" beside
+// the output; at the end the partial files are renamed over the outputs. So an existing
+// output stays byte-identical until a whole new one replaces it, and a killed run keeps
+// every finished problem in the partial file. Both outputs are checked
+// (datasets/output_path.h) before any work. With `resume`, the run continues
+// "<out>.partial" when it exists, else `out`: problems whose id is there are skipped after
+// checking that each record has this run's configuration, this input's record of the
+// problem and this model's digest (any difference is an InputError naming the line; the
+// file is left as it was); a last line cut by a kill is dropped, and the value targets keep
+// only the paths of problems whose tree is kept. The summary covers every problem in the
+// file (resumed and new); wall-clock figures cover this run only and never enter the trees
+// file.
 #pragma once
 
 #include <string>
@@ -29,6 +35,7 @@ struct SearchRunOptions {
   int trees_per_worker = 1;   // cross-tree batching: trees in flight per worker (search/runner.h)
   int max_batch_rows = 0;     // cross-tree batching: run a merged batch at this many rows (0 = wait for all)
   std::string value_targets;  // when set: write value-target paths (value/value_data.h) here
+  std::string model_digest;   // ModelDigest of the model folder: recorded in every tree, checked on resume
   std::string progress_label = "search";
 };
 

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "datasets/output_path.h"
 #include "datasets/input_error.h"
 
 namespace steptree::app {
@@ -29,6 +30,7 @@ void AddTrainingFlags(cxxopts::Options& options, const TrainOptions& d) {
 void ReadTrainingFlags(const cxxopts::ParseResult& args, TrainOptions* train) {
   if (!args.count("out")) throw UsageError("-o/--out DIR is required");
   train->out_dir = args["out"].as<std::string>();
+  CheckOutputDir(train->out_dir, "-o");
   train->resume = args.count("resume") > 0;
   train->seed = args["seed"].as<uint64_t>();
   train->steps = args["steps"].as<long>();

@@ -1,10 +1,13 @@
 // Answer normalisation: the canonical text form used for exact comparison and voting.
 //
 // The passes, in order (each one a function below):
-//   unicode      U+2212 and other dashes -> '-', non-breaking spaces, ×, ·, ÷, π, ∞, √, °, ≤ ...
+//   unicode      U+2212 and other dashes -> '-', non-breaking spaces, ×, ·, ÷, π, ∞, √, °, ≤,
+//                ² ³ -> ^2 ^3 ...
+//   escapes      doubled backslashes of JSON-escaped output halved (latex_escapes.h)
 //   delimiters   surrounding $...$, $$...$$, \(...\), \[...\], a whole \boxed{...}
 //   commands     \left \right \big.. \displaystyle dropped; \! \, \; \: \quad ~ -> space;
-//                \dfrac \tfrac \cfrac -> \frac; \le -> \leq; degrees (^\circ, ^{\circ}, \degree),
+//                \dfrac \tfrac \cfrac -> \frac; \le \leqslant <= -> \leq, \ge \geqslant >= ->
+//                \geq, \ne != -> \neq, \lt \gt -> < >; degrees (^\circ, ^{\circ}, \degree),
 //                percent (\%, %) and currency (\$, $, €, £) dropped; ",\!" and "{,}" digit
 //                separators joined
 //   text         \text{..} \mbox{..} \mathrm{..} ... unwrapped; a unit after a number
@@ -13,14 +16,19 @@
 //   prefixes     "x =", "k=", "f(x) =", "x \in"; "2 and 3", "2 or 3" -> "2, 3"
 //   thousands    "1,234,567" -> 1234567 outside brackets ("(1,234)" stays a pair)
 //   units        trailing words after a numeric value ("12 apples", "5 square feet", "USD")
+//   mixed        "2 1/2" -> 2\frac{1}{2} (before spaces go)
 //   spaces       removed, except between a command and a letter ("\cot x"); ", " after commas
 //   final        trailing periods, a leading '+', one pair of wrapping "{}" or "()", mixed
 //                numbers ("1\frac{4}{5}" -> \frac{9}{5}), "a/b" -> \frac{a}{b}, canonical
-//                decimals ("0.50" -> 0.5, ".5" -> 0.5), bmatrix -> pmatrix, "_{5}" -> "_5",
-//                "infinity" -> \infty
+//                decimals ("0.50" -> 0.5, ".5" -> 0.5, "1e3" -> 1000), bmatrix -> pmatrix,
+//                "_{5}" -> "_5",
+//                "infinity" -> \infty, \mathbb{R} -> (-\infty, \infty), array -> pmatrix (and
+//                brackets drawn around a matrix dropped),
+//                \varnothing and \{\} -> \emptyset
 // The whole pipeline is repeated until the text stops changing, so that
 // NormalizeAnswer(NormalizeAnswer(x)) == NormalizeAnswer(x). The value-form rules live in
-// answer_rules.cc. Texts over 4096 bytes are only trimmed.
+// answer_rules.cc, the number forms in answer_numbers.cc. Texts over 4096 bytes are only
+// trimmed.
 #include <cctype>
 #include <map>
 #include <string>
@@ -28,7 +36,9 @@
 
 #include "datasets/answer.h"
 #include "datasets/answer_text.h"
+#include "datasets/answer_numbers.h"
 #include "datasets/answer_rules.h"
+#include "datasets/latex_escapes.h"
 
 namespace steptree {
 namespace {
@@ -53,7 +63,8 @@ std::string ReplaceUnicode(std::string s) {
       {"\u00f7", "\\div "}, {"\u03c0", "\\pi "}, {"\u221e", "\\infty "}, {"\u221a", "\\sqrt "},
       {"\u00b0", "^\\circ "}, {"\u2264", "\\leq "}, {"\u2265", "\\geq "}, {"\u2260", "\\neq "},
       {"\u222a", "\\cup "}, {"\u2208", "\\in "}, {"\u00b1", "\\pm "}, {"\u2019", "'"},
-      {"\u20ac", ""}, {"\u00a3", ""}, {"\u00a5", ""}};
+      {"\u20ac", ""}, {"\u00a3", ""}, {"\u00a5", ""}, {"\u00b2", "^2"}, {"\u00b3", "^3"},
+      {"\u2a7e", "\\geq "}, {"\u2a7d", "\\leq "}, {"\u2213", "\\mp "}, {"\u2229", "\\cap "}};
   for (const auto& [from, to] : kReplacements) s = ReplaceAll(std::move(s), from, to);
   return s;
 }
@@ -128,6 +139,9 @@ std::string RewriteCommands(const std::string& s) {
       {"!", ""}, {",", " "}, {";", " "}, {":", " "}, {" ", " "}, {"quad", " "}, {"qquad", " "},
       {"dfrac", "\\frac"}, {"tfrac", "\\frac"}, {"cfrac", "\\frac"}, {"le", "\\leq"},
       {"ge", "\\geq"}, {"ne", "\\neq"}, {"lbrace", "\\{"}, {"rbrace", "\\}"},
+      {"leqslant", "\\leq"}, {"geqslant", "\\geq"}, {"leqq", "\\leq"}, {"geqq", "\\geq"},
+      {"lt", "<"}, {"gt", ">"}, {"langle", "("}, {"rangle", ")"},
+      {"varnothing", "\\emptyset"},
       {"lbrack", "["}, {"rbrack", "]"}, {"lvert", "|"}, {"rvert", "|"}, {"vert", "|"}};
   std::string out;
   for (size_t i = 0; i < s.size();) {
@@ -168,11 +182,11 @@ bool IsTextCommand(const std::string& name) {
   return false;
 }
 
-// True for unit-like text: letters, spaces and periods, starting with a letter.
+// True for unit-like text: letters, spaces, periods and "/" ("m/s"), starting with a letter.
 bool LooksLikeUnit(const std::string& text) {
   if (text.empty() || !IsAlpha(text[0])) return false;
   for (char c : text) {
-    if (!IsAlpha(c) && c != ' ' && c != '.') return false;
+    if (!IsAlpha(c) && c != ' ' && c != '.' && c != '/') return false;
   }
   return true;
 }
@@ -345,6 +359,23 @@ std::string FinalTouches(std::string s) {
   for (const char* env : {"bmatrix", "Bmatrix", "matrix", "smallmatrix"}) {
     s = ReplaceAll(std::move(s), std::string("{") + env + "}", "{pmatrix}");
   }
+  // Brackets drawn around a matrix environment: "\left[\begin{array}..\end{array}\right]".
+  if (answer_text::WrappedInBrackets(s) && s.front() != '{') {
+    const std::string inner = Trim(s.substr(1, s.size() - 2));
+    if (StartsWith(inner, "\\begin{") && EndsWith(inner, "}") &&
+        inner.find("\\begin{", 1) == std::string::npos &&
+        inner.find("\\end{") == inner.rfind("\\end{")) {
+      s = inner;
+    }
+  }
+  // "\begin{array}{cc} ... \end{array}" (a matrix written as an array) -> pmatrix.
+  if (StartsWith(s, "\\begin{array}{") && EndsWith(s, "\\end{array}")) {
+    const size_t spec_close = MatchGroup(s, std::string("\\begin{array}").size());
+    if (spec_close != std::string::npos) {
+      s = "\\begin{pmatrix}" + s.substr(spec_close + 1, s.size() - spec_close - 1 - 11) +
+          "\\end{pmatrix}";
+    }
+  }
   // One pair of wrapping braces, or parentheses around a single item: "(C)" -> "C".
   if (answer_text::WrappedInBrackets(s) &&
       ((s.front() == '{' && s.back() == '}') ||
@@ -354,20 +385,23 @@ std::string FinalTouches(std::string s) {
   }
   const std::string lower = answer_text::ToLower(s);
   if (lower == "inf" || lower == "infinity") s = "\\infty";
+  if (s == "\\mathbb{R}" || s == "\\mathbbR") s = "(-\\infty, \\infty)";  // all reals
+  if (s == "\\{\\}") s = "\\emptyset";
   if (lower == "-inf" || lower == "-infinity") s = "-\\infty";
-  return answer_rules::CanonicalNumber(s);
+  return answer_numbers::CanonicalNumber(s);
 }
 
 std::string NormalizeOnce(const std::string& answer) {
-  std::string s = StripDelimiters(ReplaceUnicode(answer));
-  s = answer_rules::JoinMarkedThousands(s);
-  s = DropSymbols(RewriteCommands(s));
+  std::string s = StripDelimiters(HalveDoubledBackslashes(ReplaceUnicode(answer)));
+  s = answer_numbers::JoinMarkedThousands(s);
+  s = answer_rules::RelationOperators(DropSymbols(RewriteCommands(s)));
   s = Trim(BraceArguments(UnwrapText(s)));
   while (!s.empty() && s.back() == '.') s = Trim(s.substr(0, s.size() - 1));
   s = answer_rules::StripVariablePrefix(s);
   s = answer_rules::ListConjunctions(s);
-  s = answer_rules::RemoveThousands(s);
+  s = answer_numbers::RemoveThousands(s);
   s = answer_rules::StripUnitWords(s);
+  s = answer_numbers::SpacedMixedNumber(s);
   return FinalTouches(CollapseSpaces(s));
 }
 

@@ -1,4 +1,4 @@
-// Value-form normalisation rules (see answer_rules.h).
+// Value-form normalisation rules (see answer_rules.h): plain scanners over the text.
 #include "datasets/answer_rules.h"
 
 #include <algorithm>
@@ -25,16 +25,6 @@ using answer_text::IsSpace;
 size_t SkipSpaces(const std::string& s, size_t i) {
   while (i < s.size() && IsSpace(s[i])) ++i;
   return i;
-}
-
-size_t SkipDigits(const std::string& s, size_t i) {
-  while (i < s.size() && IsDigit(s[i])) ++i;
-  return i;
-}
-
-// True when exactly three digits start at s[i] and no fourth follows.
-bool ThreeDigitsAt(const std::string& s, size_t i) {
-  return i + 3 <= s.size() && SkipDigits(s, i) == i + 3;
 }
 
 // True for "x", "a_1", "a_{12}", "x'", "\theta", "f(x)".
@@ -104,56 +94,6 @@ bool IsWord(const std::string& token) {
 
 }  // namespace
 
-std::string JoinMarkedThousands(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size();) {
-    const bool marked = s.compare(i, 3, ",\\!") == 0 || s.compare(i, 3, "{,}") == 0;
-    if (marked && !out.empty() && IsDigit(out.back())) {
-      const size_t j = SkipSpaces(s, i + 3);
-      if (ThreeDigitsAt(s, j)) {
-        i = j;
-        continue;
-      }
-    }
-    out += s[i++];
-  }
-  return out;
-}
-
-std::string RemoveThousands(const std::string& s) {
-  std::string out;
-  int depth = 0;
-  for (size_t i = 0; i < s.size();) {
-    const char c = s[i];
-    if (c == '(' || c == '[' || c == '{') ++depth;
-    if (c == ')' || c == ']' || c == '}') --depth;
-    const bool run_start = IsDigit(c) && (i == 0 || (!IsDigit(s[i - 1]) && s[i - 1] != '.' &&
-                                                     s[i - 1] != ','));
-    if (!run_start || depth != 0) {
-      out += s[i++];
-      continue;
-    }
-    size_t j = SkipDigits(s, i);
-    const size_t lead = j - i;
-    std::string digits = s.substr(i, lead);
-    int groups = 0;
-    while (j < s.size() && s[j] == ',' && ThreeDigitsAt(s, j + 1)) {
-      digits += s.substr(j + 1, 3);
-      j += 4;
-      ++groups;
-    }
-    const bool chain_continues = j + 1 < s.size() && s[j] == ',' && IsDigit(s[j + 1]);
-    if (lead <= 3 && groups > 0 && !chain_continues) {
-      out += digits;
-      i = j;
-    } else {
-      out += s.substr(i, lead);
-      i += lead;
-    }
-  }
-  return out;
-}
-
 std::string StripVariablePrefix(const std::string& s) {
   // "x \in ..."
   size_t i = SkipSpaces(s, 0);
@@ -165,7 +105,22 @@ std::string StripVariablePrefix(const std::string& s) {
     }
   }
   const std::vector<std::string> sides = SplitTopLevel(s, "=");
-  if (sides.size() == 2 && !sides[1].empty() && IsVariableName(sides[0])) return sides[1];
+  if (sides.size() < 2 || sides.back().empty()) return s;
+  if (sides.size() > 2 && SplitTopLevel(s, ",").size() > 1) return s;  // "x=1, x=2": a list
+  // "k = 2 + 1 = 3": the last right-hand side.
+  if (IsVariableName(sides[0])) return sides.back();
+  if (sides.size() != 2) return s;
+  // "(x, y) = (1, 2)": a tuple of names against a tuple of the same brackets.
+  const std::string& names = sides[0];
+  if (answer_text::WrappedInBrackets(names) && answer_text::WrappedInBrackets(sides[1]) &&
+      names.front() == sides[1].front()) {
+    const std::vector<std::string> items = SplitTopLevel(names.substr(1, names.size() - 2), ",");
+    if (items.size() < 2) return s;
+    for (const std::string& item : items) {
+      if (!IsVariableName(item)) return s;
+    }
+    return sides[1];
+  }
   return s;
 }
 
@@ -226,72 +181,33 @@ std::string StripUnitWords(const std::string& s) {
   if (value_end == std::string::npos) return s;
   if (first_word.back() == '.') first_word.pop_back();
   const std::string word = ToLower(first_word);
-  if (word.size() < 2 || word == "pi" || word == "sqrt" || word == "inf" || word == "infinity") {
+  // One letter is a variable ("2 x"), except metres squared or cubed ("5 m^2").
+  const bool metres = word == "m" && power != std::string::npos;
+  if ((word.size() < 2 && !metres) || word == "pi" || word == "sqrt" || word == "inf" ||
+      word == "infinity") {
     return s;
   }
   const std::string value = Trim(body.substr(0, value_end));
   return !value.empty() && IsConstantValue(value) ? value : s;
 }
 
-namespace {
-
-// Reads "-?digits" at s[*i]; false when there are no digits or more than `max_digits`.
-bool ReadInteger(const std::string& s, size_t* i, size_t max_digits, long long* value) {
-  const size_t end = SkipDigits(s, *i);
-  if (end == *i || end - *i > max_digits) return false;
-  *value = std::stoll(s.substr(*i, end - *i));
-  *i = end;
-  return true;
-}
-
-bool Consume(const std::string& s, size_t* i, const std::string& token) {
-  if (s.compare(*i, token.size(), token) != 0) return false;
-  *i += token.size();
-  return true;
-}
-
-// "0.50" -> "0.5" and friends; returns s unchanged when it is not a plain decimal.
-std::string CanonicalDecimal(const std::string& s) {
-  size_t i = 0;
-  std::string sign;
-  if (i < s.size() && (s[i] == '+' || s[i] == '-')) sign = s[i++] == '-' ? "-" : "";
-  const size_t whole_end = SkipDigits(s, i);
-  std::string whole = s.substr(i, whole_end - i);
-  std::string fraction;
-  i = whole_end;
-  if (i < s.size() && s[i] == '.') {
-    const size_t fraction_end = SkipDigits(s, i + 1);
-    fraction = s.substr(i + 1, fraction_end - i - 1);
-    i = fraction_end;
+std::string RelationOperators(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const bool pair = i + 1 < s.size() && s[i + 1] == '=';
+    if (pair && s[i] == '>') {
+      out += "\\geq ";
+    } else if (pair && s[i] == '<') {
+      out += "\\leq ";
+    } else if (pair && s[i] == '!') {
+      out += "\\neq ";
+    } else {
+      out += s[i];
+      continue;
+    }
+    ++i;
   }
-  if (i != s.size() || (whole.empty() && fraction.empty())) return s;
-  whole.erase(0, std::min(whole.find_first_not_of('0'), whole.size()));
-  if (whole.empty()) whole = "0";
-  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
-  const std::string out = whole + (fraction.empty() ? "" : "." + fraction);
-  return out == "0" ? out : sign + out;
-}
-
-}  // namespace
-
-std::string CanonicalNumber(const std::string& s) {
-  size_t i = 0;
-  const std::string sign = !s.empty() && s[0] == '-' ? "-" : "";
-  i = sign.size();
-  long long a, b, c;
-  // "a/b"
-  size_t j = i;
-  if (ReadInteger(s, &j, 18, &a) && Consume(s, &j, "/") && ReadInteger(s, &j, 18, &b) &&
-      j == s.size()) {
-    return sign + "\\frac{" + s.substr(i, s.find('/') - i) + "}{" + s.substr(s.find('/') + 1) + "}";
-  }
-  // "a\frac{b}{c}": a mixed number
-  j = i;
-  if (ReadInteger(s, &j, 9, &a) && Consume(s, &j, "\\frac{") && ReadInteger(s, &j, 9, &b) &&
-      Consume(s, &j, "}{") && ReadInteger(s, &j, 9, &c) && Consume(s, &j, "}") && j == s.size()) {
-    return sign + "\\frac{" + std::to_string(a * c + b) + "}{" + std::to_string(c) + "}";
-  }
-  return CanonicalDecimal(s);
+  return out;
 }
 
 }  // namespace steptree::answer_rules

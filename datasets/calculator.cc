@@ -263,6 +263,10 @@ class CalculatorParser {
 
   // primary := number | '(' sum ')'
   std::optional<Rational> ParsePrimary() {
+    if (!budget_.Spend()) {
+      if (fatal_error_.empty()) fatal_error_ = "too many steps";
+      return std::nullopt;
+    }
     SkipSpaces();
     if (position_ < text_.size() && text_[position_] == '(') {
       if (depth_ >= kCalculatorMaxDepth) {
@@ -311,6 +315,7 @@ class CalculatorParser {
   const std::string& text_;
   size_t position_ = 0;  // next unread byte; never past text_.size()
   int depth_ = 0;        // open parentheses around position_; at most kCalculatorMaxDepth
+  StepBudget budget_{kCalculatorStepBudget};  // one step per operand read
   std::string fatal_error_;
   std::string arithmetic_error_;
 };

@@ -30,7 +30,9 @@
 // error is reported; otherwise the leftmost arithmetic error is.
 //
 // Safety: the functions here never throw and never crash, whatever the bytes (fuzzed in
-// tests/test_calculator.cc); recursion depth is bounded by kCalculatorMaxDepth.
+// tests/test_calculator.cc); recursion depth is bounded by kCalculatorMaxDepth, and the
+// work by the step budget the grader uses too (answer_budget.h, kCalculatorStepBudget
+// steps, one per operand; spent, it is the error "too many steps").
 #pragma once
 
 #include <cstddef>
@@ -38,6 +40,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "datasets/answer_budget.h"
 
 namespace steptree {
 

@@ -29,6 +29,7 @@ using Kind = Node::Kind;
 constexpr size_t kMaxLength = 2000;
 constexpr int kMaxDepth = 256;
 constexpr double kPi = 3.14159265358979323846;
+constexpr double kE = 2.71828182845904523536;
 
 struct ParseFailure {};
 
@@ -60,7 +61,7 @@ bool IsGreekLetter(const std::string& name) {
 
 class Parser {
  public:
-  explicit Parser(const std::string& text) : s_(text) {}
+  Parser(const std::string& text, StepBudget* budget) : s_(text), budget_(budget) {}
 
   NodePtr ParseAll() {
     NodePtr node = ParseSum();
@@ -192,10 +193,22 @@ class Parser {
       ++pos_;
       while (pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_]))) ++pos_;
     }
-    const std::string digits = s_.substr(start, pos_ - start);
+    std::string digits = s_.substr(start, pos_ - start);
     if (digits == ".") throw ParseFailure();
+    // Scientific notation: "1e3", "2.5E-4" (an 'e' followed by digits, not Euler's e).
+    if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
+      size_t k = pos_ + 1;
+      if (k < s_.size() && (s_[k] == '+' || s_[k] == '-')) ++k;
+      if (k < s_.size() && std::isdigit(static_cast<unsigned char>(s_[k]))) {
+        while (k < s_.size() && std::isdigit(static_cast<unsigned char>(s_[k]))) ++k;
+        digits = s_.substr(start, k - start);
+        pos_ = k;
+      }
+    }
     if (pos_ < s_.size() && s_[pos_] == '_') throw ParseFailure();  // a base: 52_8
-    return Make(Kind::kNumber, {}, std::strtod(digits.c_str(), nullptr));
+    const double value = std::strtod(digits.c_str(), nullptr);
+    // A literal too large for a double ("1e400") is undefined, not infinite.
+    return Make(Kind::kNumber, {}, std::isfinite(value) ? value : NAN);
   }
 
   // "_1", "_{12}", "_n" after a variable name; empty when absent.
@@ -237,7 +250,9 @@ class Parser {
     }
     if (std::isalpha(static_cast<unsigned char>(c))) {
       ++pos_;
-      return c == 'i' ? Make(Kind::kNumber, {}, Complex(0, 1)) : Variable(std::string(1, c));
+      if (c == 'i') return Make(Kind::kNumber, {}, Complex(0, 1));
+      if (c == 'e') return Make(Kind::kNumber, {}, kE);
+      return Variable(std::string(1, c));
     }
     if (c == '\\') return ParsePrimary();
     throw ParseFailure();
@@ -293,12 +308,14 @@ class Parser {
 
   NodePtr ParsePrimary() {
     DepthGuard guard(&depth_);
+    if (budget_ && !budget_->Spend()) throw ParseFailure();
     const char c = Peek();
     if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') return ParseNumber();
     if (std::isalpha(static_cast<unsigned char>(c))) {
       ++pos_;
       const std::string subscript = ParseSubscript();
       if (c == 'i' && subscript.empty()) return Make(Kind::kNumber, {}, Complex(0, 1));
+      if (c == 'e' && subscript.empty()) return Make(Kind::kNumber, {}, kE);
       return Variable(std::string(1, c) + subscript);
     }
     static const std::string kOpen = "([{", kClose = ")]}";
@@ -324,6 +341,7 @@ class Parser {
   size_t pos_ = 0;
   int depth_ = 0;
   int abs_depth_ = 0;
+  StepBudget* budget_;  // may be null: unbounded
   std::set<std::string> variables_;
 };
 
@@ -381,15 +399,41 @@ Complex ApplyFunction(const std::string& name, Complex x) {
   return Complex(NAN, NAN);
 }
 
-Complex EvaluateNode(const Node& node, const std::map<std::string, double>& variables) {
-  auto child = [&](size_t k) { return EvaluateNode(*node.children[k], variables); };
+bool IsFinite(Complex z) { return std::isfinite(z.real()) && std::isfinite(z.imag()); }
+
+Complex EvaluateOperation(const Node& node, const std::vector<Complex>& arguments);
+
+// The value of `node`; NaN when the budget runs out, and NaN for a finite computation that
+// overflows (only the literal \infty, and operations on it, are infinite).
+Complex EvaluateNode(const Node& node, const std::map<std::string, double>& variables,
+                     StepBudget* budget) {
+  if (budget && !budget->Spend()) return Complex(NAN, NAN);
+  if (node.kind == Kind::kNumber) return node.value;
+  if (node.kind == Kind::kVariable) {
+    auto it = variables.find(node.name);
+    return it == variables.end() ? 0.0 : it->second;
+  }
+  std::vector<Complex> arguments;
+  arguments.reserve(node.children.size());
+  bool finite_arguments = true;
+  for (const NodePtr& child : node.children) {
+    arguments.push_back(EvaluateNode(*child, variables, budget));
+    finite_arguments = finite_arguments && IsFinite(arguments.back());
+  }
+  Complex value = EvaluateOperation(node, arguments);
+  if (finite_arguments && !IsFinite(value)) return Complex(NAN, NAN);
+  // A negative zero imaginary part ("-4" is -(4 + 0i)) would put \sqrt{-4} on the other
+  // side of the branch cut: -2i instead of 2i.
+  if (value.imag() == 0) value = Complex(value.real(), 0.0);
+  return value;
+}
+
+Complex EvaluateOperation(const Node& node, const std::vector<Complex>& arguments) {
+  auto child = [&](size_t k) { return arguments[k]; };
   switch (node.kind) {
     case Kind::kNumber:
-      return node.value;
-    case Kind::kVariable: {
-      auto it = variables.find(node.name);
-      return it == variables.end() ? 0.0 : it->second;
-    }
+    case Kind::kVariable:
+      return Complex(NAN, NAN);  // leaves are read by EvaluateNode
     case Kind::kAdd:
       return child(0) + child(1);
     case Kind::kSub:
@@ -421,13 +465,12 @@ Complex EvaluateNode(const Node& node, const std::map<std::string, double>& vari
   return Complex(NAN, NAN);
 }
 
-bool IsFinite(Complex z) { return std::isfinite(z.real()) && std::isfinite(z.imag()); }
-
 }  // namespace
 
-std::optional<MathExpression> MathExpression::Parse(const std::string& text) {
+std::optional<MathExpression> MathExpression::Parse(const std::string& text, StepBudget* budget) {
   if (text.size() > kMaxLength) return std::nullopt;
-  Parser parser(text);
+  if (budget && !budget->Spend(static_cast<int64_t>(text.size()))) return std::nullopt;
+  Parser parser(text, budget);
   try {
     MathExpression expression;
     expression.root_ = parser.ParseAll();
@@ -438,8 +481,9 @@ std::optional<MathExpression> MathExpression::Parse(const std::string& text) {
   }
 }
 
-std::complex<double> MathExpression::Evaluate(const std::map<std::string, double>& variables) const {
-  return EvaluateNode(*root_, variables);
+std::complex<double> MathExpression::Evaluate(const std::map<std::string, double>& variables,
+                                              StepBudget* budget) const {
+  return EvaluateNode(*root_, variables, budget);
 }
 
 bool ValuesClose(std::complex<double> a, std::complex<double> b) {
@@ -471,11 +515,13 @@ std::vector<std::map<std::string, double>> SamplePoints(
 
 }  // namespace
 
-bool ExpressionsEquivalent(const MathExpression& a, const MathExpression& b) {
-  if (a.IsConstant() && b.IsConstant()) return ValuesClose(a.Evaluate({}), b.Evaluate({}));
+bool ExpressionsEquivalent(const MathExpression& a, const MathExpression& b, StepBudget* budget) {
+  if (a.IsConstant() && b.IsConstant()) {
+    return ValuesClose(a.Evaluate({}, budget), b.Evaluate({}, budget));
+  }
   int defined = 0;
   for (const auto& point : SamplePoints({&a, &b})) {
-    const Complex va = a.Evaluate(point), vb = b.Evaluate(point);
+    const Complex va = a.Evaluate(point, budget), vb = b.Evaluate(point, budget);
     if (!IsFinite(va) || !IsFinite(vb)) continue;
     if (!ValuesClose(va, vb)) return false;
     ++defined;
@@ -484,12 +530,13 @@ bool ExpressionsEquivalent(const MathExpression& a, const MathExpression& b) {
 }
 
 bool EquationsEquivalent(const MathExpression& lhs_a, const MathExpression& rhs_a,
-                         const MathExpression& lhs_b, const MathExpression& rhs_b) {
+                         const MathExpression& lhs_b, const MathExpression& rhs_b,
+                         StepBudget* budget) {
   std::optional<Complex> ratio;
   int defined = 0;
   for (const auto& point : SamplePoints({&lhs_a, &rhs_a, &lhs_b, &rhs_b})) {
-    const Complex fa = lhs_a.Evaluate(point) - rhs_a.Evaluate(point);
-    const Complex fb = lhs_b.Evaluate(point) - rhs_b.Evaluate(point);
+    const Complex fa = lhs_a.Evaluate(point, budget) - rhs_a.Evaluate(point, budget);
+    const Complex fb = lhs_b.Evaluate(point, budget) - rhs_b.Evaluate(point, budget);
     if (!IsFinite(fa) || !IsFinite(fb)) continue;
     ++defined;
     const bool zero_a = std::abs(fa) <= 1e-9, zero_b = std::abs(fb) <= 1e-9;

@@ -40,6 +40,10 @@ struct SyntheticLevel {
 };
 inline constexpr int kMinDifficulty = 1;
 inline constexpr int kMaxDifficulty = 8;
+// The most problems one command makes at once (gen-problems -n, search --synthetic, eval
+// -n, evolve --problems, a sweep's "synthetic"). A million problems held in memory take
+// about 1 GB; more is a typo, refused with exit 2 before any work.
+inline constexpr long kMaxProblemCount = 1'000'000;
 // d in [kMinDifficulty, kMaxDifficulty].
 SyntheticLevel LevelFor(int difficulty);
 

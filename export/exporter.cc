@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "export/atomic_output.h"
+#include "datasets/atomic_output.h"
 #include "export/step_truth.h"
 
 namespace steptree {
@@ -120,11 +120,17 @@ std::vector<ordered_json> ExportTree(const SearchedTree& source, const ExportOpt
 ExportSummary ExportTrees(const std::vector<std::string>& tree_files, const ExportOptions& options,
                           const std::string& out) {
   ExportSummary summary;
-  AtomicOutputFile output(out);
+  AtomicOutputFile output(out, "-o");
+  std::map<std::string, int> trees_of_problem;
   for (const std::string& file : tree_files) {
     TreeFileReader reader(file);
     SearchedTree source;
     while (reader.Next(&source)) {
+      const int occurrence = ++trees_of_problem[source.id];
+      if (occurrence > 1) {
+        source.id += "#" + std::to_string(occurrence);
+        ++summary.repeated_problems;
+      }
       for (const ordered_json& record : ExportTree(source, options, &summary)) {
         output.WriteLine(record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       }
@@ -166,6 +172,7 @@ nlohmann::json ExportSummaryToJson(const ExportSummary& summary, const ExportOpt
   return {{"format", ExportFormatName(options.format)},
           {"out", out},
           {"trees", summary.trees},
+          {"repeated_problems", summary.repeated_problems},
           {"questions", summary.all.questions},
           {"without_valid_terminal", summary.without_valid_terminal},
           {"records", summary.all.records},
@@ -194,6 +201,10 @@ std::string FormatExportSummary(const ExportSummary& summary, const ExportOption
   text << "export " << ExportFormatName(options.format) << ": " << summary.all.records << " records from "
        << summary.all.questions << " of " << summary.trees << " trees (" << summary.without_valid_terminal
        << " without a graded final answer), " << summary.all.steps << " labelled steps -> " << out << "\n";
+  if (summary.repeated_problems > 0) {
+    text << "  " << summary.repeated_problems
+         << " trees repeat a problem id of an earlier tree: their record ids carry #2, #3, ... (ids stay unique)\n";
+  }
   if (options.format != ExportFormat::kPairs) {
     text << "  paths: " << summary.correct_paths << " correct, " << summary.incorrect_paths << " incorrect\n";
   }

@@ -57,6 +57,8 @@ struct ExportTally {
 
 struct ExportSummary {
   long trees = 0;                    // tree records read
+  long repeated_problems = 0;        // trees whose problem id an earlier tree already had (their
+                                     // record ids carry "#K", K = 2, 3, ...: ids stay unique)
   long without_valid_terminal = 0;   // trees with no graded final answer
   ExportTally all;
   std::map<int, ExportTally> by_difficulty;
@@ -76,7 +78,10 @@ struct ExportSummary {
 std::vector<nlohmann::ordered_json> ExportTree(const SearchedTree& source, const ExportOptions& options,
                                                ExportSummary* summary);
 
-// Reads every tree of `tree_files` in order and writes the records to `out` atomically.
+// Reads every tree of `tree_files` in order and writes the records to `out` atomically
+// ("-": standard output). Record ids are unique across all inputs: the K-th tree (K >= 2) of
+// a problem id already seen (the same file twice, or an SBS and an MCTS file of the same
+// problems) exports as problem id "<id>#K".
 ExportSummary ExportTrees(const std::vector<std::string>& tree_files, const ExportOptions& options,
                           const std::string& out);
 

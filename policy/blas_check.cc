@@ -1,5 +1,6 @@
 #include "policy/blas_check.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -7,6 +8,8 @@
 #include <thread>
 
 #include <torch/torch.h>
+
+#include "datasets/input_error.h"
 
 namespace steptree {
 
@@ -48,7 +51,16 @@ void WarnIfReferenceBlas() {
 }
 
 int ConfigureTorchThreads(int threads) {
-  if (threads <= 0) {
+  if (threads < 0) throw UsageError("--threads must be >= 0 (0 = all cores), got " + std::to_string(threads));
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads > cores) {
+    // More threads than cores never helps (results are the same at any count); a thousand
+    // would only cost a thousand thread pools.
+    std::cerr << "note: --threads " << threads << " is more than this machine's " << cores << " cores; using "
+              << cores << "\n";
+    threads = cores;
+  }
+  if (threads == 0) {
     // "All cores", unless the environment asks for fewer (CI runs tests side by side).
     threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     if (const char* env = std::getenv("OMP_NUM_THREADS")) {

@@ -17,7 +17,8 @@ bool RunningOnReferenceBlas();
 void WarnIfReferenceBlas();
 
 // Sets torch's intra-op threads (0 = all cores, or $OMP_NUM_THREADS when set) and returns
-// the count in effect.
+// the count in effect. A count above the machine's cores is capped at the cores, with a
+// note on stderr; a negative one is a UsageError (exit 2).
 int ConfigureTorchThreads(int threads);
 
 }  // namespace steptree

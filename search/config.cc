@@ -15,19 +15,36 @@ namespace {
 
 using FieldRef = std::variant<int*, double*, uint64_t*, AnswerBy*, TerminalReward*>;
 
+// Upper bounds of numeric parameters: far above any budget that finishes, low enough that a
+// typo (k 100000000) is refused at once (exit 2) instead of running without end or
+// allocating what the machine cannot hold.
+constexpr double kMaxSamples = 4096;        // maj k, bon n, dvts n: solutions per problem
+constexpr double kMaxBranching = 256;       // b2, dvts m, parallel_rollouts: children per expansion
+constexpr double kMaxBeam = 1024;           // sbs b1
+constexpr double kMaxIterations = 100000;   // mcts iterations
+constexpr double kMaxDepthBound = 1000;     // max_depth: steps per solution
+constexpr double kMaxTemperature = 100;
+constexpr double kMaxCpuct = 1e6;
+constexpr double kUnbounded = 1e300;
+
 struct Param {
   const char* key;   // JSON key and CLI flag name
   const char* help;  // one line for --help
   FieldRef field;    // the field of SearchConfig it sets
   double min;        // lower bound of numeric values
+  double max = kUnbounded;  // upper bound of numeric values
 };
 
 constexpr const char* kValueSourceKey = "value_source";
 
 // Parameters several modes share: one key, one help text.
-Param MaxDepth(int* field) { return {"max_depth", "steps before an unfinished solution is cut (reward -1)", field, 1}; }
-Param Temperature(double* field) { return {"temperature", "sampling temperature (0 = greedy)", field, 0}; }
-Param CandidatesPerNode(int* field) { return {"b2", "candidate steps sampled per expanded node", field, 1}; }
+Param MaxDepth(int* field) {
+  return {"max_depth", "steps before an unfinished solution is cut (reward -1)", field, 1, kMaxDepthBound};
+}
+Param Temperature(double* field) { return {"temperature", "sampling temperature (0 = greedy)", field, 0, kMaxTemperature}; }
+Param CandidatesPerNode(int* field) {
+  return {"b2", "candidate steps sampled per expanded node", field, 1, kMaxBranching};
+}
 
 // The parameters of the configured mode, bound to their fields in *config.
 std::vector<Param> ModeParams(SearchConfig* config) {
@@ -35,28 +52,28 @@ std::vector<Param> ModeParams(SearchConfig* config) {
     case SearchMode::kGreedy:
       return {MaxDepth(&config->greedy.max_depth)};
     case SearchMode::kMajority:
-      return {{"k", "solutions sampled; the answer is the most frequent", &config->maj.k, 1},
+      return {{"k", "solutions sampled; the answer is the most frequent", &config->maj.k, 1, kMaxSamples},
               Temperature(&config->maj.temperature), MaxDepth(&config->maj.max_depth)};
     case SearchMode::kBestOfN:
-      return {{"n", "solutions sampled; the answer is the one valued highest", &config->bon.n, 1},
+      return {{"n", "solutions sampled; the answer is the one valued highest", &config->bon.n, 1, kMaxSamples},
               Temperature(&config->bon.temperature), MaxDepth(&config->bon.max_depth)};
     case SearchMode::kSbs:
-      return {{"b1", "beam width: partial solutions kept per depth", &config->sbs.b1, 1},
+      return {{"b1", "beam width: partial solutions kept per depth", &config->sbs.b1, 1, kMaxBeam},
               CandidatesPerNode(&config->sbs.b2), Temperature(&config->sbs.temperature),
               MaxDepth(&config->sbs.max_depth)};
     case SearchMode::kMcts:
-      return {{"iterations", "selections (each backs up one value)", &config->mcts.iterations, 1},
+      return {{"iterations", "selections (each backs up one value)", &config->mcts.iterations, 1, kMaxIterations},
               CandidatesPerNode(&config->mcts.b2),
               Temperature(&config->mcts.temperature),
-              {"c_puct", "exploration weight in PUCT", &config->mcts.c_puct, 0},
+              {"c_puct", "exploration weight in PUCT", &config->mcts.c_puct, 0, kMaxCpuct},
               MaxDepth(&config->mcts.max_depth),
               {"parallel_rollouts", "leaves selected under virtual loss per batched expansion",
-               &config->mcts.parallel_rollouts, 1},
+               &config->mcts.parallel_rollouts, 1, kMaxBranching},
               {"answer_by", "final answer by q_value | value | visits | majority", &config->mcts.answer_by, 0}};
     case SearchMode::kDvts:
       return {{"n", "beam budget: candidates per depth over all subtrees (n / m subtrees; a multiple of m)",
-               &config->dvts.n, 1},
-              {"m", "subtree width: candidates sampled per subtree per depth", &config->dvts.m, 1},
+               &config->dvts.n, 1, kMaxSamples},
+              {"m", "subtree width: candidates sampled per subtree per depth", &config->dvts.m, 1, kMaxBranching},
               Temperature(&config->dvts.temperature), MaxDepth(&config->dvts.max_depth)};
   }
   throw std::logic_error("search config: unknown mode");
@@ -76,11 +93,17 @@ std::vector<Param> ParamTable(SearchConfig* config) {
   throw UsageError(std::string("search parameter ") + param.key + ": expected " + expected + ", got \"" + text + "\"");
 }
 
-std::string AtLeast(const char* kind, double min) {
-  std::string bound = std::to_string(min);
-  bound.erase(bound.find_last_not_of('0') + 1);
-  if (bound.back() == '.') bound.pop_back();
-  return std::string(kind) + " >= " + bound;
+std::string NumberText(double x) {
+  std::string text = std::to_string(x);
+  text.erase(text.find_last_not_of('0') + 1);
+  if (text.back() == '.') text.pop_back();
+  return text;
+}
+
+// "an integer >= 1" or "an integer between 1 and 4096".
+std::string InRange(const char* kind, const Param& param) {
+  if (param.max >= kUnbounded) return std::string(kind) + " >= " + NumberText(param.min);
+  return std::string(kind) + " between " + NumberText(param.min) + " and " + NumberText(param.max);
 }
 
 // Parses `text` into the parameter's field, checking type and range.
@@ -92,16 +115,18 @@ void ParseInto(const Param& param, const std::string& text) {
       char* end = nullptr;
       errno = 0;
       const long long value = std::strtoll(text.c_str(), &end, 10);
-      if (text.empty() || *end != '\0' || errno != 0 || value < param.min || value > INT_MAX) {
-        BadValue(param, AtLeast("an integer", param.min), text);
+      if (text.empty() || *end != '\0' || errno != 0 || value < param.min || value > INT_MAX ||
+          static_cast<double>(value) > param.max) {
+        BadValue(param, InRange("an integer", param), text);
       }
       *field = static_cast<int>(value);
     }
     void operator()(double* field) const {
       char* end = nullptr;
       const double value = std::strtod(text.c_str(), &end);
-      if (text.empty() || *end != '\0' || !std::isfinite(value) || value < param.min) {
-        BadValue(param, AtLeast("a number", param.min), text);
+      if (text.empty() || *end != '\0' || !std::isfinite(value) || value < param.min ||
+          value > param.max) {
+        BadValue(param, InRange("a number", param), text);
       }
       *field = value;
     }

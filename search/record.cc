@@ -13,17 +13,6 @@ nlohmann::ordered_json OrNull(const std::optional<bool>& value) {
   return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
 }
 
-nlohmann::ordered_json ProblemJson(const Problem& problem) {
-  if (problem.record.is_object() && !problem.record.empty()) {
-    return nlohmann::ordered_json::parse(problem.record.dump());
-  }
-  nlohmann::ordered_json json;
-  json["id"] = problem.id;
-  json["question"] = problem.question;
-  json["gold"] = OrNull(problem.gold);
-  return json;
-}
-
 nlohmann::ordered_json BudgetJson(const Budget& budget) {
   nlohmann::ordered_json json;
   json["generated_tokens"] = budget.generated_tokens;
@@ -51,7 +40,19 @@ void DescribeChoice(const Tree& tree, int node, const Problem& problem, nlohmann
 
 }  // namespace
 
-nlohmann::ordered_json SearchRecord(const Problem& problem, const SearchConfig& config, const SearchResult& result) {
+nlohmann::ordered_json ProblemJson(const Problem& problem) {
+  if (problem.record.is_object() && !problem.record.empty()) {
+    return nlohmann::ordered_json::parse(problem.record.dump());
+  }
+  nlohmann::ordered_json json;
+  json["id"] = problem.id;
+  json["question"] = problem.question;
+  json["gold"] = OrNull(problem.gold);
+  return json;
+}
+
+nlohmann::ordered_json SearchRecord(const Problem& problem, const SearchConfig& config, const SearchResult& result,
+                                    const std::string& model_digest) {
   const Tree& tree = result.tree;
   nlohmann::ordered_json record;
   record["format"] = kTreeRecordFormat;
@@ -59,6 +60,7 @@ nlohmann::ordered_json SearchRecord(const Problem& problem, const SearchConfig& 
   record["id"] = problem.id;
   record["problem"] = ProblemJson(problem);
   record["config"] = ConfigToJson(config);
+  if (!model_digest.empty()) record["model_digest"] = model_digest;
   record["budget"] = BudgetJson(result.budget);
   record["answer"] = OrNull(result.answer);
   record["correct"] = OrNull(result.correct);

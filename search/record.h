@@ -3,6 +3,7 @@
 //   {"format": "steptree-tree", "version": 1, "id": <problem id>,
 //    "problem": <the input record as read, or {"id", "question", "gold"} when there is none>,
 //    "config": <ConfigToJson: mode and every parameter>,
+//    "model_digest": <ModelDigest of the model folder (datasets/file_digest.h); only when known>,
 //    "budget": {"generated_tokens", "prefill_tokens", "forward_calls", "nodes"},
 //    "answer": <string or null>, "correct": <true, false, or null without gold>,
 //    "ranking": [{"tag", "answer", "value", "correct"}, ...]             (sbs only),
@@ -23,6 +24,11 @@ namespace steptree {
 inline constexpr const char* kTreeRecordFormat = "steptree-tree";
 inline constexpr int kTreeRecordVersion = 1;
 
-nlohmann::ordered_json SearchRecord(const Problem& problem, const SearchConfig& config, const SearchResult& result);
+// `model_digest` empty: the key is left out.
+nlohmann::ordered_json SearchRecord(const Problem& problem, const SearchConfig& config, const SearchResult& result,
+                                    const std::string& model_digest = "");
+
+// The record's "problem": the input record as read, or {"id", "question", "gold"}.
+nlohmann::ordered_json ProblemJson(const Problem& problem);
 
 }  // namespace steptree

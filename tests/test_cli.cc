@@ -212,7 +212,8 @@ TEST_CASE("search writes identical trees with 1 and 2 threads, and --resume fini
 }
 
 TEST_CASE("search refuses bad configurations with exit 2") {
-  const std::string model = " --model " + TinyModel() + " --synthetic 2 --out /dev/null";
+  test::TempDir dir;
+  const std::string model = " --model " + TinyModel() + " --synthetic 2 --out " + dir.path() + "/t.jsonl";
   CHECK(test::Run(Steptree("search --mode mcts --b1 3" + model)).exit_code == 2);       // b1 is not an mcts flag
   CHECK(test::Run(Steptree("search --mode sbs --b1 0" + model)).exit_code == 2);        // out of range
   CHECK(test::Run(Steptree("search --mode nope" + model)).exit_code == 2);

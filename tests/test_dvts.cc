@@ -296,7 +296,7 @@ TEST_CASE("search dvts: config keys n m temperature max_depth, JSON and flags ro
   CHECK_THROWS_WITH_AS(ValidateConfig(config), doctest::Contains("n: expected a multiple of m = 5"), UsageError);
   CHECK_THROWS_WITH_AS(ConfigFromJson(nlohmann::json::parse(R"({"mode":"dvts","n":6,"m":4})")),
                        doctest::Contains("multiple of m"), UsageError);
-  CHECK_THROWS_WITH_AS(SetParam(&config, "m", "0"), doctest::Contains("m: expected an integer >= 1"), UsageError);
+  CHECK_THROWS_WITH_AS(SetParam(&config, "m", "0"), doctest::Contains("m: expected an integer between 1 and 256"), UsageError);
   CHECK_THROWS_WITH_AS(SetParam(&config, "b1", "2"), doctest::Contains("dvts has no parameter \"b1\""), UsageError);
   CHECK_THROWS_WITH_AS(ConfigFromJson(nlohmann::json::parse(R"({"mode":"beam"})")),
                        doctest::Contains("greedy, maj, bon, sbs, mcts or dvts"), UsageError);

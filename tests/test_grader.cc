@@ -392,6 +392,11 @@ TEST_CASE("cli: grade --pred/--gold, --extract, --help") {
   CHECK(j["gold"] == "12");
   r = test::Run(grade + " --extract " + Quote("The answer is: 5"));
   CHECK(r.output == "5\n");
+  // Free text: the last math span, the last number of prose.
+  r = test::Run(grade + " --extract " + Quote("so we get $ 9 $ in all"));
+  CHECK(r.output == "9\n");
+  r = test::Run(grade + " --pred " + Quote("the number is 1,000.99\u20ac") + " --gold 1000.99");
+  CHECK(r.output == "true\n");
   r = test::Run(grade + " --extract " + Quote("nothing"));
   CHECK(r.exit_code == 0);
   CHECK(r.output == "\n");
@@ -455,17 +460,19 @@ TEST_CASE("cli: grade --input good and broken files") {
       {"notutf8.jsonl", "{\"pred\": \"1\", \"gold\": \"1\"}\n{\"pred\": \"\xff\", \"gold\": \"2\"}\n"},
       {"array.jsonl", "{\"pred\": \"1\", \"gold\": \"1\"}\n[1, 2]\n"},
   };
+  // A bad line: exit 2 naming it, and the existing output stays as it was (the output is
+  // renamed into place only when every line is graded).
+  const std::string kept = dir.Write("kept.jsonl", "an earlier result\n");
   for (const auto& [name, content] : broken) {
     CAPTURE(name);
     const std::string path = dir.Write(name, content);
-    const std::string partial = dir.path() + "/partial.jsonl";
-    r = test::Run(grade + " --input " + path + " -o " + partial);
+    r = test::Run(grade + " --input " + path + " -o " + kept);
     CHECK(r.exit_code == 2);
     CHECK(r.output.find(path + ":2: expected") != std::string::npos);
-    std::ifstream kept(partial);
+    std::ifstream in(kept);
     std::string first;
-    CHECK(std::getline(kept, first));
-    CHECK(nlohmann::json::parse(first)["equal"] == true);  // line 1 stays written
+    CHECK(std::getline(in, first));
+    CHECK(first == "an earlier result");
   }
   r = test::Run(grade + " --input " + dir.Write("empty.jsonl", ""));
   CHECK(r.exit_code == 2);

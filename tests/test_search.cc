@@ -397,9 +397,9 @@ TEST_CASE("search config: one table of keys, JSON round trip, bad values refused
         R"({"mode":"sbs","b1":3,"b2":5,"temperature":0.6,"max_depth":10,"seed":18446744073709551615,)"
         R"("terminal_reward":"value"})");
   CHECK_THROWS_WITH_AS(SetParam(&config, "k", "5"), doctest::Contains("sbs has no parameter \"k\""), UsageError);
-  CHECK_THROWS_WITH_AS(SetParam(&config, "b1", "0"), doctest::Contains("b1: expected an integer >= 1"), UsageError);
+  CHECK_THROWS_WITH_AS(SetParam(&config, "b1", "0"), doctest::Contains("b1: expected an integer between 1 and 1024"), UsageError);
   CHECK_THROWS_WITH_AS(SetParam(&config, "b1", "2x"), doctest::Contains("got \"2x\""), UsageError);
-  CHECK_THROWS_WITH_AS(SetParam(&config, "temperature", "-1"), doctest::Contains("a number >= 0"), UsageError);
+  CHECK_THROWS_WITH_AS(SetParam(&config, "temperature", "-1"), doctest::Contains("a number between 0 and 100"), UsageError);
   CHECK_THROWS_AS(SetParam(&config, "terminal_reward", "reward"), UsageError);
   CHECK_THROWS_AS(ConfigFromJson(nlohmann::json::parse(R"({"mode":"beam"})")), UsageError);
   config.sbs.b2 = 0;

@@ -1,35 +1,48 @@
-// Write to a temporary file, rename into place (export/atomic_output.h).
-#include "export/atomic_output.h"
+// Write to a temporary file, rename into place (datasets/atomic_output.h).
+#include "datasets/atomic_output.h"
 
 #include <unistd.h>
 
 #include <filesystem>
+#include <iostream>
 
 #include "datasets/input_error.h"
+#include "datasets/output_path.h"
 
 namespace steptree {
 
-AtomicOutputFile::AtomicOutputFile(const std::string& path)
-    : path_(path), temporary_(path + ".tmp-" + std::to_string(::getpid())) {
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  std::error_code ec;
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+AtomicOutputFile::AtomicOutputFile(const std::string& path, const std::string& flag)
+    : path_(path), to_stdout_(IsStdoutPath(path)) {
+  CheckOutputFile(path, flag, /*stdout_allowed=*/true);
+  if (to_stdout_) return;
+  path_ = OutputTarget(path);  // a symbolic link stays; the file it names is replaced
+  temporary_ = path_ + ".tmp-" + std::to_string(::getpid());
   out_.open(temporary_, std::ios::binary | std::ios::trunc);
   if (!out_) throw InputError(path, 0, "a writable output file (cannot create " + temporary_ + ")");
 }
 
 AtomicOutputFile::~AtomicOutputFile() {
-  if (committed_) return;
+  if (committed_ || to_stdout_) return;
   out_.close();
   std::error_code ec;
   std::filesystem::remove(temporary_, ec);
 }
 
 void AtomicOutputFile::WriteLine(const std::string& line) {
+  if (to_stdout_) {
+    std::cout << line << '\n';
+    return;
+  }
   out_ << line << '\n';
 }
 
 void AtomicOutputFile::Commit() {
+  if (to_stdout_) {
+    std::cout.flush();
+    if (!std::cout) throw InputError("-", 0, "a writable standard output");
+    committed_ = true;
+    return;
+  }
   out_.flush();
   const bool written = static_cast<bool>(out_);
   out_.close();
