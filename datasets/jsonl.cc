@@ -1,12 +1,15 @@
 #include "datasets/jsonl.h"
 
+#include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 #include "datasets/input_error.h"
+#include "datasets/json_file.h"
 
 namespace steptree {
 
-bool IsValidUtf8(const std::string& text) {
+bool IsValidUtf8(std::string_view text) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
   size_t i = 0;
@@ -45,17 +48,54 @@ bool IsValidUtf8(const std::string& text) {
   return true;
 }
 
-JsonlReader::JsonlReader(const std::string& path) : path_(path), in_(path, std::ios::binary) {
+JsonlReader::JsonlReader(const std::string& path, int max_depth)
+    : path_(path), max_depth_(std::min(max_depth, kMaxJsonDepth)), in_(path, std::ios::binary) {
   if (!in_) throw InputError(path, 0, "a readable file");
+}
+
+bool JsonlReader::ReadLine(std::string* line) {
+  line->clear();
+  if (!in_) return false;
+  // getline into a fixed chunk: it stops at '\n' (extracted, not stored), at the end of the
+  // file, or with failbit when the chunk is full; so no more than the limit is ever held.
+  char chunk[1 << 16];
+  bool any = false;
+  for (;;) {
+    in_.getline(chunk, sizeof chunk);
+    const size_t extracted = static_cast<size_t>(in_.gcount());
+    any = any || extracted > 0;
+    if (in_.bad()) return false;  // Next reports the I/O error
+    if (in_.eof()) {
+      line->append(chunk, extracted);
+      if (line->size() > kMaxJsonlLineBytes) break;
+      return any;
+    }
+    if (in_.fail()) {  // the chunk is full: the line goes on
+      line->append(chunk, extracted);
+      if (line->size() > kMaxJsonlLineBytes) break;
+      in_.clear(in_.rdstate() & ~std::ios::failbit);
+      continue;
+    }
+    line->append(chunk, extracted - 1);  // without the '\n'
+    if (line->size() > kMaxJsonlLineBytes) break;
+    return true;
+  }
+  throw InputError(path_, line_number_ + 1,
+                   "a JSON line of at most " + std::to_string(kMaxJsonlLineBytes) +
+                       " bytes, this one is longer");
 }
 
 bool JsonlReader::Next(nlohmann::json* record) {
   std::string line;
-  while (std::getline(in_, line)) {
+  while (ReadLine(&line)) {
     ++line_number_;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     if (!IsValidUtf8(line)) throw InputError(path_, line_number_, "UTF-8 text, found invalid bytes");
+    if (JsonNestingDepth(line, max_depth_) > max_depth_) {
+      throw InputError(path_, line_number_,
+                       "a record nested at most " + std::to_string(max_depth_) + " levels deep");
+    }
     try {
       *record = nlohmann::json::parse(line);
     } catch (const nlohmann::json::parse_error& e) {
@@ -68,6 +108,9 @@ bool JsonlReader::Next(nlohmann::json* record) {
                        truncated ? "a complete JSON value, the line ends early (truncated?)"
                                  : "one JSON value per line (" + std::to_string(e.byte) +
                                        ": not valid JSON)");
+    } catch (const nlohmann::json::exception& e) {
+      // Valid syntax the parser still refuses: a number out of range (1e400).
+      throw InputError(path_, line_number_, std::string("one JSON value per line (") + e.what() + ")");
     }
     ++records_;
     return true;

@@ -3,7 +3,15 @@
 // Reading: every line must be valid UTF-8 holding one JSON value; blank lines are skipped.
 // Violations throw InputError(file, line, what was expected). An empty file (no records)
 // is an error for readers that need records (see RequireRecords).
+//
+// Limits (InputError naming file and line, never a huge allocation): a line holds at most
+// kMaxJsonlLineBytes, checked while reading, so a 100 MB line is refused after reading
+// 16 MiB of it; a line nests at most kMaxJsonDepth (datasets/json_file.h) levels, checked
+// by a scan before nlohmann parses it (or less, as the reader is told).
 #pragma once
+
+#include <cstddef>
+#include <string_view>
 
 #include <fstream>
 #include <memory>
@@ -12,18 +20,26 @@
 
 #include <nlohmann/json.hpp>
 
+#include "datasets/json_file.h"  // kMaxJsonDepth
+
 namespace steptree {
 
+// Longest JSONL line read (a record); longer lines are refused without reading them whole.
+// The longest MATH solution is about 5 KB; trees files of MCTS runs reach a few MB a line.
+constexpr size_t kMaxJsonlLineBytes = size_t{16} << 20;  // 16 MiB
+
 // True when `text` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
-bool IsValidUtf8(const std::string& text);
+bool IsValidUtf8(std::string_view text);
 
 class JsonlReader {
  public:
-  // Throws InputError(path, 0, "a readable file") when it cannot be opened.
-  explicit JsonlReader(const std::string& path);
+  // Throws InputError(path, 0, "a readable file") when it cannot be opened. Lines nested
+  // deeper than `max_depth` (at most kMaxJsonDepth) are refused before parsing.
+  explicit JsonlReader(const std::string& path, int max_depth = kMaxJsonDepth);
 
   // Reads the next non-blank line into *record; false at end of file.
-  // Throws InputError on non-UTF-8 bytes or a line that is not one JSON value.
+  // Throws InputError on non-UTF-8 bytes, a line longer than kMaxJsonlLineBytes or nested
+  // deeper than kMaxJsonDepth, or a line that is not one JSON value.
   bool Next(nlohmann::json* record);
 
   // 1-based number of the line last returned by Next.
@@ -34,7 +50,12 @@ class JsonlReader {
   void RequireRecords() const;
 
  private:
+  // The next line without its '\n' into *line; false at end of file. Throws InputError
+  // once the line passes kMaxJsonlLineBytes.
+  bool ReadLine(std::string* line);
+
   std::string path_;
+  int max_depth_;
   std::ifstream in_;
   long line_number_ = 0;
   long records_ = 0;

@@ -28,7 +28,8 @@ bool StringFieldContains(const json& record, const char* field, const char* need
 
 // nlohmann copies and prints values recursively: a record nested deep enough would
 // exhaust the stack later, so such records are refused here (the parser itself is not
-// recursive).
+// recursive). Checked twice: by the reader's scan of the line before parsing (so a
+// 1e6-deep line costs no parse), and on the parsed value.
 constexpr int kMaxRecordDepth = 100;
 
 bool NestedDeeperThan(const json& root, int limit) {
@@ -97,7 +98,7 @@ LoadedDataset LoadProblems(const std::string& path, const LoaderOptions& options
   dataset.format = options.format;
   if (dataset.format == "auto" && !options.question_field.empty()) dataset.format = "generic";
 
-  JsonlReader reader(path);
+  JsonlReader reader(path, kMaxRecordDepth);
   std::unordered_map<std::string, long> id_lines;
   json record;
   while (reader.Next(&record)) {

@@ -24,10 +24,11 @@ std::string StringField(const nlohmann::json& j, const char* name, const std::st
   return v.get<std::string>();
 }
 
-int PositiveIntField(const nlohmann::json& j, const char* name, const std::string& source) {
+int PositiveIntField(const nlohmann::json& j, const char* name, const std::string& source, int max) {
   const nlohmann::json& v = Field(j, name, source);
-  if (!v.is_number_integer() || v.get<int64_t>() <= 0 || v.get<int64_t>() > (1 << 30)) {
-    throw InputError(source, 0, std::string("\"") + name + "\" to be a positive integer");
+  if (!v.is_number_integer() || v.get<int64_t>() <= 0 || v.get<int64_t>() > max) {
+    throw InputError(source, 0,
+                     std::string("\"") + name + "\" to be a positive integer of at most " + std::to_string(max));
   }
   return static_cast<int>(v.get<int64_t>());
 }
@@ -65,12 +66,12 @@ GptConfig GptConfig::FromJson(const nlohmann::json& j, const std::string& source
     throw InputError(source, 0, "architecture \"steptree-gpt\", got \"" + c.architecture + "\"");
   }
   c.tokenizer = StringField(j, "tokenizer", source);
-  c.vocab_size = PositiveIntField(j, "vocab_size", source);
-  c.n_layer = PositiveIntField(j, "n_layer", source);
-  c.n_head = PositiveIntField(j, "n_head", source);
-  c.d_model = PositiveIntField(j, "d_model", source);
-  c.d_ff = PositiveIntField(j, "d_ff", source);
-  c.context = PositiveIntField(j, "context", source);
+  c.vocab_size = PositiveIntField(j, "vocab_size", source, kMaxGptVocab);
+  c.n_layer = PositiveIntField(j, "n_layer", source, kMaxGptLayers);
+  c.n_head = PositiveIntField(j, "n_head", source, kMaxGptWidth);
+  c.d_model = PositiveIntField(j, "d_model", source, kMaxGptWidth);
+  c.d_ff = PositiveIntField(j, "d_ff", source, kMaxGptWidth);
+  c.context = PositiveIntField(j, "context", source, kMaxGptContext);
   c.positions = StringField(j, "positions", source);
   c.rope_theta = NumberField(j, "rope_theta", source);
   c.dropout = NumberField(j, "dropout", source);
@@ -90,6 +91,18 @@ GptConfig GptConfig::FromJson(const nlohmann::json& j, const std::string& source
                          " and n_head " + std::to_string(c.n_head));
   }
   if (c.context < 2) throw InputError(source, 0, "context >= 2");
+  {
+    // Embedding, positions, blocks (attention 4 d^2, MLP 2 d d_ff, norms and biases), head.
+    const int64_t d = c.d_model, ff = c.d_ff;
+    const int64_t per_block = 4 * d * d + 2 * d * ff + 9 * d + ff;  // <= 2^35 with the caps
+    const int64_t total = int64_t{c.vocab_size} * d * (c.tie_embeddings ? 1 : 2) +
+                          int64_t{c.context} * d + per_block * c.n_layer + 2 * d;
+    if (total > kMaxGptParameters) {
+      throw InputError(source, 0,
+                       "sizes implying at most " + std::to_string(kMaxGptParameters) +
+                           " parameters (vocab_size, d_model, d_ff, n_layer)");
+    }
+  }
   if (c.positions != "rope" && c.positions != "learned") {
     throw InputError(source, 0, "positions \"rope\" or \"learned\", got \"" + c.positions + "\"");
   }

@@ -2,11 +2,21 @@
 // Stored as config.json in every checkpoint directory.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 namespace steptree {
+
+// Limits on a checkpoint's config.json, checked by FromJson before the model is built (its
+// parameters and its context x context causal mask are allocated from these sizes before
+// the weights are read). Each is an InputError naming the file.
+constexpr int kMaxGptVocab = 1 << 20;       // vocab_size
+constexpr int kMaxGptWidth = 1 << 16;       // d_model, d_ff, n_head
+constexpr int kMaxGptLayers = 1024;         // n_layer
+constexpr int kMaxGptContext = 1 << 13;     // context: the causal mask alone is context^2 floats (256 MiB)
+constexpr int64_t kMaxGptParameters = int64_t{1} << 32;  // parameters the sizes imply (16 GiB as float)
 
 struct GptConfig {
   std::string architecture = "steptree-gpt";  // fixed tag, checked on load

@@ -16,10 +16,9 @@ namespace {
 
 constexpr const char* kConfigFile = "config.json";
 constexpr const char* kGenerationConfigFile = "generation_config.json";
-// Bounds that keep a hostile config from asking for absurd allocations before the weights
-// are checked against it (the weights' shapes must match anyway).
-constexpr int64_t kMaxDimension = int64_t{1} << 24;
-constexpr int64_t kMaxLayers = 1024;
+// Limits: policy/hf_config.h.
+constexpr int64_t kMaxDimension = kMaxHfDimension;
+constexpr int64_t kMaxLayers = kMaxHfLayers;
 
 const char* const kArchitectures[] = {"LlamaForCausalLM", "Qwen2ForCausalLM", "MistralForCausalLM"};
 
@@ -110,6 +109,23 @@ RopeScaling ParseRopeScaling(const Json& j, const std::string& path) {
   return scaling;
 }
 
+// The parameter count HfParameterShapes implies, at most kMaxHfParameters. Every size is at
+// most 2^24 and layers at most 2^10, so the count fits easily in 128 bits.
+void CheckParameterCount(const HfModelConfig& c, const std::string& path) {
+  using Wide = unsigned __int128;
+  const Wide d = c.hidden_size, q = Wide(c.num_attention_heads) * c.head_dim,
+             kv = Wide(c.num_key_value_heads) * c.head_dim, ff = c.intermediate_size;
+  const Wide per_layer = 2 * d + 2 * q * d + 2 * kv * d + 3 * ff * d + q + 2 * kv + d + 2 * ff + d;
+  const Wide total = Wide(c.vocab_size) * d * (c.tie_word_embeddings ? 1 : 2) + d +
+                     per_layer * Wide(c.num_hidden_layers);
+  if (total > static_cast<Wide>(kMaxHfParameters)) {
+    throw InputError(path, 0,
+                     "sizes implying at most " + std::to_string(kMaxHfParameters) +
+                         " parameters (vocab_size, hidden_size, intermediate_size, heads x head_dim, "
+                         "num_hidden_layers)");
+  }
+}
+
 }  // namespace
 
 HfModelConfig HfModelConfig::FromJson(const Json& j, const std::string& path) {
@@ -139,7 +155,7 @@ HfModelConfig HfModelConfig::FromJson(const Json& j, const std::string& path) {
   }
   c.head_dim = IntField(j, "head_dim", path, c.hidden_size / c.num_attention_heads);
   if (c.head_dim % 2 != 0) throw InputError(path, 0, "an even head_dim for RoPE");
-  c.max_position_embeddings = IntField(j, "max_position_embeddings", path, std::nullopt, int64_t{1} << 30);
+  c.max_position_embeddings = IntField(j, "max_position_embeddings", path, std::nullopt, kMaxHfPositions);
   c.rms_norm_eps = NumberField(j, "rms_norm_eps", path, std::nullopt);
   c.rope_theta = NumberField(j, "rope_theta", path, 10000.0);
   c.rope_scaling = ParseRopeScaling(j, path);
@@ -158,11 +174,12 @@ HfModelConfig HfModelConfig::FromJson(const Json& j, const std::string& path) {
   const bool windowed = c.architecture == "MistralForCausalLM" ||
                         (c.architecture == "Qwen2ForCausalLM" && BoolField(j, "use_sliding_window", path, false));
   if (windowed && Optional(j, "sliding_window") != nullptr) {
-    c.context = std::min(c.context, IntField(j, "sliding_window", path, std::nullopt, int64_t{1} << 30));
+    c.context = std::min(c.context, IntField(j, "sliding_window", path, std::nullopt, kMaxHfPositions));
   }
   if (const Json* dtype = Optional(j, "torch_dtype"); dtype != nullptr && dtype->is_string()) {
     c.torch_dtype = dtype->get<std::string>();
   }
+  CheckParameterCount(c, path);
   c.eos_token_ids = TokenIds(j, "eos_token_id", path);
   const std::vector<int> bos = TokenIds(j, "bos_token_id", path);
   if (!bos.empty()) c.bos_token_id = bos.front();
@@ -201,9 +218,14 @@ bool IsHfModelDir(const std::string& dir) {
   const std::filesystem::path path = std::filesystem::path(dir) / kConfigFile;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return false;
-  std::ifstream in(path, std::ios::binary);
-  const Json j = Json::parse(in, nullptr, /*allow_exceptions=*/false);
-  return j.is_object() && j.contains("architectures");
+  try {
+    const std::string text = ReadTextFile(path.string());
+    if (JsonNestingDepth(text) > kMaxJsonDepth) return false;
+    const Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    return j.is_object() && j.contains("architectures");
+  } catch (const InputError&) {
+    return false;  // Load reports it
+  }
 }
 
 HfModelConfig LoadHfModelConfig(const std::string& dir) {

@@ -37,6 +37,20 @@
 
 namespace steptree {
 
+// Limits on config.json, checked before anything is allocated (a hostile config must not
+// ask for absurd sizes; the weights' shapes must match it anyway). Each is an InputError
+// naming config.json.
+//   kMaxHfDimension   vocab_size, hidden_size, intermediate_size, heads, head_dim, token ids
+//                     (the largest real ones: vocabularies of 256k, MLPs of 53k);
+//   kMaxHfLayers      num_hidden_layers;
+//   kMaxHfPositions   max_position_embeddings, sliding_window;
+//   kMaxHfParameters  the parameter count the sizes imply (HfParameterShapes), computed
+//                     without overflow: 2^40, about 1.1e12 (Llama 3.1 405B has 4e11).
+constexpr int64_t kMaxHfDimension = int64_t{1} << 24;
+constexpr int64_t kMaxHfLayers = 1024;
+constexpr int64_t kMaxHfPositions = int64_t{1} << 30;
+constexpr int64_t kMaxHfParameters = int64_t{1} << 40;
+
 // RoPE frequency scaling (`rope_scaling`). Llama 3.1 ("llama3", Meta 2024): with
 // wavelength w_i = 2 pi / f_i of each base frequency f_i = theta^(-2i/d),
 // L = original_max_position_embeddings, lo = L / low_freq_factor, hi = L / high_freq_factor:

@@ -23,6 +23,7 @@
 // Thread safety: all const methods may be called concurrently.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,13 @@
 #include "policy/tokenizer.h"
 
 namespace steptree {
+
+// Limits on tokenizer.json (InputError naming it, checked before the tables are built);
+// tokenizer.json itself is read only up to kMaxJsonFileBytes (datasets/json_file.h).
+// The largest real vocabularies hold about 256k tokens and 280k merges.
+constexpr size_t kMaxTokenizerVocab = size_t{1} << 21;   // "model"."vocab" entries (2,097,152)
+constexpr size_t kMaxTokenizerMerges = size_t{1} << 22;  // "model"."merges" entries (4,194,304)
+constexpr size_t kMaxAddedTokens = size_t{1} << 16;      // "added_tokens" entries (65,536)
 
 struct HfTokenizerOptions {
   // A token ends a reasoning step when its decoded text contains this (non-empty) string.
@@ -49,6 +57,12 @@ class HfTokenizer final : public Tokenizer {
   // missing or unreadable file, invalid JSON, or a feature this implementation lacks.
   static std::unique_ptr<HfTokenizer> Load(const std::string& model_dir,
                                            const HfTokenizerOptions& options = {});
+  // The same from the texts of tokenizer.json and tokenizer_config.json (no other file is
+  // read: no generation_config.json, no chat template file). Errors name "tokenizer.json"
+  // and "tokenizer_config.json". For tests and the fuzzer.
+  static std::unique_ptr<HfTokenizer> FromText(const std::string& tokenizer_json,
+                                               const std::string& tokenizer_config_json,
+                                               const HfTokenizerOptions& options = {});
 
   std::vector<int> Encode(const std::string& text) const override;
   // The reference's encode(text, {add_special_tokens: false}): no post-processor, so no

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "datasets/input_error.h"
+#include "datasets/json_file.h"
 #include "policy/hf_tokenizer.h"
 
 namespace steptree {
@@ -20,22 +21,9 @@ std::string Quote(const std::string& text) {
   return json(text).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-bool ReadFile(const std::string& path, std::string* content) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  *content = buffer.str();
-  return true;
-}
-
-json ParseJsonFile(const std::string& path) {
-  std::string content;
-  if (!ReadFile(path, &content)) {
-    throw InputError(path, 0,
-                     "a readable file (a Hugging Face tokenizer needs tokenizer.json and "
-                     "tokenizer_config.json)");
-  }
+// A JSON object from the text of `path`: nesting checked before parsing.
+json ParseJsonObject(const std::string& content, const std::string& path) {
+  CheckJsonNesting(content, path);
   try {
     json value = json::parse(content);
     if (!value.is_object()) throw InputError(path, 0, "a JSON object");
@@ -43,6 +31,13 @@ json ParseJsonFile(const std::string& path) {
   } catch (const json::exception& e) {
     throw InputError(path, 0, std::string("valid JSON (") + e.what() + ")");
   }
+}
+
+json ParseJsonFile(const std::string& path) {
+  return ParseJsonObject(ReadTextFile(path, kMaxJsonFileBytes,
+                                    "a readable file (a Hugging Face tokenizer needs tokenizer.json and "
+                                    "tokenizer_config.json)"),
+                       path);
 }
 
 // object[key], or null when absent; never copies.
@@ -101,11 +96,26 @@ class HfTokenizerLoader {
         options_(options) {}
 
   std::unique_ptr<HfTokenizer> Load() {
+    const json tokenizer = ParseJsonFile(tokenizer_json_path_);
+    const json config = ParseJsonFile(config_path_);
+    return Build(tokenizer, config);
+  }
+
+  // From the files' texts; no other file of a model directory is read.
+  std::unique_ptr<HfTokenizer> LoadText(const std::string& tokenizer_text, const std::string& config_text) {
+    side_files_ = false;
+    tokenizer_json_path_ = "tokenizer.json";
+    config_path_ = "tokenizer_config.json";
+    const json tokenizer = ParseJsonObject(tokenizer_text, tokenizer_json_path_);
+    const json config = ParseJsonObject(config_text, config_path_);
+    return Build(tokenizer, config);
+  }
+
+ private:
+  std::unique_ptr<HfTokenizer> Build(const json& tokenizer, const json& config) {
     if (options_.step_delimiter.empty()) throw std::invalid_argument("empty step delimiter");
     result_.reset(new HfTokenizer());
     result_->step_delimiter_ = options_.step_delimiter;
-    const json tokenizer = ParseJsonFile(tokenizer_json_path_);
-    const json config = ParseJsonFile(config_path_);
     CheckConfig(config);
     LoadNormalizer(Field(tokenizer, "normalizer"));
     result_->pre_tokenizer_.emplace(
@@ -121,7 +131,6 @@ class HfTokenizerLoader {
     return std::move(result_);
   }
 
- private:
   [[noreturn]] void Fail(const std::string& expected) const {
     throw InputError(tokenizer_json_path_, 0, expected);
   }
@@ -184,6 +193,9 @@ class HfTokenizerLoader {
         }
       }
     }
+    if (list.size() > kMaxAddedTokens) {
+      Fail("at most " + std::to_string(kMaxAddedTokens) + " \"added_tokens\", got " + std::to_string(list.size()));
+    }
     for (const json& item : list) {
       const json& id = Field(item, "id");
       if (!item.is_object() || !id.is_number_integer() || id.get<long>() < 0 || id.get<long>() > (1L << 30) ||
@@ -222,6 +234,10 @@ class HfTokenizerLoader {
     }
     const json& vocab = Field(model, "vocab");
     if (!vocab.is_object()) Fail("\"model\".\"vocab\" to be an object of token -> id");
+    if (vocab.size() > kMaxTokenizerVocab) {
+      Fail("a vocabulary of at most " + std::to_string(kMaxTokenizerVocab) + " tokens, got " +
+           std::to_string(vocab.size()));
+    }
 
     // Per id: its decoded bytes. The raw-bytes -> id map the encoder uses is the
     // reference's tokens_to_ids: the vocabulary, then the added tokens written over it.
@@ -263,6 +279,9 @@ class HfTokenizerLoader {
     std::vector<std::pair<std::string, std::string>> merges;
     const json& merge_list = Field(model, "merges");
     if (!merge_list.is_array()) Fail("\"model\".\"merges\" to be an array");
+    if (merge_list.size() > kMaxTokenizerMerges) {
+      Fail("at most " + std::to_string(kMaxTokenizerMerges) + " merges, got " + std::to_string(merge_list.size()));
+    }
     merges.reserve(merge_list.size());
     for (size_t i = 0; i < merge_list.size(); ++i) {
       std::pair<std::string, std::string> pair;
@@ -357,7 +376,7 @@ class HfTokenizerLoader {
   void LoadSpecialIds(const json& config) {
     json generation = json::object();
     const std::string generation_path = (dir_ / "generation_config.json").string();
-    if (std::filesystem::exists(generation_path)) generation = ParseJsonFile(generation_path);
+    if (side_files_ && std::filesystem::exists(generation_path)) generation = ParseJsonFile(generation_path);
     auto resolve = [&](const char* token_key, const char* id_key) {
       if (const std::optional<std::string> token = ConfigToken(config, token_key, config_path_)) {
         return TokenIdOrFail(*token, config_path_, std::string("\"") + token_key + "\"");
@@ -391,16 +410,16 @@ class HfTokenizerLoader {
           result_->chat_template_ = StringOr(item, "template", "");
         }
       }
-    } else if (chat.is_null()) {
+    } else if (chat.is_null() && side_files_) {
       // Newer transformers save the template beside the config.
       const std::string jinja = (dir_ / "chat_template.jinja").string();
       const std::string json_path = (dir_ / "chat_template.json").string();
       if (std::filesystem::exists(jinja)) {
-        if (!ReadFile(jinja, &result_->chat_template_)) throw InputError(jinja, 0, "a readable file");
+        result_->chat_template_ = ReadTextFile(jinja);
       } else if (std::filesystem::exists(json_path)) {
         result_->chat_template_ = StringOr(ParseJsonFile(json_path), "chat_template", "");
       }
-    } else {
+    } else if (!chat.is_null()) {
       throw InputError(config_path_, 0, "\"chat_template\" to be a string or a list of {name, template}");
     }
   }
@@ -416,12 +435,19 @@ class HfTokenizerLoader {
   std::filesystem::path dir_;
   std::string tokenizer_json_path_, config_path_;
   HfTokenizerOptions options_;
+  bool side_files_ = true;  // read generation_config.json and chat template files of dir_
   std::unique_ptr<HfTokenizer> result_;
 };
 
 std::unique_ptr<HfTokenizer> HfTokenizer::Load(const std::string& model_dir,
                                                const HfTokenizerOptions& options) {
   return HfTokenizerLoader(model_dir, options).Load();
+}
+
+std::unique_ptr<HfTokenizer> HfTokenizer::FromText(const std::string& tokenizer_json,
+                                                   const std::string& tokenizer_config_json,
+                                                   const HfTokenizerOptions& options) {
+  return HfTokenizerLoader("", options).LoadText(tokenizer_json, tokenizer_config_json);
 }
 
 }  // namespace steptree

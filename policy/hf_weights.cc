@@ -9,6 +9,7 @@
 
 #include "datasets/input_error.h"
 #include "policy/hf_config.h"
+#include "policy/hf_weights_index.h"
 #include "policy/tensor_io.h"
 
 namespace steptree {
@@ -29,12 +30,6 @@ std::string ShapeString(const std::vector<int64_t>& shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + "]";
-}
-
-// A shard name from the index must be a plain file name inside the model directory.
-bool IsPlainFileName(const std::string& name) {
-  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos &&
-         name.find('\\') == std::string::npos && name.find('\0') == std::string::npos;
 }
 
 bool IsIgnored(const std::string& name, bool tied_embeddings) {
@@ -62,20 +57,9 @@ HfWeights HfWeights::Open(const std::string& dir) {
   if (fs::exists(index)) {
     weights.index_path_ = index;
     weights.main_path_ = index;
-    const nlohmann::json j = ReadJsonFile(index);
-    if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object()) {
-      throw InputError(index, 0, "a JSON object with a \"weight_map\" object");
-    }
-    std::set<std::string> seen;
-    for (auto it = j["weight_map"].begin(); it != j["weight_map"].end(); ++it) {
-      if (!it.value().is_string() || !IsPlainFileName(it.value().get<std::string>())) {
-        throw InputError(index, 0, "a shard file name in this directory for tensor " + Quoted(it.key()));
-      }
-      const std::string shard = it.value().get<std::string>();
-      shard_of[it.key()] = shard;
-      if (seen.insert(shard).second) shard_names.push_back(shard);
-    }
-    if (shard_names.empty()) throw InputError(index, 0, "a non-empty \"weight_map\"");
+    HfWeightIndex parsed = ParseHfWeightIndex(ReadJsonFile(index), index);
+    shard_of = std::move(parsed.shard_of);
+    shard_names = std::move(parsed.shard_names);
   } else if (fs::exists(single)) {
     weights.main_path_ = single;
     shard_names.push_back(kSingleFile);

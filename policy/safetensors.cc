@@ -10,8 +10,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <limits>
-#include <set>
 #include <stdexcept>
 #include <utility>
 
@@ -30,66 +28,8 @@ namespace {
 using Json = nlohmann::ordered_json;  // keeps header order
 
 constexpr const char* kMetadataKey = "__metadata__";
-// Root object (depth 0) -> tensor entry (1) -> shape / data_offsets arrays (2).
-constexpr int kMaxJsonDepth = 3;
 
-struct DTypeInfo {
-  DType dtype;
-  const char* name;
-  size_t size;
-};
-constexpr DTypeInfo kDTypes[] = {
-    {DType::kF32, "F32", 4}, {DType::kF16, "F16", 2}, {DType::kBF16, "BF16", 2},
-    {DType::kF64, "F64", 8}, {DType::kI64, "I64", 8}, {DType::kI32, "I32", 4},
-    {DType::kI16, "I16", 2}, {DType::kI8, "I8", 1},   {DType::kU8, "U8", 1},
-    {DType::kBool, "BOOL", 1},
-};
-
-const DTypeInfo* FindDType(const std::string& name) {
-  for (const DTypeInfo& info : kDTypes) {
-    if (name == info.name) return &info;
-  }
-  return nullptr;
-}
-
-const DTypeInfo& Info(DType dtype) {
-  for (const DTypeInfo& info : kDTypes) {
-    if (info.dtype == dtype) return info;
-  }
-  throw std::logic_error("unknown DType value " + std::to_string(static_cast<int>(dtype)));
-}
-
-std::string KnownDTypeNames() {
-  std::string names;
-  for (const DTypeInfo& info : kDTypes) {
-    if (!names.empty()) names += " ";
-    names += info.name;
-  }
-  return names;
-}
-
-// Untrusted text made safe for a one-line message: printable ASCII kept, other bytes as
-// \xNN, cut after `limit` characters.
-std::string Printable(const std::string& text, size_t limit = 80) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : text) {
-    if (out.size() >= limit) {
-      out += "...";
-      break;
-    }
-    if (c >= 0x20 && c < 0x7f) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
-std::string Quoted(const std::string& text) { return "\"" + Printable(text) + "\""; }
+std::string Quoted(const std::string& text) { return "\"" + PrintableText(text) + "\""; }
 
 std::string ShapeString(const std::vector<int64_t>& shape) {
   std::string s = "[";
@@ -100,69 +40,10 @@ std::string ShapeString(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
-uint64_t ReadLe64(const unsigned char* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
 std::string Le64(uint64_t v) {
   std::string bytes(8, '\0');
   for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((v >> (8 * i)) & 0xff);
   return bytes;
-}
-
-// Element count and byte size of dtype x shape; false on overflow.
-bool CheckedByteSize(const std::vector<int64_t>& shape, size_t dtype_size, uint64_t* nbytes) {
-  uint64_t n = dtype_size;
-  for (int64_t dim : shape) {
-    if (dim < 0 || __builtin_mul_overflow(n, static_cast<uint64_t>(dim), &n)) return false;
-  }
-  // Element counts must also fit torch's int64 numel.
-  if (dtype_size > 0 && n / dtype_size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-    return false;
-  }
-  *nbytes = n;
-  return true;
-}
-
-// Parses the header text as JSON, rejecting duplicate keys in any object (nlohmann would
-// silently keep one of them) and nesting deeper than the format needs.
-Json ParseHeaderJson(const std::string& path, const std::string& text) {
-  std::vector<std::set<std::string>> keys;  // one set per open object
-  auto callback = [&](int depth, Json::parse_event_t event, Json& parsed) -> bool {
-    switch (event) {
-      case Json::parse_event_t::object_start:
-      case Json::parse_event_t::array_start:
-        if (depth >= kMaxJsonDepth) {
-          throw InputError(path, 0,
-                           "a safetensors header nested at most " + std::to_string(kMaxJsonDepth) +
-                               " levels deep");
-        }
-        if (event == Json::parse_event_t::object_start) keys.emplace_back();
-        break;
-      case Json::parse_event_t::object_end:
-        if (!keys.empty()) keys.pop_back();
-        break;
-      case Json::parse_event_t::key: {
-        const std::string& key = parsed.get_ref<const std::string&>();
-        if (!keys.empty() && !keys.back().insert(key).second) {
-          throw InputError(path, 0,
-                           "unique names in the safetensors header, " + Quoted(key) +
-                               " appears twice");
-        }
-        break;
-      }
-      default:
-        break;
-    }
-    return true;
-  };
-  try {
-    return Json::parse(text.begin(), text.end(), callback);
-  } catch (const Json::exception& e) {
-    throw InputError(path, 0, "a JSON safetensors header (" + Printable(e.what(), 200) + ")");
-  }
 }
 
 // Closes a file descriptor on scope exit.
@@ -180,22 +61,7 @@ class FdCloser {
   int fd_;
 };
 
-struct Span {
-  uint64_t begin;
-  uint64_t end;
-  size_t index;
-};
-
 }  // namespace
-
-DType DTypeFromName(const std::string& name) {
-  if (const DTypeInfo* info = FindDType(name)) return info->dtype;
-  throw std::invalid_argument("unknown safetensors dtype " + Quoted(name));
-}
-
-const char* DTypeName(DType dtype) { return Info(dtype).name; }
-
-size_t DTypeSize(DType dtype) { return Info(dtype).size; }
 
 std::unique_ptr<SafetensorsFile> SafetensorsFile::Open(const std::string& path) {
   std::unique_ptr<SafetensorsFile> file(new SafetensorsFile());
@@ -224,140 +90,15 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::Open(const std::string& path) 
   file->mapping_size_ = file_size;
   const auto* base = static_cast<const unsigned char*>(mapping);
 
-  // Header length, bounded before anything is allocated or read.
-  const uint64_t header_size = ReadLe64(base);
-  if (header_size > kMaxHeaderBytes) {
-    throw InputError(path, 0,
-                     "a safetensors header length <= " + std::to_string(kMaxHeaderBytes) +
-                         " bytes, header claims " + std::to_string(header_size) + " bytes");
+  SafetensorsHeader header = ParseSafetensorsHeader(path, base, file_size);
+  file->metadata_ = std::move(header.metadata);
+  const unsigned char* data = base + header.data_offset;
+  file->tensors_.reserve(header.tensors.size());
+  for (SafetensorsEntry& entry : header.tensors) {
+    file->tensors_.push_back(TensorView{std::move(entry.name), entry.dtype, std::move(entry.shape),
+                                        reinterpret_cast<const std::byte*>(data + entry.begin),
+                                        static_cast<size_t>(entry.nbytes)});
   }
-  if (header_size > file_size - 8) {
-    throw InputError(path, 0,
-                     "a safetensors header length <= file size, header claims " +
-                         std::to_string(header_size) + " bytes but only " +
-                         std::to_string(file_size - 8) + " follow");
-  }
-  const std::string text(reinterpret_cast<const char*>(base + 8), header_size);
-  if (!IsValidUtf8(text)) throw InputError(path, 0, "a UTF-8 safetensors header");
-  const Json header = ParseHeaderJson(path, text);
-  if (!header.is_object()) {
-    throw InputError(path, 0,
-                     std::string("a JSON object as safetensors header, got ") + header.type_name());
-  }
-
-  const uint64_t data_size = file_size - 8 - header_size;
-  const unsigned char* data = base + 8 + header_size;
-  std::vector<Span> spans;
-  for (auto it = header.begin(); it != header.end(); ++it) {
-    const std::string& name = it.key();
-    const Json& entry = it.value();
-    if (name == kMetadataKey) {
-      if (!entry.is_object()) {
-        throw InputError(path, 0, std::string("__metadata__ to be an object, got ") + entry.type_name());
-      }
-      for (auto m = entry.begin(); m != entry.end(); ++m) {
-        if (!m.value().is_string()) {
-          throw InputError(path, 0,
-                           "__metadata__ of strings to strings, " + Quoted(m.key()) + " is " +
-                               m.value().type_name());
-        }
-        file->metadata_[m.key()] = m.value().get<std::string>();
-      }
-      continue;
-    }
-
-    const std::string where = "tensor " + Quoted(name);
-    if (!entry.is_object()) {
-      throw InputError(path, 0, "an object for " + where + ", got " + entry.type_name());
-    }
-    for (auto field = entry.begin(); field != entry.end(); ++field) {
-      if (field.key() != "dtype" && field.key() != "shape" && field.key() != "data_offsets") {
-        throw InputError(path, 0,
-                         "only dtype, shape and data_offsets in " + where + ", got " +
-                             Quoted(field.key()));
-      }
-    }
-
-    const auto dtype_it = entry.find("dtype");
-    if (dtype_it == entry.end() || !dtype_it->is_string()) {
-      throw InputError(path, 0, "a string \"dtype\" in " + where);
-    }
-    const DTypeInfo* info = FindDType(dtype_it->get_ref<const std::string&>());
-    if (info == nullptr) {
-      throw InputError(path, 0,
-                       "a dtype among " + KnownDTypeNames() + " for " + where + ", got " +
-                           Quoted(dtype_it->get_ref<const std::string&>()));
-    }
-
-    const auto shape_it = entry.find("shape");
-    if (shape_it == entry.end() || !shape_it->is_array()) {
-      throw InputError(path, 0, "an array \"shape\" in " + where);
-    }
-    std::vector<int64_t> shape;
-    for (const Json& dim : *shape_it) {
-      // nlohmann stores non-negative integers as unsigned, negative ones as signed.
-      if (!dim.is_number_unsigned() ||
-          dim.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        throw InputError(path, 0,
-                         "non-negative integer dimensions in the shape of " + where + ", got " +
-                             Printable(dim.dump()));
-      }
-      shape.push_back(static_cast<int64_t>(dim.get<uint64_t>()));
-    }
-    uint64_t nbytes = 0;
-    if (!CheckedByteSize(shape, info->size, &nbytes)) {
-      throw InputError(path, 0, "a shape whose byte size fits in 64 bits for " + where);
-    }
-
-    const auto offsets_it = entry.find("data_offsets");
-    if (offsets_it == entry.end() || !offsets_it->is_array() || offsets_it->size() != 2 ||
-        !(*offsets_it)[0].is_number_unsigned() || !(*offsets_it)[1].is_number_unsigned()) {
-      throw InputError(path, 0,
-                       "\"data_offsets\" [begin, end] of two non-negative integers in " + where);
-    }
-    const uint64_t begin = (*offsets_it)[0].get<uint64_t>();
-    const uint64_t end = (*offsets_it)[1].get<uint64_t>();
-    if (begin > end) {
-      throw InputError(path, 0,
-                       "data_offsets begin <= end in " + where + ", got [" +
-                           std::to_string(begin) + ", " + std::to_string(end) + "]");
-    }
-    if (end > data_size) {
-      throw InputError(path, 0,
-                       "data_offsets within the " + std::to_string(data_size) +
-                           "-byte data buffer in " + where + ", got end " + std::to_string(end) +
-                           " (truncated file?)");
-    }
-    if (end - begin != nbytes) {
-      throw InputError(path, 0,
-                       std::to_string(nbytes) + " bytes for " + where + " (" + info->name + " x " +
-                           ShapeString(shape) + "), data_offsets span " +
-                           std::to_string(end - begin));
-    }
-
-    spans.push_back({begin, end, file->tensors_.size()});
-    file->tensors_.push_back(TensorView{name, info->dtype, std::move(shape),
-                                        reinterpret_cast<const std::byte*>(data + begin),
-                                        static_cast<size_t>(nbytes)});
-  }
-
-  // Tensors must not share bytes (empty tensors hold none).
-  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
-    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-  });
-  uint64_t covered_end = 0;
-  size_t covered_by = 0;
-  for (const Span& span : spans) {
-    if (span.begin == span.end) continue;
-    if (span.begin < covered_end) {
-      throw InputError(path, 0,
-                       "non-overlapping tensors, " + Quoted(file->tensors_[span.index].name) +
-                           " overlaps " + Quoted(file->tensors_[covered_by].name));
-    }
-    covered_end = span.end;
-    covered_by = span.index;
-  }
-
   for (size_t i = 0; i < file->tensors_.size(); ++i) file->index_[file->tensors_[i].name] = i;
   return file;
 }
@@ -411,7 +152,7 @@ void WriteSafetensors(const std::string& path, const std::vector<TensorToWrite>&
       throw std::invalid_argument("duplicate safetensors tensor name " + Quoted(t.name));
     }
     uint64_t nbytes = 0;
-    if (!CheckedByteSize(t.shape, DTypeSize(t.dtype), &nbytes) || nbytes != t.nbytes) {
+    if (!SafetensorsByteSize(t.shape, DTypeSize(t.dtype), &nbytes) || nbytes != t.nbytes) {
       throw std::invalid_argument("tensor " + Quoted(t.name) + ": " + std::to_string(t.nbytes) +
                                   " bytes do not match " + DTypeName(t.dtype) + " x " +
                                   ShapeString(t.shape));

@@ -1,12 +1,8 @@
 // safetensors files: reading (memory-mapped, validated) and writing. No torch here.
 //
-// Format (https://github.com/huggingface/safetensors): 8 bytes little-endian u64 N, then
-// N bytes of UTF-8 JSON header {"name": {"dtype": "F32", "shape": [..],
-// "data_offsets": [begin, end]}, ..., "__metadata__": {"k": "v"}}, then the data buffer.
-// Offsets are relative to the start of the data buffer.
-//
-// Checkpoints come from strangers: the header is validated completely before any tensor
-// data is touched (see ReadSafetensors). Any violation throws InputError naming the file.
+// Format and header validation: policy/safetensors_header.h. Checkpoints come from
+// strangers: the header is validated completely (ParseSafetensorsHeader, with its limits)
+// before any tensor data is touched. Any violation throws InputError naming the file.
 #pragma once
 
 #include <cstddef>
@@ -16,14 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "policy/safetensors_header.h"
+
 namespace steptree {
-
-enum class DType { kF32, kF16, kBF16, kF64, kI64, kI32, kI16, kI8, kU8, kBool };
-
-// "F32" -> kF32 etc.; throws std::invalid_argument on an unknown name.
-DType DTypeFromName(const std::string& name);
-const char* DTypeName(DType dtype);
-size_t DTypeSize(DType dtype);
 
 // A tensor inside a mapped file: no copy. Valid while its SafetensorsFile lives.
 struct TensorView {
@@ -41,7 +32,7 @@ class SafetensorsFile {
   // that is not a JSON object of valid entries, an unknown dtype, a negative or overflowing
   // shape, offsets outside the data buffer, overlapping tensors, or a byte length that does
   // not match dtype x shape. Headers are limited to kMaxHeaderBytes.
-  static constexpr uint64_t kMaxHeaderBytes = 100'000'000;
+  static constexpr uint64_t kMaxHeaderBytes = kMaxSafetensorsHeaderBytes;
   static std::unique_ptr<SafetensorsFile> Open(const std::string& path);
   ~SafetensorsFile();
   SafetensorsFile(const SafetensorsFile&) = delete;

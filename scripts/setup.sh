@@ -14,6 +14,7 @@ packages=(
   libyaml-cpp-dev       # sweep configs in YAML
   libopenblas0-openmp   # without it torch's matmuls run on the reference BLAS, ~15x slower
   python3-torch         # the independent reference forward of tests/hf_reference (/usr/bin/python3)
+  clang libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes for scripts/fuzz.sh
 )
 
 missing=()

@@ -1,8 +1,10 @@
 #include "sweep/sweep_spec.h"
 
 #include <algorithm>
+#include <climits>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -10,6 +12,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include "datasets/input_error.h"
+#include "datasets/json_file.h"
+#include "datasets/jsonl.h"  // IsValidUtf8
 
 namespace steptree {
 namespace {
@@ -30,21 +34,44 @@ nlohmann::ordered_json ScalarToJson(const YAML::Node& node) {
   return text;
 }
 
-nlohmann::ordered_json YamlToJson(const YAML::Node& node) {
+// `*budget` counts the values made; past kMaxSweepConfigValues the conversion stops (a
+// YAML alias repeats its node wherever it is used, so a small file can expand enormously).
+// `depth` is the node's nesting: past kMaxJsonDepth it stops too (an alias inside its own
+// anchor, "&a [*a]", makes a cycle).
+nlohmann::ordered_json YamlToJson(const YAML::Node& node, size_t* budget, int depth, const std::string& path) {
+  if (++*budget > kMaxSweepConfigValues) {
+    throw InputError(path, 0,
+                     "a sweep config of at most " + std::to_string(kMaxSweepConfigValues) +
+                         " values (YAML aliases included)");
+  }
+  if (depth > kMaxJsonDepth) {
+    throw InputError(path, node.Mark().line + 1,
+                     "a sweep config nested at most " + std::to_string(kMaxJsonDepth) +
+                         " levels deep (YAML aliases included)");
+  }
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
       return nullptr;
     case YAML::NodeType::Scalar:
+      // Escapes ("\x85") and odd encodings can make bytes that are not UTF-8.
+      if (!IsValidUtf8(node.Scalar())) {
+        throw InputError(path, node.Mark().line + 1, "UTF-8 text in the sweep config, found invalid bytes");
+      }
       return ScalarToJson(node);
     case YAML::NodeType::Sequence: {
       nlohmann::ordered_json array = nlohmann::ordered_json::array();
-      for (const YAML::Node& item : node) array.push_back(YamlToJson(item));
+      for (const YAML::Node& item : node) array.push_back(YamlToJson(item, budget, depth + 1, path));
       return array;
     }
     case YAML::NodeType::Map: {
       nlohmann::ordered_json object = nlohmann::ordered_json::object();
-      for (const auto& item : node) object[item.first.as<std::string>()] = YamlToJson(item.second);
+      for (const auto& item : node) {
+        if (!item.first.IsScalar() || !IsValidUtf8(item.first.Scalar())) {
+          throw InputError(path, item.first.Mark().line + 1, "a plain UTF-8 key in the sweep config");
+        }
+        object[item.first.Scalar()] = YamlToJson(item.second, budget, depth + 1, path);
+      }
       return object;
     }
   }
@@ -114,6 +141,19 @@ bool NamedByCurve(SearchMode mode, const std::string& key) {
 // One grid point of a method: every key bound to one value.
 using Assignment = std::vector<std::pair<std::string, nlohmann::ordered_json>>;
 
+// The number of grid points of `method` (budget key excluded), saturating above `cap`.
+size_t GridSize(const nlohmann::ordered_json& method, const std::string& skip_key, size_t cap) {
+  size_t size = 1;
+  for (const auto& [key, value] : method.items()) {
+    if (key == "mode" || key == skip_key) continue;
+    const size_t n = value.is_array() ? value.size() : 1;
+    if (n == 0) return 0;
+    if (size > cap / n) return cap + 1;
+    size *= n;
+  }
+  return size;
+}
+
 std::vector<Assignment> Grid(const nlohmann::ordered_json& method, const std::string& skip_key) {
   std::vector<Assignment> grid{{}};
   for (const auto& [key, value] : method.items()) {
@@ -140,10 +180,14 @@ std::string Sanitize(std::string text) {
   return text;
 }
 
-long IntField(const nlohmann::ordered_json& json, const std::string& key, long min, const std::string& file) {
+long IntField(const nlohmann::ordered_json& json, const std::string& key, long min, const std::string& file,
+              long max = std::numeric_limits<long>::max()) {
   const nlohmann::ordered_json& v = json[key];
-  if (!v.is_number_integer() || v.get<long>() < min) {
-    throw InputError(file, 0, "\"" + key + "\" to be an integer >= " + std::to_string(min) + ", got " + v.dump());
+  if (!v.is_number_integer() || v.get<long>() < min || v.get<long>() > max) {
+    const std::string range = max == std::numeric_limits<long>::max()
+                                  ? ">= " + std::to_string(min)
+                                  : "between " + std::to_string(min) + " and " + std::to_string(max);
+    throw InputError(file, 0, "\"" + key + "\" to be an integer " + range + ", got " + v.dump());
   }
   return v.get<long>();
 }
@@ -156,21 +200,29 @@ std::string StringField(const nlohmann::ordered_json& json, const std::string& k
 }  // namespace
 
 SweepSpec LoadSweepSpec(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, "a readable sweep config file (JSON or YAML)");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  return ParseSweepSpec(ReadTextFile(path, kMaxSweepConfigBytes, "a readable sweep config file (JSON or YAML)"),
+                        path);
+}
+
+SweepSpec ParseSweepSpec(const std::string& text, const std::string& path) {
+  if (text.size() > kMaxSweepConfigBytes) {
+    throw InputError(path, 0, "a sweep config of at most " + std::to_string(kMaxSweepConfigBytes) + " bytes");
+  }
+  if (!IsValidUtf8(text)) throw InputError(path, 0, "a UTF-8 sweep config, found invalid bytes");
+  CheckJsonNesting(text, path);
   nlohmann::ordered_json json;
   if (std::filesystem::path(path).extension() == ".json") {
     try {
       json = nlohmann::ordered_json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
       throw InputError(path, LineOf(text, e.byte > 0 ? e.byte - 1 : 0), "valid JSON (a sweep config object)");
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError(path, 0, std::string("valid JSON (a sweep config object): ") + e.what());
     }
   } else {
     try {
-      json = YamlToJson(YAML::Load(text));
+      size_t budget = 0;
+      json = YamlToJson(YAML::Load(text), &budget, 0, path);
     } catch (const YAML::Exception& e) {
       throw InputError(path, e.mark.line + 1, "valid YAML (a sweep config mapping): " + e.msg);
     }
@@ -199,7 +251,7 @@ SweepSpec SweepSpecFromJson(const nlohmann::ordered_json& json, const std::strin
     throw InputError(file, 0, "exactly one of \"data\" (a problem file) and \"synthetic\" (a problem count)");
   }
   if (json.contains("data")) spec.data = StringField(json, "data", file);
-  if (json.contains("synthetic")) spec.synthetic = IntField(json, "synthetic", 1, file);
+  if (json.contains("synthetic")) spec.synthetic = IntField(json, "synthetic", 1, file, kMaxProblemCount);
   if (json.contains("problem_seed")) spec.problem_seed = static_cast<uint64_t>(IntField(json, "problem_seed", 0, file));
   if (json.contains("family")) {
     const std::string family = StringField(json, "family", file);
@@ -257,6 +309,7 @@ nlohmann::ordered_json SweepSpecToJson(const SweepSpec& spec) {
 std::vector<SweepRun> ExpandSweep(const SweepSpec& spec, const std::string& file) {
   std::vector<SweepRun> runs;
   std::set<std::string> names;
+  size_t grid_total = 0;  // grid points x budgets so far
   for (size_t m = 0; m < spec.methods.size(); ++m) {
     const nlohmann::ordered_json& method = spec.methods[m];
     const std::string where = "methods[" + std::to_string(m) + "]";
@@ -270,16 +323,26 @@ std::vector<SweepRun> ExpandSweep(const SweepSpec& spec, const std::string& file
     if (!budget_key.empty() && method.contains(budget_key)) {
       const nlohmann::ordered_json& b = method[budget_key];
       for (const nlohmann::ordered_json& v : b.is_array() ? b : nlohmann::ordered_json::array({b})) {
-        if (!v.is_number_integer() || v.get<int>() < 1) {
-          throw InputError(file, 0, where + "." + budget_key + " to be integers >= 1, got " + v.dump());
+        // As long long first: get<int> would wrap 4294967297 to 1. The mode's own upper bound
+        // (search/config.cc) is checked when the runs are configured.
+        if (!v.is_number_integer() || v.get<long long>() < 1 || v.get<long long>() > INT_MAX) {
+          throw InputError(file, 0, where + "." + budget_key + " to be integers from 1 to " + std::to_string(INT_MAX) +
+                                        ", got " + v.dump());
         }
-        budgets.push_back(v.get<int>());
+        budgets.push_back(static_cast<int>(v.get<long long>()));
       }
       std::sort(budgets.begin(), budgets.end());
       budgets.erase(std::unique(budgets.begin(), budgets.end()), budgets.end());
       if (budgets.empty()) throw InputError(file, 0, where + "." + budget_key + " to list at least one value");
     }
 
+    const size_t grid_points = GridSize(method, budget_key, kMaxSweepGridPoints);
+    grid_total += grid_points * std::max<size_t>(1, budgets.size());
+    if (grid_points > kMaxSweepGridPoints || grid_total > kMaxSweepGridPoints) {
+      throw InputError(file, 0,
+                       "at most " + std::to_string(kMaxSweepGridPoints) + " grid points in all methods, " + where +
+                           " brings more");
+    }
     for (const Assignment& assignment : Grid(method, budget_key)) {
       SearchConfig base;
       base.mode = *mode;

@@ -20,6 +20,7 @@
 //   - greedy and sbs: one run per grid point.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -48,9 +49,23 @@ struct SweepSpec {
   nlohmann::ordered_json methods = nlohmann::ordered_json::array();  // as given (lists kept)
 };
 
+// Limits on a sweep config (InputError naming the file): its size, kMaxJsonDepth nesting
+// (datasets/json_file.h; a scan before either parser runs), the values a YAML document
+// expands to (aliases may repeat a node: "billion laughs"), and the grid of runs.
+// The config file's size: 1 MiB (real configs are under 1 KB; yaml-cpp holds ~300 bytes a
+// node, so this also bounds its memory).
+constexpr uint64_t kMaxSweepConfigBytes = uint64_t{1} << 20;
+// JSON values a YAML config expands to, aliases counted at every use.
+constexpr size_t kMaxSweepConfigValues = 100'000;
+// Grid points x listed budgets of all methods together (each is a measured point).
+constexpr size_t kMaxSweepGridPoints = 10'000;
+
 // Parses a config file (".json" as JSON, anything else as YAML, of which JSON is a subset).
 // Throws InputError(path, line, ...) for unreadable, malformed or invalid configs.
 SweepSpec LoadSweepSpec(const std::string& path);
+// The same from the file's text (`path` names it and decides JSON or YAML; relative data
+// paths are resolved against its folder).
+SweepSpec ParseSweepSpec(const std::string& text, const std::string& path);
 // Validates a parsed config object; `file` names it in errors.
 SweepSpec SweepSpecFromJson(const nlohmann::ordered_json& json, const std::string& file);
 // The resolved config: every field with its value (saved in the run directory).

@@ -1,0 +1,77 @@
+# Sanitizer builds (CMakePresets.json: presets "asan" and "tsan"; scripts/sanitize.sh).
+#
+# STEPTREE_SANITIZE=address,undefined or =thread builds the torch-free parts of steptree
+# (datasets, mcts, search, sweep, export, the torch-free tokenizer and model-file parsers,
+# the fuzz targets) instrumented, with `steptree_core_tests`: every tests/test_*.cc file
+# that includes nothing of LibTorch's side (policy/ beyond its torch-free parsers, value/,
+# app/) and does not run the steptree binary. LibTorch itself is not instrumented, and a
+# sanitizer over code that calls into an uninstrumented library reports what it cannot
+# see (TSan in particular), so the torch side is left to the normal build; the engine's
+# threading (the search runner, virtual loss, cross-tree batching) runs on the fake
+# backend here. A report fails the run (halt_on_error, see scripts/sanitize.sh).
+# Included twice by CMakeLists.txt: with STEPTREE_SANITIZE_PHASE "flags" before any target
+# (the instrumentation applies to everything built), with "tests" after the torch-free
+# libraries (steptree_datasets, _search, _sweep, _export, _text, _fuzz_targets).
+if(STEPTREE_SANITIZE_PHASE STREQUAL "flags")
+  add_compile_options(-fno-omit-frame-pointer -g -fsanitize=${STEPTREE_SANITIZE})
+  add_link_options(-fsanitize=${STEPTREE_SANITIZE})
+  if(STEPTREE_SANITIZE MATCHES "undefined")
+    add_compile_options(-fno-sanitize-recover=undefined)  # every UBSan finding is an error
+  endif()
+  return()
+endif()
+
+# Test files of the torch-free side that do not run the binary.
+file(GLOB TEST_CANDIDATES CONFIGURE_DEPENDS tests/test_*.cc)
+set(CORE_TEST_SOURCES "${CMAKE_SOURCE_DIR}/tests/test_main.cc")
+set(CORE_TEST_NAMES)
+foreach(source ${TEST_CANDIDATES})
+  get_filename_component(stem "${source}" NAME_WE)
+  if(stem STREQUAL "test_main")
+    continue()
+  endif()
+  file(READ "${source}" text)
+  if(text MATCHES "#include \"(value|app|bench)/" OR text MATCHES "Binary\\(\\)")
+    continue()
+  endif()
+  # policy/ headers only of the torch-free part (TEXT_SOURCES, CMakeLists.txt).
+  string(REGEX MATCHALL "#include \"policy/[a-z_0-9]+\\.h\"" policy_includes "${text}")
+  set(needs_torch FALSE)
+  foreach(include ${policy_includes})
+    string(REGEX REPLACE "#include \"policy/([a-z_0-9]+)\\.h\"" "\\1" header_stem "${include}")
+    if(NOT "${CMAKE_SOURCE_DIR}/policy/${header_stem}.cc" IN_LIST TEXT_SOURCES)
+      set(needs_torch TRUE)
+    endif()
+  endforeach()
+  if(needs_torch)
+    continue()
+  endif()
+  list(APPEND CORE_TEST_SOURCES "${source}")
+  list(APPEND CORE_TEST_NAMES ${stem})
+endforeach()
+add_executable(steptree_core_tests ${CORE_TEST_SOURCES})
+target_link_libraries(steptree_core_tests PRIVATE steptree_fuzz_targets steptree_export steptree_sweep steptree_text
+                      doctest::doctest)
+target_compile_definitions(steptree_core_tests PRIVATE
+  STEPTREE_DATA_DIR="${STEPTREE_DATA_DIR}"
+  STEPTREE_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
+  STEPTREE_BINARY="/nonexistent/steptree-not-built-under-sanitizers")
+
+# One ctest entry per test file, as in the normal build; the thread sanitizer runs the
+# files whose cases use threads (STEPTREE_TSAN_TESTS), the others only under ASan+UBSan.
+enable_testing()
+set(STEPTREE_TSAN_TESTS test_search test_mcts test_dvts test_countdown_search)
+set(STEPTREE_TEST_RECORD_DIR "${CMAKE_BINARY_DIR}/test-records")
+add_test(NAME test-records-reset COMMAND ${CMAKE_COMMAND} -E rm -rf "${STEPTREE_TEST_RECORD_DIR}")
+set_tests_properties(test-records-reset PROPERTIES FIXTURES_SETUP test_records)
+set(SANITIZED_TEST_NAMES)
+foreach(stem ${CORE_TEST_NAMES})
+  if(STEPTREE_SANITIZE STREQUAL "thread" AND NOT stem IN_LIST STEPTREE_TSAN_TESTS)
+    continue()
+  endif()
+  add_test(NAME ${stem} COMMAND steptree_core_tests "--source-file=*/tests/${stem}.cc" "--test-suite-exclude=needs-*")
+  list(APPEND SANITIZED_TEST_NAMES ${stem})
+endforeach()
+set_tests_properties(${SANITIZED_TEST_NAMES} PROPERTIES
+  ENVIRONMENT "OMP_NUM_THREADS=1;STEPTREE_TEST_RECORD_DIR=${STEPTREE_TEST_RECORD_DIR}"
+  SKIP_RETURN_CODE 77 FIXTURES_REQUIRED test_records)
