@@ -196,7 +196,7 @@ void JsonlWriter::Write(const nlohmann::ordered_json& record) {
 void JsonlWriter::WriteLine(const std::string& line) {
   out_ << line << '\n';
   out_.flush();
-  if (!out_) throw std::runtime_error("cannot write to " + path_);
+  if (!out_) throw InputError(path_, 0, "a writable output file (writing failed: the disk may be full)");
 }
 
 }  // namespace steptree
