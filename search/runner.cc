@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <stdexcept>
+#include <vector>
 
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
@@ -48,6 +51,38 @@ class InOrderDelivery {
   std::vector<std::optional<SearchResult>> finished_;  // guarded by mutex_
   size_t next_ = 0;                                    // guarded by mutex_: next index to deliver
 };
+
+// Runs `threads` copies of `worker` at once and waits; the first exception is rethrown.
+// The product runs them as oneTBB tasks in a task_arena of `threads` threads. Under
+// ThreadSanitizer (scripts/sanitize.sh tsan) they run on std::threads instead: a TBB task is
+// handed to its thread inside libtbb.so, which is not instrumented, so TSan would see the
+// task's construction and its first read as a race. The workers' code is the same.
+void RunWorkers(int threads, const std::function<void()>& worker) {
+#if defined(__SANITIZE_THREAD__)
+  std::mutex error_mutex;
+  std::exception_ptr first_error;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      try {
+        worker();
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!first_error) first_error = std::current_exception();
+      }
+    });
+  }
+  for (std::thread& thread : pool) thread.join();
+  if (first_error) std::rethrow_exception(first_error);
+#else
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::task_group workers;
+    for (int t = 0; t < threads; ++t) workers.run(worker);
+    workers.wait();
+  });
+#endif
+}
 
 }  // namespace
 
@@ -95,12 +130,7 @@ void RunSearch(const std::vector<Problem>& problems, const SearchBackend& backen
     }
   };
   if (options.trees_per_worker <= 1) {
-    tbb::task_arena arena(threads);
-    arena.execute([&] {
-      tbb::task_group workers;
-      for (int t = 0; t < threads; ++t) workers.run(worker);
-      workers.wait();
-    });
+    RunWorkers(threads, worker);
     return;
   }
 
