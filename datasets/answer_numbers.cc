@@ -18,10 +18,7 @@ using answer_text::IsDigit;
 using answer_text::IsSpace;
 using answer_text::Trim;
 
-size_t SkipSpaces(const std::string& s, size_t i) {
-  while (i < s.size() && IsSpace(s[i])) ++i;
-  return i;
-}
+using answer_text::SkipSpaces;
 
 size_t SkipDigits(const std::string& s, size_t i) {
   while (i < s.size() && IsDigit(s[i])) ++i;

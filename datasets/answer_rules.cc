@@ -22,10 +22,7 @@ using answer_text::IsAlpha;
 using answer_text::IsDigit;
 using answer_text::IsSpace;
 
-size_t SkipSpaces(const std::string& s, size_t i) {
-  while (i < s.size() && IsSpace(s[i])) ++i;
-  return i;
-}
+using answer_text::SkipSpaces;
 
 // True for "x", "a_1", "a_{12}", "x'", "\theta", "f(x)".
 bool IsVariableName(const std::string& t) {

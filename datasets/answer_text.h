@@ -20,6 +20,11 @@ inline bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c))
 inline bool IsAlpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
 inline bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 inline bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+// The first index at or after i that is not a space (s.size() when none is).
+inline size_t SkipSpaces(const std::string& s, size_t i) {
+  while (i < s.size() && IsSpace(s[i])) ++i;
+  return i;
+}
 
 std::string Trim(const std::string& s);
 bool StartsWith(const std::string& s, const std::string& prefix);

@@ -20,17 +20,7 @@ namespace fs = std::filesystem;
 constexpr const char* kSingleFile = "model.safetensors";
 constexpr const char* kIndexFile = "model.safetensors.index.json";
 
-std::string Quoted(const std::string& name) {
-  std::string out = "\"";
-  for (unsigned char c : name.substr(0, 120)) out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
-  return out + (name.size() > 120 ? "...\"" : "\"");
-}
 
-std::string ShapeString(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 bool IsIgnored(const std::string& name, bool tied_embeddings) {
   static const std::regex kInvFreq(R"(model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq)");

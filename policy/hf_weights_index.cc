@@ -4,15 +4,11 @@
 #include <set>
 
 #include "datasets/input_error.h"
+#include "policy/safetensors_header.h"  // Quoted
 
 namespace steptree {
 namespace {
 
-std::string Quoted(const std::string& name) {
-  std::string out = "\"";
-  for (unsigned char c : name.substr(0, 120)) out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
-  return out + (name.size() > 120 ? "...\"" : "\"");
-}
 
 }  // namespace
 

@@ -20,6 +20,7 @@
 #include "policy/gpt.h"
 #include "policy/hf_policy.h"
 #include "policy/prompt.h"
+#include "policy/safetensors_header.h"  // ShapeString
 #include "policy/tensor_io.h"
 #include "value/value_head.h"
 
@@ -37,11 +38,6 @@ constexpr double kValueHeadDropout = 0.1;
 // A fresh head's seed is derived from the model's so Create(config, seed) stays one seed.
 constexpr uint64_t kValueHeadSeedSalt = 0x5A1E;
 
-std::string ShapeString(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 std::unique_ptr<Tokenizer> CheckedTokenizer(const GptConfig& config, const std::string& source) {
   std::unique_ptr<Tokenizer> tokenizer = MakeTokenizer(config.tokenizer, source);

@@ -29,16 +29,6 @@ using Json = nlohmann::ordered_json;  // keeps header order
 
 constexpr const char* kMetadataKey = "__metadata__";
 
-std::string Quoted(const std::string& text) { return "\"" + PrintableText(text) + "\""; }
-
-std::string ShapeString(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += ", ";
-    s += std::to_string(shape[i]);
-  }
-  return s + "]";
-}
 
 std::string Le64(uint64_t v) {
   std::string bytes(8, '\0');

@@ -55,16 +55,6 @@ std::string KnownDTypeNames() {
   return names;
 }
 
-std::string Quoted(const std::string& text) { return "\"" + PrintableText(text) + "\""; }
-
-std::string ShapeString(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += ", ";
-    s += std::to_string(shape[i]);
-  }
-  return s + "]";
-}
 
 uint64_t ReadLe64(const unsigned char* p) {
   uint64_t v = 0;
@@ -118,6 +108,17 @@ struct Span {
 };
 
 }  // namespace
+
+std::string Quoted(const std::string& text) { return "\"" + PrintableText(text) + "\""; }
+
+std::string ShapeString(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
 
 DType DTypeFromName(const std::string& name) {
   if (const DTypeInfo* info = FindDType(name)) return info->dtype;

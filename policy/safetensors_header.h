@@ -68,5 +68,9 @@ bool SafetensorsByteSize(const std::vector<int64_t>& shape, size_t dtype_size, u
 // Untrusted text made safe for a one-line message: printable ASCII kept, other bytes as
 // \xNN, cut after `limit` characters.
 std::string PrintableText(const std::string& text, size_t limit = 80);
+// PrintableText in double quotes, for names in messages.
+std::string Quoted(const std::string& text);
+// "[2, 3]": a shape for messages.
+std::string ShapeString(const std::vector<int64_t>& shape);
 
 }  // namespace steptree

@@ -46,6 +46,7 @@ using test::TempDir;
 
 constexpr uint64_t kHeadroomBytes = uint64_t{200} << 20;  // the "under 200 MB"
 
+#ifndef STEPTREE_UNDER_SANITIZER
 // Bytes of address space mapped now (/proc/self/statm: size in pages).
 uint64_t MappedBytes() {
   std::ifstream statm("/proc/self/statm");
@@ -53,6 +54,7 @@ uint64_t MappedBytes() {
   statm >> pages;
   return pages * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
 }
+#endif
 
 // Runs `parse`, which must throw InputError, under the memory and time bounds above.
 // Returns the error's message.
