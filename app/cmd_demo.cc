@@ -24,8 +24,9 @@
 #include "app/flag_parsing.h"
 #include "app/search_run.h"
 #include "app/value_recipe.h"
-#include "datasets/output_path.h"
+#include "datasets/file_digest.h"
 #include "datasets/input_error.h"
+#include "datasets/output_path.h"
 #include "policy/blas_check.h"
 #include "policy/policy.h"
 #include "policy/policy_backend.h"
@@ -187,12 +188,14 @@ int RunDemo(int argc, char** argv) {
   const PolicyBackend backend(*policy, KvCacheBytesFrom(args));
   const std::vector<Problem> problems = DefaultEvalProblems(n, args["problem-seed"].as<uint64_t>(), family);
 
+  const std::string model_digest = ModelDigest(model_dir);
   nlohmann::json methods = nlohmann::json::array();
   for (const Method& method : DemoMethods(args["seed"].as<uint64_t>(), countdown, countdown || args.count("oracle"))) {
     SearchRunOptions run;
     run.out = out_dir + "/" + method.file + ".jsonl";
     run.threads = threads;
     run.progress_label = "demo " + method.label;
+    run.model_digest = model_digest;
     const nlohmann::json s = RunSearchToFile(problems, backend, method.config, run);
     methods.push_back({{"mode", s["mode"]},
                        {"label", method.label},
