@@ -61,17 +61,11 @@ target_compile_definitions(steptree_core_tests PRIVATE
 # files whose cases use threads (STEPTREE_TSAN_TESTS), the others only under ASan+UBSan.
 enable_testing()
 set(STEPTREE_TSAN_TESTS test_search test_mcts test_dvts test_countdown_search)
-set(STEPTREE_TEST_RECORD_DIR "${CMAKE_BINARY_DIR}/test-records")
-add_test(NAME test-records-reset COMMAND ${CMAKE_COMMAND} -E rm -rf "${STEPTREE_TEST_RECORD_DIR}")
-set_tests_properties(test-records-reset PROPERTIES FIXTURES_SETUP test_records)
-set(SANITIZED_TEST_NAMES)
+set(SANITIZED_TEST_FILES)
 foreach(stem ${CORE_TEST_NAMES})
-  if(STEPTREE_SANITIZE STREQUAL "thread" AND NOT stem IN_LIST STEPTREE_TSAN_TESTS)
-    continue()
+  if(NOT STEPTREE_SANITIZE STREQUAL "thread" OR stem IN_LIST STEPTREE_TSAN_TESTS)
+    list(APPEND SANITIZED_TEST_FILES ${stem})
   endif()
-  add_test(NAME ${stem} COMMAND steptree_core_tests "--source-file=*/tests/${stem}.cc" "--test-suite-exclude=needs-*")
-  list(APPEND SANITIZED_TEST_NAMES ${stem})
 endforeach()
-set_tests_properties(${SANITIZED_TEST_NAMES} PROPERTIES
-  ENVIRONMENT "OMP_NUM_THREADS=1;STEPTREE_TEST_RECORD_DIR=${STEPTREE_TEST_RECORD_DIR}"
-  SKIP_RETURN_CODE 77 FIXTURES_REQUIRED test_records)
+include(cmake/file_tests.cmake)
+steptree_add_file_tests(steptree_core_tests FILES ${SANITIZED_TEST_FILES})

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "datasets/input_error.h"
+#include "datasets/rng.h"
 
 namespace steptree {
 namespace fs = std::filesystem;
@@ -20,14 +21,6 @@ constexpr uint64_t kPrime3 = 0x165667B19E3779F9ULL;
 
 uint64_t Rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
 uint64_t Round(uint64_t lane, uint64_t word) { return Rotl(lane ^ (word * kPrime1), 31) * kPrime2; }
-uint64_t Avalanche(uint64_t h) {
-  h ^= h >> 33;
-  h *= kPrime2;
-  h ^= h >> 29;
-  h *= kPrime3;
-  h ^= h >> 32;
-  return h;
-}
 
 // Streaming state: four lanes over 32-byte blocks, a tail buffer, the byte count.
 class Hasher {
@@ -53,9 +46,9 @@ class Hasher {
   void Add(const std::string& text) { Add(text.data(), text.size()); }
   uint64_t Finish() const {
     uint64_t h = length_ * kPrime3;
-    for (int i = 0; i < 4; ++i) h = Rotl(h ^ Avalanche(lanes_[i]), 27) * kPrime1;
+    for (int i = 0; i < 4; ++i) h = Rotl(h ^ SplitMix64(lanes_[i]), 27) * kPrime1;
     for (size_t i = 0; i < filled_; ++i) h = Rotl(h ^ (static_cast<unsigned char>(block_[i]) * kPrime3), 11) * kPrime1;
-    return Avalanche(h);
+    return SplitMix64(h);
   }
 
  private:

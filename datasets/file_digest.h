@@ -2,9 +2,10 @@
 // run can refuse trees made with other weights or other problems.
 //
 // Digest: a 64-bit hash over every byte, read in 8-byte words by four independent lanes
-// (h = rotl(h ^ w * P1, 31) * P2, the shape of xxHash64's round) and mixed at the end. It
-// detects changes, not attacks: it is no cryptographic checksum. It reads ~5 GB/s from the
-// page cache, so a 7B model's 14 GB costs a few seconds, once per command.
+// (h = rotl(h ^ w * P1, 31) * P2, the shape of xxHash64's round) and mixed at the end
+// with SplitMix64 (datasets/rng.h). It detects changes, not attacks: it is no
+// cryptographic checksum. It reads ~5 GB/s from the page cache, so a 7B model's 14 GB
+// costs a few seconds, once per command.
 #pragma once
 
 #include <cstdint>
