@@ -8,7 +8,7 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 #include "export/audit.h"
 #include "export/paths.h"
 

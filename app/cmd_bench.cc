@@ -25,11 +25,11 @@
 #include "bench/report.h"
 #include "bench/scratch_dir.h"
 #include "bench/search_bench.h"
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 #include "datasets/synthetic.h"
-#include "policy/blas_check.h"
+#include "policy/model/blas_check.h"
 #include "policy/policy.h"
-#include "policy/policy_backend.h"
+#include "policy/engine/policy_backend.h"
 #include "search/runner.h"
 
 namespace steptree::app {

@@ -10,12 +10,12 @@
 #include "app/evaluation.h"
 #include "app/flag_parsing.h"
 #include "app/model_flags.h"
-#include "datasets/atomic_output.h"
-#include "datasets/input_error.h"
-#include "datasets/jsonl.h"
+#include "core/atomic_output.h"
+#include "core/input_error.h"
+#include "core/jsonl.h"
 #include "datasets/loaders.h"
-#include "datasets/progress.h"
-#include "policy/blas_check.h"
+#include "core/progress.h"
+#include "policy/model/blas_check.h"
 #include "policy/policy.h"
 
 namespace steptree::app {

@@ -7,10 +7,11 @@
 #include "app/command.h"
 #include "app/default_model.h"
 #include "app/model_flags.h"
-#include "datasets/input_error.h"
-#include "policy/blas_check.h"
+#include "core/input_error.h"
+#include "policy/model/blas_check.h"
 #include "policy/policy.h"
-#include "value/value_data.h"
+#include "mcts/value_records.h"
+#include "policy/train/value_evaluation.h"
 #include "value/value_eval.h"
 
 namespace steptree::app {

@@ -32,14 +32,14 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
-#include "datasets/json_file.h"
+#include "core/json_file.h"
 #include "app/default_model.h"
 #include "app/flag_parsing.h"
 #include "app/run_dir.h"
-#include "datasets/input_error.h"
-#include "datasets/jsonl.h"
-#include "datasets/output_path.h"
-#include "policy/blas_check.h"
+#include "core/input_error.h"
+#include "core/jsonl.h"
+#include "core/output_path.h"
+#include "policy/model/blas_check.h"
 #include "policy/policy.h"
 #include "sweep/sweep_report.h"
 

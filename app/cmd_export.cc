@@ -8,8 +8,8 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
-#include "datasets/input_error.h"
-#include "datasets/output_path.h"
+#include "core/input_error.h"
+#include "core/output_path.h"
 #include "export/exporter.h"
 
 namespace steptree::app {

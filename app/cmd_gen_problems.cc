@@ -7,9 +7,9 @@
 
 #include "app/command.h"
 #include "app/flag_parsing.h"
-#include "datasets/atomic_output.h"
-#include "datasets/input_error.h"
-#include "datasets/jsonl.h"
+#include "core/atomic_output.h"
+#include "core/input_error.h"
+#include "core/jsonl.h"
 #include "datasets/synthetic.h"
 
 namespace steptree::app {

@@ -1,6 +1,6 @@
 // steptree generate: the continuation of a prompt by a policy (built-in checkpoint or a
 // Hugging Face model directory), greedy unless a temperature or seed is given. One row
-// through the KV cache: Prefill, then one Decode per token (policy/causal_lm.h).
+// through the KV cache: Prefill, then one Decode per token (policy/model/causal_lm.h).
 #include <chrono>
 #include <iostream>
 #include <sstream>
@@ -11,13 +11,13 @@
 #include "app/command.h"
 #include "app/default_model.h"
 #include "app/model_flags.h"
-#include "datasets/input_error.h"
-#include "datasets/rng.h"
-#include "policy/blas_check.h"
-#include "policy/causal_lm.h"
+#include "core/input_error.h"
+#include "core/rng.h"
+#include "policy/model/blas_check.h"
+#include "policy/model/causal_lm.h"
 #include "policy/policy.h"
-#include "policy/prompt.h"
-#include "policy/sampling.h"
+#include "policy/text/prompt.h"
+#include "policy/engine/sampling.h"
 
 namespace steptree::app {
 namespace {
@@ -82,7 +82,7 @@ int RunGenerate(int argc, char** argv) {
   if (format != "raw" && format != "question") throw UsageError("--format expects raw or question");
   if (format == "question" && args.count("prompt-ids")) throw UsageError("--format question needs --prompt");
 
-  SamplingParams sampling;
+  StepSampling sampling;
   if (args.count("temperature")) sampling.temperature = args["temperature"].as<float>();
   if (args.count("seed") && !args.count("temperature")) sampling.temperature = 1.f;
   if (sampling.temperature < 0) throw UsageError("--temperature must be >= 0");

@@ -9,9 +9,9 @@
 
 #include "app/command.h"
 #include "datasets/answer.h"
-#include "datasets/atomic_output.h"
-#include "datasets/input_error.h"
-#include "datasets/jsonl.h"
+#include "core/atomic_output.h"
+#include "core/input_error.h"
+#include "core/jsonl.h"
 
 namespace steptree::app {
 namespace {

@@ -20,14 +20,14 @@
 
 #include "app/command.h"
 #include "app/data_flags.h"
-#include "datasets/input_error.h"
-#include "datasets/jsonl.h"
+#include "core/input_error.h"
+#include "core/jsonl.h"
 #include "datasets/loaders.h"
-#include "policy/gpt_config.h"
-#include "policy/hf_config.h"
-#include "policy/hf_prompt.h"
-#include "policy/hf_weights.h"
-#include "policy/safetensors.h"
+#include "policy/model/format/gpt_config.h"
+#include "policy/model/format/hf_config.h"
+#include "policy/text/hf_prompt.h"
+#include "policy/model/hf_weights.h"
+#include "policy/model/format/safetensors.h"
 
 namespace steptree::app {
 namespace {

@@ -1,5 +1,5 @@
 // steptree tokenize: token ids of text under a Hugging Face model directory's tokenizer
-// (tokenizer.json + tokenizer_config.json), as policy/hf_tokenizer.h encodes them.
+// (tokenizer.json + tokenizer_config.json), as policy/text/hf_tokenizer.h encodes them.
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -10,9 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "app/command.h"
-#include "datasets/input_error.h"
-#include "datasets/jsonl.h"
-#include "policy/hf_tokenizer.h"
+#include "core/input_error.h"
+#include "core/jsonl.h"
+#include "policy/text/hf_tokenizer.h"
 
 namespace steptree::app {
 namespace {

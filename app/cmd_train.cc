@@ -9,11 +9,11 @@
 #include "app/data_flags.h"
 #include "app/default_model.h"
 #include "app/train_flags.h"
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 #include "datasets/loaders.h"
-#include "datasets/rng.h"
-#include "policy/trainer.h"
-#include "value/value_data.h"
+#include "core/rng.h"
+#include "policy/train/trainer.h"
+#include "mcts/value_records.h"
 
 namespace steptree::app {
 namespace {

@@ -9,9 +9,9 @@
 #include "app/default_model.h"
 #include "app/flag_parsing.h"
 #include "app/train_flags.h"
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 #include "datasets/loaders.h"
-#include "policy/trainer.h"
+#include "policy/train/trainer.h"
 
 namespace steptree::app {
 namespace {

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <string>
 
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 
 namespace steptree::app {
 

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 
 namespace steptree::app {
 namespace {

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "datasets/synthetic.h"
-#include "policy/trainer.h"
+#include "policy/train/trainer.h"
 
 namespace steptree::app {
 

@@ -20,6 +20,21 @@ std::vector<Problem> DefaultEvalProblems(long n, uint64_t seed, ProblemFamily fa
   return MakeSyntheticProblems(options, n);
 }
 
+namespace {
+
+// The "end" of an eval record (docs/formats.md): why the solution stopped.
+const char* SolutionEndName(StepEnd end) {
+  switch (end) {
+    case StepEnd::kStep: return "delimiter";  // the step cap
+    case StepEnd::kFinal: return "eos";
+    case StepEnd::kCut: return "length";
+    case StepEnd::kContext: return "context";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
 nlohmann::json SolutionRecord(const Problem& problem, const Solution& solution) {
   nlohmann::json record = {{"id", problem.id},
                            {"question", problem.question},
@@ -27,7 +42,7 @@ nlohmann::json SolutionRecord(const Problem& problem, const Solution& solution) 
                            {"steps", solution.steps},
                            {"answer", solution.answer ? nlohmann::json(*solution.answer) : nlohmann::json()},
                            {"correct", solution.correct},
-                           {"end", StepEndName(solution.end)},
+                           {"end", SolutionEndName(solution.end)},
                            {"generated_tokens", solution.generated_tokens}};
   if (problem.difficulty) record["difficulty"] = *problem.difficulty;
   return record;

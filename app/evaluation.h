@@ -9,7 +9,7 @@
 
 #include "datasets/problem.h"
 #include "datasets/synthetic.h"
-#include "policy/solver.h"
+#include "policy/engine/solver.h"
 
 namespace steptree::app {
 

@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 
 namespace steptree::app {
 namespace {

@@ -12,7 +12,7 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 
 namespace steptree::app {
 namespace {

@@ -1,6 +1,6 @@
 #include "app/model_flags.h"
 
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 
 namespace steptree::app {
 namespace {

@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "datasets/json_file.h"
-#include "datasets/input_error.h"
+#include "core/json_file.h"
+#include "core/input_error.h"
 #include "sweep/sweep_report.h"
 
 namespace steptree::app {

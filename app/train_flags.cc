@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "datasets/output_path.h"
-#include "datasets/input_error.h"
+#include "core/output_path.h"
+#include "core/input_error.h"
 
 namespace steptree::app {
 

@@ -5,7 +5,7 @@
 
 #include <cxxopts.hpp>
 
-#include "policy/trainer.h"
+#include "policy/train/trainer.h"
 
 namespace steptree::app {
 

@@ -52,6 +52,7 @@ class CountingBackend final : public SearchBackend {
   }
   int max_state_tokens() const override { return inner_.max_state_tokens(); }
   bool has_value_head() const override { return inner_.has_value_head(); }
+  void PrepareWorkerThread() const override { inner_.PrepareWorkerThread(); }
   std::vector<std::vector<StepCandidate>> Expand(const std::vector<ExpansionRequest>& requests,
                                                  const StepSampling& sampling, Budget* budget) const override;
   std::vector<std::vector<StepCandidate>> Rollout(const std::vector<int>& state, const std::vector<uint64_t>& seeds,

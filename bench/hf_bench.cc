@@ -14,12 +14,12 @@
 
 #include "bench/matmul_peak.h"
 #include "bench/scratch_dir.h"
-#include "datasets/input_error.h"
-#include "policy/causal_lm.h"
-#include "policy/hf_synthetic.h"
-#include "policy/kv_cache.h"
+#include "core/input_error.h"
+#include "policy/model/causal_lm.h"
+#include "policy/model/hf_synthetic.h"
+#include "policy/model/kv_cache.h"
 #include "policy/policy.h"
-#include "policy/policy_backend.h"
+#include "policy/engine/policy_backend.h"
 #include "search/seeds.h"
 
 namespace steptree::bench {

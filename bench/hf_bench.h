@@ -2,7 +2,7 @@
 // model's shapes and random weights, computed in fp32 and in bf16, against the matching
 // matmul peak, and one MCTS expansion on it (issue 7). Only the shapes matter to speed.
 //
-// Set-up: a temporary model directory is written with policy/hf_synthetic.h (config.json
+// Set-up: a temporary model directory is written with policy/model/hf_synthetic.h (config.json
 // of the named shapes, BF16 weights N(0, 0.02) as the real checkpoint stores them, a tiny
 // byte-level tokenizer in Qwen's layout), loaded once per compute dtype as a policy
 // (Policy::Load with --dtype f32 / bf16) and removed at the end.
@@ -51,7 +51,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "policy/hf_config.h"
+#include "policy/model/format/hf_config.h"
 
 namespace steptree::bench {
 

@@ -14,8 +14,8 @@
 
 #include <torch/torch.h>
 
-#include "policy/causal_lm.h"
-#include "policy/kv_cache.h"
+#include "policy/model/causal_lm.h"
+#include "policy/model/kv_cache.h"
 #include "policy/policy.h"
 
 namespace steptree::bench {

@@ -1,6 +1,6 @@
 // Raw batched decode: how fast the model alone turns a batch of cached rows into next
 // tokens, on the path search uses (CausalLm::Decode over a KvCache, as StepGenerator calls
-// it; policy/gpt.h), and how close that comes to the machine's matmul peak.
+// it; policy/model/gpt.h), and how close that comes to the machine's matmul peak.
 //
 // Procedure, per batch size B: one row of P prompt tokens is prefilled and its cache row
 // copied to B rows (as StepGenerator does for identical prefixes), so prefill cost does not
@@ -48,7 +48,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "policy/gpt_config.h"
+#include "policy/model/format/gpt_config.h"
 
 namespace steptree {
 class Policy;

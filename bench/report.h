@@ -26,7 +26,7 @@
 #include "bench/matmul_peak.h"
 #include "bench/raw_decode.h"
 #include "bench/search_bench.h"
-#include "policy/gpt_config.h"
+#include "policy/model/format/gpt_config.h"
 
 namespace steptree::bench {
 

@@ -4,8 +4,8 @@
 #include <chrono>
 #include <cmath>
 
-#include "app/search_run.h"
-#include "datasets/input_error.h"
+#include "search/run_to_file.h"
+#include "core/input_error.h"
 
 namespace steptree::bench {
 namespace {
@@ -61,13 +61,13 @@ double SearchMeasurement::outside_model_fraction() const {
 SearchMeasurement MeasureSearch(const std::vector<Problem>& problems, const SearchBackend& backend,
                                 const BenchSearchMode& mode, int threads, const std::string& scratch_dir) {
   CountingBackend counting(backend);
-  app::SearchRunOptions run;
+  SearchRunOptions run;
   run.out = scratch_dir + "/" + mode.key + "-threads" + std::to_string(threads) + ".jsonl";
   run.threads = threads;
   run.progress_label = "bench " + mode.label + " (" + std::to_string(threads) + " thread" +
                        (threads == 1 ? "" : "s") + ")";
   const auto start = std::chrono::steady_clock::now();
-  const nlohmann::json summary = app::RunSearchToFile(problems, counting, mode.config, run);
+  const nlohmann::json summary = RunSearchToFile(problems, counting, mode.config, run);
   SearchMeasurement m;
   m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   m.key = mode.key;

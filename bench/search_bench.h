@@ -1,5 +1,5 @@
 // Search as the model sees it (`steptree bench`): each search mode runs over the same
-// problems through `steptree search`'s own path (app/search_run.h: RunSearch's workers, one
+// problems through `steptree search`'s own path (search/run_to_file.h: RunSearch's workers, one
 // torch thread each, and the trees file written as problems finish), with the backend
 // wrapped in a CountingBackend (bench/counting_backend.h) that records every model call.
 //

@@ -1,17 +1,17 @@
 # Sanitizer builds (CMakePresets.json: presets "asan" and "tsan"; scripts/sanitize.sh).
 #
 # STEPTREE_SANITIZE=address,undefined or =thread builds the torch-free parts of steptree
-# (datasets, mcts, search, sweep, export, the torch-free tokenizer and model-file parsers,
-# the fuzz targets) instrumented, with `steptree_core_tests`: every tests/test_*.cc file
-# that includes nothing of LibTorch's side (policy/ beyond its torch-free parsers, value/,
-# app/) and does not run the steptree binary. LibTorch itself is not instrumented, and a
+# (core, datasets, mcts, search, sweep, export, policy/text, policy/model/format, the fuzz
+# targets) instrumented, with `steptree_core_tests`: every tests/test_*.cc file that
+# includes headers of those parts only and does not run the steptree binary. LibTorch itself is not instrumented, and a
 # sanitizer over code that calls into an uninstrumented library reports what it cannot
 # see (TSan in particular), so the torch side is left to the normal build; the engine's
 # threading (the search runner, virtual loss, cross-tree batching) runs on the fake
 # backend here. A report fails the run (halt_on_error, see scripts/sanitize.sh).
 # Included twice by CMakeLists.txt: with STEPTREE_SANITIZE_PHASE "flags" before any target
 # (the instrumentation applies to everything built), with "tests" after the torch-free
-# libraries (steptree_datasets, _search, _sweep, _export, _text, _fuzz_targets).
+# libraries (steptree_core, _datasets, _model_format, _text, _mcts, _search, _sweep, _export,
+# _fuzz_targets).
 if(STEPTREE_SANITIZE_PHASE STREQUAL "flags")
   add_compile_options(-fno-omit-frame-pointer -g -fsanitize=${STEPTREE_SANITIZE})
   add_link_options(-fsanitize=${STEPTREE_SANITIZE})
@@ -31,15 +31,14 @@ foreach(source ${TEST_CANDIDATES})
     continue()
   endif()
   file(READ "${source}" text)
-  if(text MATCHES "#include \"(value|app|bench)/" OR text MATCHES "Binary\\(\\)")
+  # Only headers of the torch-free parts (the layering of docs/architecture.md).
+  if(text MATCHES "Binary\\(\\)")
     continue()
   endif()
-  # policy/ headers only of the torch-free part (TEXT_SOURCES, CMakeLists.txt).
-  string(REGEX MATCHALL "#include \"policy/[a-z_0-9]+\\.h\"" policy_includes "${text}")
+  string(REGEX MATCHALL "#include \"[a-z_0-9/]+\\.h\"" project_includes "${text}")
   set(needs_torch FALSE)
-  foreach(include ${policy_includes})
-    string(REGEX REPLACE "#include \"policy/([a-z_0-9]+)\\.h\"" "\\1" header_stem "${include}")
-    if(NOT "${CMAKE_SOURCE_DIR}/policy/${header_stem}.cc" IN_LIST TEXT_SOURCES)
+  foreach(include ${project_includes})
+    if(NOT include MATCHES "#include \"(core|datasets|mcts|search|sweep|export|fuzz|tests|policy/text|policy/model/format)/[a-z_0-9]+\\.h\"")
       set(needs_torch TRUE)
     endif()
   endforeach()
@@ -51,6 +50,7 @@ foreach(source ${TEST_CANDIDATES})
 endforeach()
 add_executable(steptree_core_tests ${CORE_TEST_SOURCES})
 target_link_libraries(steptree_core_tests PRIVATE steptree_fuzz_targets steptree_export steptree_sweep steptree_text
+                      steptree_model_format
                       doctest::doctest)
 target_compile_definitions(steptree_core_tests PRIVATE
   STEPTREE_DATA_DIR="${STEPTREE_DATA_DIR}"

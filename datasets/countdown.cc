@@ -6,7 +6,7 @@
 #include <unordered_set>
 
 #include "datasets/answer.h"
-#include "datasets/rng.h"
+#include "core/rng.h"
 
 namespace steptree {
 namespace {

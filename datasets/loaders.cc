@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 #include "datasets/record_parsers.h"
 
 namespace steptree {

@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "datasets/jsonl.h"
+#include "core/jsonl.h"
 #include "datasets/problem.h"
 
 namespace steptree {

@@ -5,7 +5,7 @@
 #include <cstddef>
 
 #include "datasets/answer.h"
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 
 namespace steptree {
 namespace {

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "datasets/jsonl.h"
+#include "core/jsonl.h"
 #include "datasets/problem.h"
 
 namespace steptree {

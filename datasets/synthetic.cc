@@ -5,7 +5,7 @@
 
 #include "datasets/answer.h"
 #include "datasets/countdown.h"
-#include "datasets/rng.h"
+#include "core/rng.h"
 
 namespace steptree {
 namespace {

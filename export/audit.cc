@@ -6,9 +6,9 @@
 #include <sstream>
 
 #include "datasets/answer.h"
-#include "datasets/input_error.h"
-#include "datasets/jsonl.h"
-#include "datasets/roc_auc.h"
+#include "core/input_error.h"
+#include "core/jsonl.h"
+#include "core/roc_auc.h"
 #include "datasets/synthetic.h"
 #include "export/paths.h"
 #include "export/prune.h"

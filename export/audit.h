@@ -9,7 +9,7 @@
 // With "good" the positive class:
 //   accuracy = (TP + TN) / n, precision = TP / (TP + FP), recall = TP / (TP + FN)
 // (NaN, JSON null, when the denominator is 0).
-//   value_auc_by_depth  AUC (datasets/roc_auc.h) of the value head's V(s) (the node's
+//   value_auc_by_depth  AUC (core/roc_auc.h) of the value head's V(s) (the node's
 //                       "value") for eventual correctness hard(s), over the non-terminal
 //                       step nodes at each depth ("1".."7", "8+"; terminals carry their
 //                       reward, not V); value_auc: all depths together

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "datasets/atomic_output.h"
+#include "core/atomic_output.h"
 #include "export/step_truth.h"
 
 namespace steptree {

@@ -2,7 +2,7 @@
 // formats", has every field with an example and a Python loader).
 //
 // Text layout: the question and steps are laid out as steptree's own model reads them
-// (policy/prompt.h: "Q: " question "\n" step_1 "\n" ... step_n, newlines inside the question
+// (policy/text/prompt.h: "Q: " question "\n" step_1 "\n" ... step_n, newlines inside the question
 // folded into spaces), so an export trains steptree directly:
 //   sft     one record per correct path, in one of two styles. Both also carry the native
 //           problem fields "id", "question", "steps", "answer" (and "difficulty"), which is
@@ -12,7 +12,7 @@
 //                                      {"role": "assistant", "content": steps joined by "\n"}]
 //             completion  "prompt": "Q: " question "\n", "completion": steps joined by "\n"
 //   value   {"id", "question", "steps": [{"step", "Q"}], "gold", "difficulty"}: the layout
-//           `train --values` and `eval-value --data` read (value/value_data.h); Q is
+//           `train --values` and `eval-value --data` read (mcts/value_records.h); Q is
 //           q_or_value (export/labels.h) and the last Q the outcome, +1 or -1
 //   prm     {"id", "prompt": question, "completions": [step, ...], "labels": [...], "gold",
 //           "difficulty"}: Hugging Face TRL's stepwise-supervision layout; labels true/false
@@ -38,7 +38,7 @@ namespace steptree {
 
 enum class SftStyle { kChat, kCompletion };
 
-// "Q: " question "\n", the question on one line (policy/prompt.h's prompt without BOS).
+// "Q: " question "\n", the question on one line (policy/text/prompt.h's prompt without BOS).
 std::string PromptText(const std::string& question);
 
 nlohmann::ordered_json SftRecord(const SearchedTree& source, const PrunedTree& pruned, const TreePath& path,

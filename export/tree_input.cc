@@ -3,7 +3,7 @@
 
 #include <stdexcept>
 
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 #include "datasets/loaders.h"
 #include "datasets/record_parsers.h"
 #include "mcts/tree_json.h"

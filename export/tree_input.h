@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "datasets/jsonl.h"
+#include "core/jsonl.h"
 #include "mcts/tree.h"
 
 namespace steptree {

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "datasets/answer.h"
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 #include "fuzz/fuzz_targets.h"
 
 namespace steptree::fuzz {

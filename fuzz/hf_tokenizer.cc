@@ -1,12 +1,12 @@
 // Fuzz target: Hugging Face tokenizer.json loading and the encoding of arbitrary bytes
-// (policy/hf_tokenizer.h).
+// (policy/text/hf_tokenizer.h).
 #include <memory>
 #include <string>
 
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 #include "fuzz/fuzz_targets.h"
-#include "policy/bpe.h"
-#include "policy/hf_tokenizer.h"
+#include "policy/text/bpe.h"
+#include "policy/text/hf_tokenizer.h"
 
 namespace steptree::fuzz {
 namespace {

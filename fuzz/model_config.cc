@@ -1,12 +1,12 @@
-// Fuzz target: model config.json, of Hugging Face models (policy/hf_config.h) and of the
-// built-in model (policy/gpt_config.h).
+// Fuzz target: model config.json, of Hugging Face models (policy/model/format/hf_config.h) and of the
+// built-in model (policy/model/format/gpt_config.h).
 #include <string>
 
-#include "datasets/input_error.h"
-#include "datasets/json_file.h"
+#include "core/input_error.h"
+#include "core/json_file.h"
 #include "fuzz/fuzz_targets.h"
-#include "policy/gpt_config.h"
-#include "policy/hf_config.h"
+#include "policy/model/format/gpt_config.h"
+#include "policy/model/format/hf_config.h"
 
 namespace steptree::fuzz {
 

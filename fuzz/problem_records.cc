@@ -1,7 +1,7 @@
 // Fuzz target: JSONL problem files of every format (datasets/loaders.h).
 #include <string>
 
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 #include "datasets/loaders.h"
 #include "fuzz/fuzz_targets.h"
 

@@ -1,9 +1,9 @@
-// Fuzz target: safetensors files, header and offsets (policy/safetensors_header.h).
+// Fuzz target: safetensors files, header and offsets (policy/model/format/safetensors_header.h).
 #include <stdexcept>
 
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 #include "fuzz/fuzz_targets.h"
-#include "policy/safetensors_header.h"
+#include "policy/model/format/safetensors_header.h"
 
 namespace steptree::fuzz {
 

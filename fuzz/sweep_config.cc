@@ -1,7 +1,7 @@
 // Fuzz target: budget sweep configs, JSON and YAML (sweep/sweep_spec.h), expanded into runs.
 #include <string>
 
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 #include "fuzz/fuzz_targets.h"
 #include "sweep/sweep_spec.h"
 

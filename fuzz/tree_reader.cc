@@ -2,7 +2,7 @@
 // tree then exported in every format and audited.
 #include <string>
 
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 #include "export/audit.h"
 #include "export/exporter.h"
 #include "export/tree_input.h"

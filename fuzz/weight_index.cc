@@ -1,10 +1,10 @@
-// Fuzz target: model.safetensors.index.json of sharded checkpoints (policy/hf_weights_index.h).
+// Fuzz target: model.safetensors.index.json of sharded checkpoints (policy/model/format/hf_weights_index.h).
 #include <string>
 
-#include "datasets/input_error.h"
-#include "datasets/json_file.h"
+#include "core/input_error.h"
+#include "core/json_file.h"
 #include "fuzz/fuzz_targets.h"
-#include "policy/hf_weights_index.h"
+#include "policy/model/format/hf_weights_index.h"
 
 namespace steptree::fuzz {
 

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "search/backend.h"
+#include "core/step.h"
 
 namespace steptree {
 
@@ -45,7 +45,7 @@ struct Node {
   int depth = 0;              // steps from the root
   int merged = 0;             // duplicate sibling steps merged into this node
   bool terminal = false;      // no further steps: a final answer, or an invalid/overlong path
-  CandidateEnd end = CandidateEnd::kStep;  // how the step ended
+  StepEnd end = StepEnd::kStep;  // how the step ended
   std::optional<std::string> answer;       // terminals: the extracted final answer, if any
   std::optional<bool> correct;             // terminals: answer equals the gold (when gold known)
 

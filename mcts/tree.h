@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "mcts/node.h"
-#include "search/backend.h"
+#include "core/step.h"
 
 namespace steptree {
 

@@ -14,8 +14,8 @@ namespace steptree {
 
 namespace {
 
-constexpr CandidateEnd kAllEnds[] = {CandidateEnd::kStep, CandidateEnd::kFinal, CandidateEnd::kCut,
-                                     CandidateEnd::kContext};
+constexpr StepEnd kAllEnds[] = {StepEnd::kStep, StepEnd::kFinal, StepEnd::kCut,
+                                     StepEnd::kContext};
 
 [[noreturn]] void Malformed(size_t index, const std::string& expected) {
   throw std::runtime_error("tree node " + std::to_string(index) + ": expected " + expected);
@@ -69,10 +69,10 @@ class NodeReader {
     return v.template get<bool>();
   }
   [[noreturn]] void Fail(const std::string& expected) const { Malformed(index_, expected); }
-  CandidateEnd End() const {
+  StepEnd End() const {
     const std::string name = String("end");
-    for (CandidateEnd end : kAllEnds) {
-      if (name == CandidateEndName(end)) return end;
+    for (StepEnd end : kAllEnds) {
+      if (name == StepEndName(end)) return end;
     }
     Malformed(index_, "field \"end\" to be \"step\", \"final\", \"cut\" or \"context\", found \"" + name + "\"");
   }
@@ -178,7 +178,7 @@ nlohmann::ordered_json NodeToJson(const Tree& tree, int index) {
   out["visits"] = node.visits;
   out["depth"] = node.depth;
   out["terminal"] = node.terminal;
-  out["end"] = CandidateEndName(node.end);
+  out["end"] = StepEndName(node.end);
   out["logprob"] = node.logprob_sum;
   out["tokens"] = node.num_tokens;
   out["merged"] = node.merged;

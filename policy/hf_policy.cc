@@ -7,8 +7,8 @@
 #include <map>
 #include <set>
 
-#include "datasets/input_error.h"
-#include "policy/hf_weights.h"
+#include "core/input_error.h"
+#include "policy/model/hf_weights.h"
 
 namespace steptree {
 namespace {

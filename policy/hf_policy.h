@@ -1,5 +1,5 @@
 // A Hugging Face model directory as a policy's parts (policy/policy.h assembles them):
-// the model (policy/hf_llama.h), the tokenizer and prompt format (policy/hf_prompt.h),
+// the model (policy/model/hf_llama.h), the tokenizer and prompt format (policy/text/hf_prompt.h),
 // and where they came from, so a trained policy can be saved as a model directory again.
 // Include only from torch translation units.
 //
@@ -17,9 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "policy/hf_config.h"
-#include "policy/hf_llama.h"
-#include "policy/hf_prompt.h"
+#include "policy/model/format/hf_config.h"
+#include "policy/model/hf_llama.h"
+#include "policy/text/hf_prompt.h"
 
 namespace steptree {
 
@@ -27,7 +27,7 @@ namespace steptree {
 struct HfLoadOptions {
   std::string dtype = "f32";  // compute dtype: "f32" or "bf16"
   std::string device = "cpu";  // "cpu" or "cuda" (refused unless LibTorch has CUDA)
-  // Override DIR/steptree.json (policy/hf_prompt.h).
+  // Override DIR/steptree.json (policy/text/hf_prompt.h).
   std::optional<std::string> prompt_format, step_delimiter, system_prompt;
 };
 

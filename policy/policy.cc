@@ -8,7 +8,7 @@
 // share the value-head file and everything after loading goes through lm() and prompt().
 #include "policy/policy.h"
 
-#include "datasets/json_file.h"
+#include "core/json_file.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -16,12 +16,12 @@
 #include <map>
 #include <sstream>
 
-#include "datasets/input_error.h"
-#include "policy/gpt.h"
+#include "core/input_error.h"
+#include "policy/model/gpt.h"
 #include "policy/hf_policy.h"
-#include "policy/prompt.h"
-#include "policy/safetensors_header.h"  // ShapeString
-#include "policy/tensor_io.h"
+#include "policy/text/prompt.h"
+#include "policy/model/format/safetensors_header.h"  // ShapeString
+#include "policy/model/tensor_io.h"
 #include "value/value_head.h"
 
 namespace steptree {

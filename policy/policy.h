@@ -1,5 +1,5 @@
 // The built-in policy: tokenizer + GPT model + config, loaded from and saved to a
-// checkpoint directory. No torch in this header (torch users include policy/gpt.h and call
+// checkpoint directory. No torch in this header (torch users include policy/model/gpt.h and call
 // Policy::model()).
 //
 // Checkpoint directory layout:
@@ -17,7 +17,7 @@
 // Load also takes a Hugging Face model directory (config.json with "architectures":
 // Llama, Qwen2, Mistral; policy/hf_policy.h): the model, its tokenizer and prompt format,
 // and the same value_head.safetensors beside the weights (v_head.weight [1, hidden_size]).
-// Everything downstream sees the model only through lm() (policy/causal_lm.h), the
+// Everything downstream sees the model only through lm() (policy/model/causal_lm.h), the
 // tokenizer and prompt(); config() and model() are the built-in GPT's only.
 #pragma once
 
@@ -28,22 +28,22 @@
 
 #include <nlohmann/json.hpp>
 
-#include "policy/gpt_config.h"
-#include "policy/tokenizer.h"
+#include "policy/model/format/gpt_config.h"
+#include "policy/text/tokenizer.h"
 
 namespace steptree {
 
-class GptImpl;        // policy/gpt.h (torch)
-class CausalLm;       // policy/causal_lm.h (torch)
+class GptImpl;        // policy/model/gpt.h (torch)
+class CausalLm;       // policy/model/causal_lm.h (torch)
 class ValueHeadImpl;  // value/value_head.h (torch)
-class PromptFormat;   // policy/prompt.h
+class PromptFormat;   // policy/text/prompt.h
 struct HfSource;      // policy/hf_policy.h
 
 // How to load a Hugging Face model directory (ignored for built-in checkpoints).
 struct PolicyLoadOptions {
   std::string dtype = "f32";   // compute dtype: "f32" or "bf16" (matrix products in bf16)
   std::string device = "cpu";  // "cpu", or "cuda" when LibTorch has CUDA
-  // Override DIR/steptree.json (policy/hf_prompt.h): auto | alphamath | chatml | llama3.
+  // Override DIR/steptree.json (policy/text/hf_prompt.h): auto | alphamath | chatml | llama3.
   std::optional<std::string> prompt_format, step_delimiter, system_prompt;
 };
 
@@ -74,16 +74,16 @@ class Policy {
   int64_t num_parameters() const;
   // One line: architecture, sizes, parameters, dtype.
   std::string Describe() const;
-  // The network as generation and training use it (include policy/causal_lm.h).
+  // The network as generation and training use it (include policy/model/causal_lm.h).
   CausalLm& lm() const;
-  // The built-in GPT (include policy/gpt.h); std::logic_error for a Hugging Face model.
+  // The built-in GPT (include policy/model/gpt.h); std::logic_error for a Hugging Face model.
   GptImpl& model() const;
   // The value head on the model's hidden states (include value/value_head.h to use it).
   ValueHeadImpl& value_head() const;
   // True when the head was loaded from value_head.safetensors or trained in this process.
   bool has_trained_value_head() const { return value_head_trained_; }
   void set_value_head_trained(bool trained) { value_head_trained_ = trained; }
-  // Whether generation executes calculator calls (policy/step_generator.h): on when the
+  // Whether generation executes calculator calls (policy/engine/step_generator.h): on when the
   // built-in checkpoint's config says tool "calculator", off otherwise (Hugging Face models
   // too); the command line's --tool overrides it. A built-in policy saves the setting.
   bool calculator() const { return calculator_; }

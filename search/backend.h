@@ -24,53 +24,13 @@
 #include <string>
 #include <vector>
 
+#include "core/step.h"
+
 namespace steptree {
-
-// How a sampled step ended.
-enum class CandidateEnd {
-  kStep,     // the step delimiter: the solution goes on
-  kFinal,    // end of solution (EOS): this step holds the final answer
-  kCut,      // the per-step token limit: the step is unfinished (invalid)
-  kContext,  // the model's context is full (invalid)
-};
-const char* CandidateEndName(CandidateEnd end);
-
-struct StepSampling {
-  float temperature = 0.6f;  // 0 = greedy
-  int top_k = 0;             // 0 = off
-  float top_p = 1.f;         // 1 = off
-  int max_step_tokens = 96;  // a step longer than this is cut (CandidateEnd::kCut)
-};
 
 struct ExpansionRequest {
   std::vector<int> state;       // non-empty: question tokens + the steps so far
   std::vector<uint64_t> seeds;  // one per candidate to sample
-};
-
-struct StepCandidate {
-  std::string text;            // the step without its delimiter / end token
-  std::vector<int> token_ids;  // every generated id, including the final delimiter / EOS
-  double logprob_sum = 0;      // sum of log p(token) at temperature 1 over token_ids
-  CandidateEnd end = CandidateEnd::kStep;
-  // V(parent state + this step) from the value head; 0 when the backend has no value head.
-  float value = 0.f;
-  // Ids among token_ids that the calculator tool wrote (policy/step_generator.h): fed to the
-  // model, never sampled, so they have no log-probability.
-  int tool_tokens = 0;
-  // exp(logprob_sum / sampled tokens), sampled = token_ids.size() - tool_tokens: AlphaMath's
-  // prior before normalisation.
-  double MeanTokenProbability() const;
-};
-
-// Model work done on behalf of one problem.
-struct Budget {
-  long generated_tokens = 0;  // tokens sampled
-  long prefill_tokens = 0;    // prompt tokens run through the model before decoding
-  long cached_tokens = 0;     // prompt tokens whose keys and values a prefix cache served
-  long tool_tokens = 0;       // tokens the calculator tool wrote (fed, not sampled)
-  long forward_calls = 0;     // batched model invocations
-  long nodes = 0;             // tree nodes created (search fills this, not the backend)
-  Budget& operator+=(const Budget& other);
 };
 
 class SearchBackend;
@@ -112,6 +72,11 @@ class SearchBackend {
 
   // V(state) for states that were not produced by Expand (the root). One forward call.
   virtual std::vector<float> Evaluate(const std::vector<std::vector<int>>& states, Budget* budget) const = 0;
+
+  // Called once in every search worker thread before its first problem (the policy
+  // backend gives the thread one torch intra-op thread: problems run in parallel, one core
+  // each, so torch and TBB never oversubscribe the cores). Wrappers forward it.
+  virtual void PrepareWorkerThread() const {}
 
   // A backend for the search of one problem, when this one keeps per-tree state (the
   // policy's prefix KV cache); null when this backend serves every problem itself. The

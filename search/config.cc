@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <variant>
 
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 
 namespace steptree {
 

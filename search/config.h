@@ -22,7 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "datasets/input_error.h"  // UsageError
+#include "core/input_error.h"  // UsageError
 #include "search/best_of_n.h"
 #include "search/dvts.h"
 #include "search/greedy.h"

@@ -17,11 +17,6 @@ struct ExpandCombiner::Pending {
 
 namespace {
 
-bool SameSampling(const StepSampling& a, const StepSampling& b) {
-  return a.temperature == b.temperature && a.top_k == b.top_k && a.top_p == b.top_p &&
-         a.max_step_tokens == b.max_step_tokens;
-}
-
 }  // namespace
 
 ExpandCombiner::ExpandCombiner(const SearchBackend& shared, int members, int max_batch_rows)
@@ -66,7 +61,7 @@ void ExpandCombiner::RunQueued(std::unique_lock<std::mutex>& lock) {
     std::vector<Pending*> group;
     std::vector<ExpandJob> jobs;
     for (size_t i = first; i < batch.size(); ++i) {
-      if (taken[i] || !SameSampling(*batch[i]->sampling, *batch[first]->sampling)) continue;
+      if (taken[i] || !(*batch[i]->sampling == *batch[first]->sampling)) continue;
       taken[i] = true;
       group.push_back(batch[i]);
       jobs.push_back(ExpandJob{batch[i]->backend, batch[i]->requests, batch[i]->budget});

@@ -64,6 +64,7 @@ class CombiningBackend final : public SearchBackend {
   std::vector<int> EncodeQuestion(const std::string& question) const override { return tree_.EncodeQuestion(question); }
   int max_state_tokens() const override { return tree_.max_state_tokens(); }
   bool has_value_head() const override { return tree_.has_value_head(); }
+  void PrepareWorkerThread() const override { tree_.PrepareWorkerThread(); }
   std::vector<std::vector<StepCandidate>> Expand(const std::vector<ExpansionRequest>& requests,
                                                  const StepSampling& sampling, Budget* budget) const override {
     return combiner_.Expand(tree_, requests, sampling, budget);

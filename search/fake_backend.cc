@@ -85,8 +85,8 @@ StepCandidate FakeBackend::ToCandidate(const ScriptedStep& step) {
   StepCandidate candidate;
   candidate.text = step.text;
   for (unsigned char c : step.text) candidate.token_ids.push_back(c);
-  if (step.end == CandidateEnd::kStep) candidate.token_ids.push_back('\n');
-  if (step.end == CandidateEnd::kFinal) candidate.token_ids.push_back(kFinalEnd);
+  if (step.end == StepEnd::kStep) candidate.token_ids.push_back('\n');
+  if (step.end == StepEnd::kFinal) candidate.token_ids.push_back(kFinalEnd);
   candidate.logprob_sum = std::log(step.probability) * static_cast<double>(candidate.token_ids.size());
   candidate.end = step.end;
   candidate.value = static_cast<float>(step.value);
@@ -141,7 +141,7 @@ std::vector<std::vector<StepCandidate>> FakeBackend::Rollout(const std::vector<i
       const ScriptedStep& step = Sample(children, sampling, static_cast<int>(j), &rng);
       row.push_back(ToCandidate(step));
       work.generated_tokens += static_cast<long>(row.back().token_ids.size());
-      if (step.end != CandidateEnd::kStep) break;
+      if (step.end != StepEnd::kStep) break;
       steps.push_back(step.text);
     }
     work.forward_calls = std::max<long>(work.forward_calls, static_cast<long>(row.size()));

@@ -31,7 +31,7 @@
 #include <string>
 #include <vector>
 
-#include "datasets/rng.h"
+#include "core/rng.h"
 #include "search/backend.h"
 
 namespace steptree {
@@ -40,7 +40,7 @@ struct ScriptedStep {
   std::string text;                        // the step (no '\n')
   double probability = 1;                  // mean token probability; also the sampling weight
   double value = 0;                        // V(state after this step)
-  CandidateEnd end = CandidateEnd::kStep;  // how the step ends
+  StepEnd end = StepEnd::kStep;  // how the step ends
 };
 
 // The children of the state reached by `steps` (empty: the question) of `question`. Must

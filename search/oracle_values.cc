@@ -9,8 +9,8 @@ bool OracleStepOk(bool parent_ok, const std::string& question, const std::vector
                   const StepCandidate& step, const std::optional<std::string>& gold) {
   if (!parent_ok) return false;
   switch (step.end) {
-    case CandidateEnd::kStep: return SyntheticStepRight(question, previous_steps, step.text);
-    case CandidateEnd::kFinal: {
+    case StepEnd::kStep: return SyntheticStepRight(question, previous_steps, step.text);
+    case StepEnd::kFinal: {
       std::vector<std::string> path = previous_steps;
       path.push_back(step.text);
       if (const std::optional<bool> reached = TargetCheck(question, path)) return *reached;
@@ -18,8 +18,8 @@ bool OracleStepOk(bool parent_ok, const std::string& question, const std::vector
       const std::optional<std::string> answer = ExtractAnswer(step.text);
       return answer && AnswersEqual(*answer, *gold);
     }
-    case CandidateEnd::kCut:
-    case CandidateEnd::kContext: return false;
+    case StepEnd::kCut:
+    case StepEnd::kContext: return false;
   }
   return false;
 }

@@ -52,6 +52,7 @@ class OracleValueBackend final : public SearchBackend {
   std::vector<int> EncodeQuestion(const std::string& question) const override;
   int max_state_tokens() const override;
   bool has_value_head() const override { return true; }
+  void PrepareWorkerThread() const override { inner_.PrepareWorkerThread(); }
   std::vector<std::vector<StepCandidate>> Expand(const std::vector<ExpansionRequest>& requests,
                                                  const StepSampling& sampling, Budget* budget) const override;
   std::vector<std::vector<StepCandidate>> Rollout(const std::vector<int>& state, const std::vector<uint64_t>& seeds,

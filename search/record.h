@@ -3,7 +3,7 @@
 //   {"format": "steptree-tree", "version": 1, "id": <problem id>,
 //    "problem": <the input record as read, or {"id", "question", "gold"} when there is none>,
 //    "config": <ConfigToJson: mode and every parameter>,
-//    "model_digest": <ModelDigest of the model folder (datasets/file_digest.h); only when known>,
+//    "model_digest": <ModelDigest of the model folder (core/file_digest.h); only when known>,
 //    "budget": {"generated_tokens", "prefill_tokens", "forward_calls", "nodes"},
 //    "answer": <string or null>, "correct": <true, false, or null without gold>,
 //    "ranking": [{"tag", "answer", "value", "correct"}, ...]             (sbs only),

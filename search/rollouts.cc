@@ -25,7 +25,7 @@ std::vector<SampleOutcome> RollOutSolutions(const SearchBackend& backend, const 
     solution.leaf = InsertSolution(tree, row, rules);
     if (solution.leaf >= 0) {
       const Node& leaf = tree->node(solution.leaf);
-      solution.answered = leaf.terminal && leaf.end == CandidateEnd::kFinal && leaf.answer.has_value();
+      solution.answered = leaf.terminal && leaf.end == StepEnd::kFinal && leaf.answer.has_value();
       // A target-checked answer is scored by the check (+1/-1), everything else by the backend.
       const bool checked = rules.checks_target() && solution.answered;
       solution.final_value = checked ? leaf.value : row[leaf.depth - 1].value;

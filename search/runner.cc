@@ -119,6 +119,7 @@ void RunSearch(const std::vector<Problem>& problems, const SearchBackend& backen
   std::atomic<bool> failed{false};  // set by the first worker that throws: the others stop
   auto worker = [&] {
     try {
+      backend.PrepareWorkerThread();
       if (options.worker_init) options.worker_init();
       for (size_t i = next_problem++; i < problems.size() && !failed; i = next_problem++) {
         if (skipped[i]) continue;
@@ -142,6 +143,7 @@ void RunSearch(const std::vector<Problem>& problems, const SearchBackend& backen
   std::exception_ptr first_error;
   auto member = [&](ExpandCombiner* combiner) {
     try {
+      backend.PrepareWorkerThread();
       if (options.worker_init) options.worker_init();
       for (size_t i = next_problem++; i < problems.size() && !failed; i = next_problem++) {
         if (skipped[i]) continue;

@@ -18,7 +18,7 @@ void SortByValue(const Tree& tree, std::vector<int>* nodes) {
 }
 
 // A candidate the beam may keep: still going, or a final step with a parsable answer.
-bool Keepable(const Node& node) { return !node.terminal || (node.end == CandidateEnd::kFinal && node.answer); }
+bool Keepable(const Node& node) { return !node.terminal || (node.end == StepEnd::kFinal && node.answer); }
 
 // Expands every beam node with one Expand call; returns all their children, beam order.
 std::vector<int> ExpandBeam(const SearchBackend& backend, const Problem& problem, const SbsParams& params,

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "datasets/rng.h"
+#include "core/rng.h"
 
 namespace steptree {
 

@@ -43,8 +43,8 @@ TerminalRules MakeTerminalRules(const Problem& problem, const SearchBackend& bac
 StepOutcome ClassifyStep(const Node& node, long state_tokens, const TerminalRules& rules,
                          const std::vector<std::string>& path_steps) {
   const bool empty = answer_text::Trim(node.step).empty();
-  if (empty || node.end == CandidateEnd::kCut || node.end == CandidateEnd::kContext) return Invalid(rules);
-  if (node.end == CandidateEnd::kFinal) {
+  if (empty || node.end == StepEnd::kCut || node.end == StepEnd::kContext) return Invalid(rules);
+  if (node.end == StepEnd::kFinal) {
     StepOutcome outcome = Invalid(rules);
     outcome.answer = ExtractAnswer(node.step);
     if (!outcome.answer) return outcome;

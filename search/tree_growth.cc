@@ -18,7 +18,7 @@ std::vector<int> AddClassifiedChildren(Tree* tree, int parent, const std::vector
     if (insertion.created) {
       Node& node = tree->node(insertion.node);
       // The path is read only for final steps of questions with a target.
-      const bool needs_path = rules.has_target && node.end == CandidateEnd::kFinal;
+      const bool needs_path = rules.has_target && node.end == StepEnd::kFinal;
       const std::vector<std::string> path = needs_path ? tree->PathSteps(insertion.node) : std::vector<std::string>();
       ApplyOutcome(ClassifyStep(node, tree->StateLength(insertion.node), rules, path), &node);
     }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "datasets/rng.h"
+#include "core/rng.h"
 
 namespace steptree {
 

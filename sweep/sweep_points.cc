@@ -4,9 +4,9 @@
 #include <map>
 #include <numeric>
 
-#include "datasets/input_error.h"
-#include "datasets/jsonl.h"
-#include "datasets/rng.h"
+#include "core/input_error.h"
+#include "core/jsonl.h"
+#include "core/rng.h"
 #include "mcts/tree_json.h"
 #include "search/rollouts.h"
 #include "sweep/confidence.h"

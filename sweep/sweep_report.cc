@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "datasets/json_file.h"
-#include "datasets/input_error.h"
+#include "core/json_file.h"
+#include "core/input_error.h"
 #include "sweep/svg_plot.h"
 
 namespace steptree {

@@ -11,9 +11,9 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "datasets/input_error.h"
-#include "datasets/json_file.h"
-#include "datasets/jsonl.h"  // IsValidUtf8
+#include "core/input_error.h"
+#include "core/json_file.h"
+#include "core/jsonl.h"  // IsValidUtf8
 
 namespace steptree {
 namespace {

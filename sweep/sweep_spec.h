@@ -50,7 +50,7 @@ struct SweepSpec {
 };
 
 // Limits on a sweep config (InputError naming the file): its size, kMaxJsonDepth nesting
-// (datasets/json_file.h; a scan before either parser runs), the values a YAML document
+// (core/json_file.h; a scan before either parser runs), the values a YAML document
 // expands to (aliases may repeat a node: "billion laughs"), and the grid of runs.
 // The config file's size: 1 MiB (real configs are under 1 KB; yaml-cpp holds ~300 bytes a
 // node, so this also bounds its memory).

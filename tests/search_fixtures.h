@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "datasets/rng.h"
+#include "core/rng.h"
 #include "search/config.h"
 #include "search/record.h"
 #include "search/runner.h"
@@ -21,10 +21,10 @@ namespace steptree::test {
 
 // A scripted step that goes on, and one that ends the solution.
 inline ScriptedStep Step(const std::string& text, double probability, double value) {
-  return {text, probability, value, CandidateEnd::kStep};
+  return {text, probability, value, StepEnd::kStep};
 }
 inline ScriptedStep Final(const std::string& text, double probability, double value) {
-  return {text, probability, value, CandidateEnd::kFinal};
+  return {text, probability, value, StepEnd::kFinal};
 }
 
 // A branching script for determinism tests: three children per state, finals from depth 2

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 #include "export/audit.h"
 #include "export/exporter.h"
 #include "export/step_truth.h"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "datasets/calculator.h"
-#include "datasets/rng.h"
+#include "core/rng.h"
 #include "tests/test_util.h"
 
 using namespace steptree;

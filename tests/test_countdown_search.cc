@@ -126,7 +126,7 @@ TEST_CASE("countdown search: oracle values judge moves by the exact solver") {
   CHECK(OracleStepOk(true, question, {"<<50-25=25>> left: 3, 7, 25"}, move, std::nullopt));
   StepCandidate final_step;
   final_step.text = "The answer is 100";
-  final_step.end = CandidateEnd::kFinal;
+  final_step.end = StepEnd::kFinal;
   CHECK_FALSE(OracleStepOk(true, question, {}, final_step, std::string("100")));  // no moves: wrong
   CHECK(OracleStepOk(true, question,
                      {"<<50-25=25>> left: 3, 7, 25", "<<7-3=4>> left: 25, 4", "<<25*4=100>> left: 100"}, final_step,
@@ -159,9 +159,9 @@ TEST_CASE("countdown search: MCTS picks a target-verified terminal first") {
   Tree tree("q", {1, 2});
   StepCandidate wrong, right;
   wrong.text = "The answer is 5";
-  wrong.end = CandidateEnd::kFinal;
+  wrong.end = StepEnd::kFinal;
   right.text = "The answer is 100";
-  right.end = CandidateEnd::kFinal;
+  right.end = StepEnd::kFinal;
   tree.AddChildren(0, {wrong, right});
   for (int i : {1, 2}) {
     tree.node(i).terminal = true;

@@ -9,9 +9,9 @@
 #include <thread>
 #include <vector>
 
-#include "datasets/input_error.h"
-#include "datasets/jsonl.h"
-#include "datasets/rng.h"
+#include "core/input_error.h"
+#include "core/jsonl.h"
+#include "core/rng.h"
 #include "mcts/tree_json.h"
 #include "search/config.h"
 #include "search/dvts.h"
@@ -137,9 +137,9 @@ TEST_CASE("search dvts: invalid candidates are never kept, a subtree with only i
   // valid "ok" (0.1) against a context-full step and a final without an answer, both valued
   // higher: it keeps "ok".
   ScriptTable script;
-  script.Add({}, {ScriptedStep{"cut", 1, 0.9, CandidateEnd::kCut}, Step(" ", 1, 0.95),
+  script.Add({}, {ScriptedStep{"cut", 1, 0.9, StepEnd::kCut}, Step(" ", 1, 0.95),
                   Final("I do not know.", 1, 0.99), Step("ok", 1, 0.1),
-                  ScriptedStep{"ctx", 1, 0.8, CandidateEnd::kContext}, Final("No idea.", 1, 0.7)})
+                  ScriptedStep{"ctx", 1, 0.8, StepEnd::kContext}, Final("No idea.", 1, 0.7)})
       .Add({"ok"}, {Final("The answer is 4.", 1, 0.5)});
   FakeBackend backend(script, Enumerating());
   const SearchResult result = SearchDvts(backend, MakeProblem("v3", "Q", "4"), Params(6, 3), 1, TerminalReward::kValue);
@@ -158,7 +158,7 @@ TEST_CASE("search dvts: invalid candidates are never kept, a subtree with only i
 
   // Every subtree invalid: no answer, wrong when gold is known, only the root expanded.
   ScriptTable hopeless;
-  hopeless.Add({}, {ScriptedStep{"cut", 1, 0.9, CandidateEnd::kCut}, Final("No idea.", 1, 0.7)});
+  hopeless.Add({}, {ScriptedStep{"cut", 1, 0.9, StepEnd::kCut}, Final("No idea.", 1, 0.7)});
   FakeBackend hopeless_backend(hopeless, Enumerating());
   const SearchResult none = SearchDvts(hopeless_backend, MakeProblem("v4", "Q", "4"), Params(4, 2), 1);
   CHECK(hopeless_backend.ExpandBatchSizes() == std::vector<int>{1});

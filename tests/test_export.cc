@@ -7,12 +7,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 #include "datasets/loaders.h"
 #include "export/exporter.h"
 #include "tests/export_fixtures.h"
 #include "tests/test_util.h"
-#include "value/value_data.h"
+#include "mcts/value_records.h"
 
 using namespace steptree;
 using nlohmann::json;
@@ -121,7 +121,7 @@ TEST_CASE("export pruning of a tree without a graded answer leaves the root alon
   cut.parent = child;
   cut.step = "The ans";
   cut.terminal = true;
-  cut.end = CandidateEnd::kCut;
+  cut.end = StepEnd::kCut;
   cut.correct = false;  // graded, but no answer: invalid
   tree.AppendNode(cut);
   Node ungraded;

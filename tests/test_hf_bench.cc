@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-#include "policy/hf_config.h"
-#include "policy/hf_synthetic.h"
+#include "policy/model/format/hf_config.h"
+#include "policy/model/hf_synthetic.h"
 #include "tests/test_util.h"
 
 // c10 (torch) defines its own fatal CHECK macro; doctest's must win, so doctest comes last.

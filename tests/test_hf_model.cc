@@ -14,18 +14,18 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-#include "datasets/input_error.h"
-#include "policy/causal_lm.h"
-#include "policy/hf_config.h"
-#include "policy/hf_llama.h"
-#include "policy/hf_weights.h"
-#include "policy/hf_prompt.h"
-#include "policy/hf_synthetic.h"
-#include "policy/kv_cache.h"
+#include "core/input_error.h"
+#include "policy/model/causal_lm.h"
+#include "policy/model/format/hf_config.h"
+#include "policy/model/hf_llama.h"
+#include "policy/model/hf_weights.h"
+#include "policy/text/hf_prompt.h"
+#include "policy/model/hf_synthetic.h"
+#include "policy/model/kv_cache.h"
 #include "policy/policy.h"
-#include "policy/prompt.h"
-#include "policy/step_generator.h"
-#include "policy/tensor_io.h"
+#include "policy/text/prompt.h"
+#include "policy/engine/step_generator.h"
+#include "policy/model/tensor_io.h"
 #include "tests/test_util.h"
 
 // c10 (torch) defines its own fatal CHECK macro; doctest's must win, so doctest comes last.
@@ -412,15 +412,15 @@ TEST_CASE("hf: generated steps end at a delimiter token and their text stops bef
   spec.architecture = "Qwen2ForCausalLM";
   const std::unique_ptr<Policy> policy = Policy::Load(WriteTinyModelDir(dir.path() + "/q", spec, "qwen", 9));
   const std::vector<int> prompt = policy->prompt().EncodePrefix("What is 2+3?", {});
-  SamplingParams sampling;
+  StepSampling sampling;
   sampling.temperature = 1.f;
   sampling.max_step_tokens = 24;
-  const std::vector<GeneratedStep> steps =
+  const std::vector<StepCandidate> steps =
       StepGenerator(*policy).GenerateSteps(std::vector<std::vector<int>>(8, prompt), sampling, {1, 2, 3, 4, 5, 6, 7, 8});
   int delimited = 0;
-  for (const GeneratedStep& step : steps) {
+  for (const StepCandidate& step : steps) {
     CHECK(step.text.find("\n\n") == std::string::npos);
-    if (step.end == StepEnd::kDelimiter) {
+    if (step.end == StepEnd::kStep) {
       ++delimited;
       CHECK(policy->tokenizer().EndsStep(step.token_ids.back()));
       const std::string all = policy->tokenizer().Decode(step.token_ids);

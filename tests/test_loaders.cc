@@ -7,10 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "datasets/input_error.h"
+#include "core/input_error.h"
 #include "datasets/loaders.h"
 #include "datasets/record_parsers.h"
-#include "policy/gpt_config.h"
+#include "policy/model/format/gpt_config.h"
 #include "tests/test_util.h"
 
 using namespace steptree;

@@ -19,11 +19,11 @@ namespace {
 
 // A candidate whose mean token probability is `probability`: one id per byte + delimiter.
 StepCandidate Candidate(const std::string& text, double probability, float value = 0,
-                        CandidateEnd end = CandidateEnd::kStep) {
+                        StepEnd end = StepEnd::kStep) {
   StepCandidate c;
   c.text = text;
   for (unsigned char ch : text) c.token_ids.push_back(ch);
-  c.token_ids.push_back(end == CandidateEnd::kFinal ? 257 : '\n');
+  c.token_ids.push_back(end == StepEnd::kFinal ? 257 : '\n');
   c.logprob_sum = std::log(probability) * static_cast<double>(c.token_ids.size());
   c.end = end;
   c.value = value;
@@ -69,7 +69,7 @@ TEST_CASE("mcts priors: normalised over siblings, duplicates merged into the fir
   Tree tree = QuestionTree();
   const auto insertions = tree.AddChildren(0, {Candidate("x = 1", 0.5), Candidate("  x = 1 ", 0.3),
                                                Candidate("y = 2", 0.2),
-                                               Candidate("x = 1", 0.1, 0, CandidateEnd::kFinal)});
+                                               Candidate("x = 1", 0.1, 0, StepEnd::kFinal)});
   REQUIRE(insertions.size() == 4);
   CHECK(insertions[0].created);
   CHECK(insertions[1].node == insertions[0].node);  // same text after trimming: merged
@@ -185,8 +185,8 @@ TEST_CASE("mcts virtual loss: counts as visits of value -1, steers selection, re
 
 TEST_CASE("mcts tree json: fixed keys, deterministic, lossless round trip") {
   Tree tree = SmallTree();
-  tree.AddChildren(4, {Candidate("The answer is 5.", 0.9, 0.75f, CandidateEnd::kFinal),
-                       Candidate("The answer is 6.", 0.1, -0.5f, CandidateEnd::kFinal)});
+  tree.AddChildren(4, {Candidate("The answer is 5.", 0.9, 0.75f, StepEnd::kFinal),
+                       Candidate("The answer is 6.", 0.1, -0.5f, StepEnd::kFinal)});
   tree.node(5).terminal = true, tree.node(5).answer = "5", tree.node(5).correct = true, tree.node(5).value = 1;
   tree.node(6).terminal = true, tree.node(6).answer = "6";  // gold unknown: correct null
   tree.node(3).terminal = true;                             // an invalid terminal: no answer
@@ -261,8 +261,8 @@ TEST_CASE("mcts tree json: malformed trees are refused with what was expected") 
 
 TEST_CASE("mcts value targets: Q along each root-to-terminal path, +1/-1 where graded") {
   Tree tree = SmallTree();  // root -> a, b, c; b -> b0
-  tree.AddChildren(4, {Candidate("The answer is 5.", 0.5, 0.25f, CandidateEnd::kFinal),
-                       Candidate("The answer is 6.", 0.5, 0.5f, CandidateEnd::kFinal)});
+  tree.AddChildren(4, {Candidate("The answer is 5.", 0.5, 0.25f, StepEnd::kFinal),
+                       Candidate("The answer is 6.", 0.5, 0.5f, StepEnd::kFinal)});
   tree.node(5).terminal = true, tree.node(5).answer = "5", tree.node(5).correct = true;
   tree.node(6).terminal = true, tree.node(6).answer = "6";  // ungraded: its value (unvisited)
   Backup(tree, 5, 0.5);

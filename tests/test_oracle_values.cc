@@ -27,7 +27,7 @@ Problem CalcProblem(const std::string& id, std::optional<std::string> gold) {
 // but the prefix is already wrong); below the right one the right and a wrong product.
 ScriptTable MisleadingScript() {
   ScriptTable script;
-  script.Add({}, {Step("2+3=6", 0.6, 0.9), Step("2+3=5", 0.3, -0.5), {"2+3", 0.1, 0.95, CandidateEnd::kCut}})
+  script.Add({}, {Step("2+3=6", 0.6, 0.9), Step("2+3=5", 0.3, -0.5), {"2+3", 0.1, 0.95, StepEnd::kCut}})
       .Add({"2+3=6"}, {Step("6*2=12", 1, 0.9)})
       .Add({"2+3=6", "6*2=12"}, {Final("The answer is 12", 1, 0.9)})
       .Add({"2+3=5"}, {Step("5*2=11", 0.5, 0.2), Step("5*2=10", 0.5, -0.2)})
@@ -51,7 +51,7 @@ double ValueAt(const Tree& tree, const std::vector<std::string>& path) {
 }
 
 // A candidate as a backend returns it (for OracleStepOk).
-StepCandidate Candidate(const std::string& text, CandidateEnd end = CandidateEnd::kStep) {
+StepCandidate Candidate(const std::string& text, StepEnd end = StepEnd::kStep) {
   StepCandidate candidate;
   candidate.text = text;
   candidate.end = end;
@@ -68,12 +68,12 @@ TEST_CASE("search oracle: a step is good when every calculation so far checks an
   CHECK_FALSE(OracleStepOk(true, "q", {}, Candidate("2+3=6"), gold));
   CHECK_FALSE(OracleStepOk(false, "q", {}, Candidate("6*2=12"), gold));  // checks, but after a mistake
   CHECK_FALSE(OracleStepOk(true, "q", {}, Candidate("then double it"), gold));  // nothing to check
-  CHECK(OracleStepOk(true, "q", {}, Candidate("The answer is 10", CandidateEnd::kFinal), gold));
-  CHECK_FALSE(OracleStepOk(true, "q", {}, Candidate("The answer is 12", CandidateEnd::kFinal), gold));
-  CHECK_FALSE(OracleStepOk(false, "q", {}, Candidate("The answer is 10", CandidateEnd::kFinal), gold));  // a lucky answer
-  CHECK_FALSE(OracleStepOk(true, "q", {}, Candidate("The answer is 10", CandidateEnd::kFinal), std::nullopt));
-  CHECK_FALSE(OracleStepOk(true, "q", {}, Candidate("2+3=5", CandidateEnd::kCut), gold));
-  CHECK_FALSE(OracleStepOk(true, "q", {}, Candidate("2+3=5", CandidateEnd::kContext), gold));
+  CHECK(OracleStepOk(true, "q", {}, Candidate("The answer is 10", StepEnd::kFinal), gold));
+  CHECK_FALSE(OracleStepOk(true, "q", {}, Candidate("The answer is 12", StepEnd::kFinal), gold));
+  CHECK_FALSE(OracleStepOk(false, "q", {}, Candidate("The answer is 10", StepEnd::kFinal), gold));  // a lucky answer
+  CHECK_FALSE(OracleStepOk(true, "q", {}, Candidate("The answer is 10", StepEnd::kFinal), std::nullopt));
+  CHECK_FALSE(OracleStepOk(true, "q", {}, Candidate("2+3=5", StepEnd::kCut), gold));
+  CHECK_FALSE(OracleStepOk(true, "q", {}, Candidate("2+3=5", StepEnd::kContext), gold));
 }
 
 TEST_CASE("search oracle: SBS follows true prefix correctness where the value head misleads it") {

@@ -9,14 +9,14 @@
 #include <limits>
 #include <map>
 
-#include "datasets/input_error.h"
-#include "policy/attention.h"
-#include "policy/gpt.h"
+#include "core/input_error.h"
+#include "policy/model/attention.h"
+#include "policy/model/gpt.h"
 #include "policy/policy.h"
-#include "policy/prompt.h"
-#include "policy/sampling.h"
-#include "policy/step_generator.h"
-#include "policy/tensor_io.h"
+#include "policy/text/prompt.h"
+#include "policy/engine/sampling.h"
+#include "policy/engine/step_generator.h"
+#include "policy/model/tensor_io.h"
 #include "tests/test_util.h"
 
 // c10 (torch) defines its own fatal CHECK macro; doctest's must win, so doctest comes after
@@ -276,13 +276,13 @@ TEST_CASE("sampling transforms") {
   SamplingScratch scratch;
   Rng rng(1);
   const std::vector<float> tie = {1.f, 3.f, 0.f, 3.f};
-  SamplingParams greedy;
+  StepSampling greedy;
   CHECK(SampleToken(tie.data(), 4, greedy, &rng, &scratch).id == 1);  // ties to the lowest id
   const double lse = std::log(std::exp(1.0) + 2 * std::exp(3.0) + 1.0);
   CHECK(SampleToken(tie.data(), 4, greedy, &rng, &scratch).logprob == doctest::Approx(3.0 - lse));
   CHECK(TokenLogProb(tie.data(), 4, 0) == doctest::Approx(1.0 - lse));
 
-  SamplingParams hot;
+  StepSampling hot;
   hot.temperature = 5.f;
   hot.top_k = 1;
   for (int i = 0; i < 20; ++i) CHECK(SampleToken(tie.data(), 4, hot, &rng, &scratch).id == 1);
@@ -305,7 +305,7 @@ TEST_CASE("sampling transforms") {
 
   // Nucleus: probabilities 0.5, 0.3, 0.2 -> top_p 0.7 keeps {0, 1}.
   const std::vector<float> probs = {std::log(0.5f), std::log(0.3f), std::log(0.2f)};
-  SamplingParams nucleus;
+  StepSampling nucleus;
   nucleus.temperature = 1.f;
   nucleus.top_p = 0.7f;
   seen.clear();
@@ -336,25 +336,25 @@ TEST_CASE("generated steps do not depend on the batch") {
   for (int i = 0; i < 6; ++i) prefixes.push_back(RandomIds(3 + 5 * i, 300 + i));
   prefixes.push_back(prefixes[2]);  // a duplicate prefix (prefilled once)
   std::vector<uint64_t> seeds = {1, 2, 3, 4, 5, 6, 77};
-  SamplingParams greedy;
+  StepSampling greedy;
   greedy.max_step_tokens = 12;
-  SamplingParams sampled = greedy;
+  StepSampling sampled = greedy;
   sampled.temperature = 1.f;
   sampled.top_p = 0.95f;
-  for (const SamplingParams& params : {greedy, sampled}) {
+  for (const StepSampling& params : {greedy, sampled}) {
     CAPTURE(params.temperature);
-    GenerationStats stats;
-    std::vector<GeneratedStep> batch = gen.GenerateSteps(prefixes, params, seeds, &stats);
+    Budget stats;
+    std::vector<StepCandidate> batch = gen.GenerateSteps(prefixes, params, seeds, &stats);
     REQUIRE(batch.size() == prefixes.size());
     long prefix_tokens = 0;
     for (size_t i = 0; i + 1 < prefixes.size(); ++i) prefix_tokens += static_cast<long>(prefixes[i].size());
     CHECK(stats.prefill_tokens == prefix_tokens);
     long generated = 0;
-    for (const auto& s : batch) generated += s.num_tokens;
+    for (const auto& s : batch) generated += static_cast<int>(s.token_ids.size());
     CHECK(stats.generated_tokens == generated);
     CHECK(stats.forward_calls >= 2);
     for (size_t i = 0; i < prefixes.size(); ++i) {
-      std::vector<GeneratedStep> alone = gen.GenerateSteps({prefixes[i]}, params, {seeds[i]});
+      std::vector<StepCandidate> alone = gen.GenerateSteps({prefixes[i]}, params, {seeds[i]});
       CHECK(alone[0].token_ids == batch[i].token_ids);
       CHECK(alone[0].logprob_sum == doctest::Approx(batch[i].logprob_sum).epsilon(1e-5));
       CHECK(alone[0].end == batch[i].end);
@@ -371,10 +371,10 @@ TEST_CASE("rows finishing at different times (compaction) match rows run alone")
     prefixes.push_back(RandomIds(30 + 4 * i, 500 + i));  // reach the 64-token context at different times
     seeds.push_back(40 + i);
   }
-  SamplingParams params;
+  StepSampling params;
   params.temperature = 1.f;
   params.max_step_tokens = 40;
-  GenerationStats stats;
+  Budget stats;
   auto batch = gen.GenerateSolutions(prefixes, params, seeds, 3, &stats);
   long generated = 0;
   int reached_context = 0;
@@ -385,10 +385,10 @@ TEST_CASE("rows finishing at different times (compaction) match rows run alone")
     for (size_t k = 0; k < batch[i].size(); ++k) {
       CHECK(alone[0][k].token_ids == batch[i][k].token_ids);
       CHECK(alone[0][k].end == batch[i][k].end);
-      tokens += batch[i][k].num_tokens;
+      tokens += static_cast<int>(batch[i][k].token_ids.size());
     }
     generated += tokens;
-    const GeneratedStep& last = batch[i].back();
+    const StepCandidate& last = batch[i].back();
     if (last.end == StepEnd::kContext) {
       CHECK(static_cast<int>(prefixes[i].size()) + tokens == 64);
       ++reached_context;
@@ -403,7 +403,7 @@ TEST_CASE("sampled steps: reproducible, seed-dependent, top-k 1 and tiny top-p a
   auto policy = Policy::Create(TinyConfig("learned"), 4);
   StepGenerator gen(*policy);
   const std::vector<std::vector<int>> prefixes = {RandomIds(10, 1), RandomIds(4, 2)};
-  SamplingParams params;
+  StepSampling params;
   params.temperature = 1.f;
   params.max_step_tokens = 16;
   auto a = gen.GenerateSteps(prefixes, params, {5, 6});
@@ -413,12 +413,12 @@ TEST_CASE("sampled steps: reproducible, seed-dependent, top-k 1 and tiny top-p a
     CHECK(a[i].token_ids == b[i].token_ids);
     CHECK(a[i].token_ids != c[i].token_ids);
   }
-  SamplingParams greedy;
+  StepSampling greedy;
   greedy.max_step_tokens = 16;
   auto g = gen.GenerateSteps(prefixes, greedy, {5, 6});
-  SamplingParams k1 = params;
+  StepSampling k1 = params;
   k1.top_k = 1;
-  SamplingParams p0 = params;
+  StepSampling p0 = params;
   p0.top_p = 1e-6f;
   auto gk = gen.GenerateSteps(prefixes, k1, {5, 6});
   auto gp = gen.GenerateSteps(prefixes, p0, {5, 6});
@@ -432,11 +432,11 @@ TEST_CASE("logprob_sum equals the sum recomputed from a full forward") {
   auto policy = Policy::Create(TinyConfig(), 9);
   StepGenerator gen(*policy);
   const std::vector<int> prefix = RandomIds(7, 3);
-  SamplingParams params;
+  StepSampling params;
   params.temperature = 0.8f;
   params.top_k = 50;
   params.max_step_tokens = 20;
-  GeneratedStep step = gen.GenerateSteps({prefix}, params, {12})[0];
+  StepCandidate step = gen.GenerateSteps({prefix}, params, {12})[0];
   std::vector<int> seq = prefix;
   seq.insert(seq.end(), step.token_ids.begin(), step.token_ids.end());
   torch::Tensor logp = torch::log_softmax(FullLogits(policy->model(), seq), -1);
@@ -444,7 +444,6 @@ TEST_CASE("logprob_sum equals the sum recomputed from a full forward") {
   for (size_t j = 0; j < step.token_ids.size(); ++j) {
     sum += logp[static_cast<int64_t>(prefix.size() + j - 1)][step.token_ids[j]].item<double>();
   }
-  CHECK(step.num_tokens == static_cast<int>(step.token_ids.size()));
   CHECK(step.logprob_sum == doctest::Approx(sum).epsilon(1e-4));
 }
 
@@ -453,22 +452,22 @@ TEST_CASE("steps stop at the delimiter, EOS, the step length and the context") {
   auto policy = MemorisingPolicy(&prefix);
   const Tokenizer& tok = policy->tokenizer();
   StepGenerator gen(*policy);
-  SamplingParams greedy;
-  std::vector<std::vector<GeneratedStep>> sol = gen.GenerateSolutions({prefix}, greedy, {0}, 10);
+  StepSampling greedy;
+  std::vector<std::vector<StepCandidate>> sol = gen.GenerateSolutions({prefix}, greedy, {0}, 10);
   REQUIRE(sol[0].size() == 3);
   CHECK(sol[0][0].text == "ab");
   CHECK(sol[0][0].token_ids == std::vector<int>({'a', 'b', '\n'}));
-  CHECK(sol[0][0].end == StepEnd::kDelimiter);
+  CHECK(sol[0][0].end == StepEnd::kStep);
   CHECK(sol[0][1].text == "cd");
   CHECK(sol[0][2].text == "ef");
   CHECK(sol[0][2].token_ids == std::vector<int>({'e', 'f', tok.eos_id()}));
-  CHECK(sol[0][2].end == StepEnd::kEos);
-  CHECK(std::string(StepEndName(sol[0][2].end)) == "eos");
+  CHECK(sol[0][2].end == StepEnd::kFinal);
+  CHECK(std::string(StepEndName(sol[0][2].end)) == "final");
 
   // Step by step with growing prefixes gives the same steps.
   std::vector<int> p = prefix;
   for (int k = 0; k < 3; ++k) {
-    GeneratedStep s = gen.GenerateSteps({p}, greedy, {0})[0];
+    StepCandidate s = gen.GenerateSteps({p}, greedy, {0})[0];
     CHECK(s.token_ids == sol[0][k].token_ids);
     CHECK(s.logprob_sum == doctest::Approx(sol[0][k].logprob_sum).epsilon(1e-5));
     p.insert(p.end(), s.token_ids.begin(), s.token_ids.end());
@@ -476,21 +475,21 @@ TEST_CASE("steps stop at the delimiter, EOS, the step length and the context") {
   // The step cap.
   sol = gen.GenerateSolutions({prefix, prefix}, greedy, {0, 1}, 2);
   CHECK(sol[1].size() == 2);
-  CHECK(sol[1][1].end == StepEnd::kDelimiter);
+  CHECK(sol[1][1].end == StepEnd::kStep);
   // The step length.
-  SamplingParams short_steps;
+  StepSampling short_steps;
   short_steps.max_step_tokens = 1;
-  GeneratedStep cut = gen.GenerateSteps({prefix}, short_steps, {0})[0];
-  CHECK(cut.end == StepEnd::kLength);
+  StepCandidate cut = gen.GenerateSteps({prefix}, short_steps, {0})[0];
+  CHECK(cut.end == StepEnd::kCut);
   CHECK(cut.token_ids == std::vector<int>({'a'}));
   CHECK(cut.text == "a");
   // The context: 64 tokens in all.
   const std::vector<int> long_prefix = RandomIds(62, 5);
-  GeneratedStep ctx = gen.GenerateSteps({long_prefix}, greedy, {0})[0];
+  StepCandidate ctx = gen.GenerateSteps({long_prefix}, greedy, {0})[0];
   if (ctx.end == StepEnd::kContext) {
-    CHECK(ctx.num_tokens == 2);
+    CHECK(static_cast<int>(ctx.token_ids.size()) == 2);
   } else {
-    CHECK(ctx.num_tokens <= 2);  // the model happened to end the step first
+    CHECK(static_cast<int>(ctx.token_ids.size()) <= 2);  // the model happened to end the step first
   }
   CHECK_THROWS_AS(gen.GenerateSteps({RandomIds(64, 5)}, greedy, {0}), std::invalid_argument);
   CHECK_THROWS_AS(gen.GenerateSteps({{}}, greedy, {0}), std::invalid_argument);

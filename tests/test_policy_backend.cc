@@ -1,13 +1,13 @@
-// Tests of the built-in policy behind the search interface (policy/policy_backend.h): a
+// Tests of the built-in policy behind the search interface (policy/engine/policy_backend.h): a
 // candidate's value, read in the forward pass that sampled it, equals V of the child state
 // computed afresh; candidates do not depend on the batch they share; budget counting;
 // states past the context. Tiny random models with a (random) head marked trained.
 #include <cmath>
 
-#include "policy/gpt.h"
-#include "policy/gpt_config.h"
+#include "policy/model/gpt.h"
+#include "policy/model/format/gpt_config.h"
 #include "policy/policy.h"
-#include "policy/policy_backend.h"
+#include "policy/engine/policy_backend.h"
 
 #undef CHECK
 #include <doctest/doctest.h>
@@ -80,7 +80,7 @@ TEST_CASE("policy backend: a candidate's value equals V of the child state evalu
     CHECK(candidates[0][j].value != 0.f);
     // A trailing delimiter is not fed by Evaluate; EOS / cut steps end on a token the
     // generator never fed either: both read the hidden state that sampled the last token.
-    if (candidates[0][j].end != CandidateEnd::kStep) continue;
+    if (candidates[0][j].end != StepEnd::kStep) continue;
     CHECK(std::fabs(fresh[j] - candidates[0][j].value) < 1e-4);
     ++compared;
   }
@@ -126,7 +126,7 @@ TEST_CASE("policy backend: no trained head means every value is 0, full states g
   REQUIRE(out.size() == 2);
   CHECK(out[0][0].value == 0.f);
   REQUIRE(out[1].size() == 2);
-  CHECK(out[1][0].end == CandidateEnd::kContext);
+  CHECK(out[1][0].end == StepEnd::kContext);
   CHECK(backend.Evaluate({root}, nullptr) == std::vector<float>{0.f});
   auto rollout = backend.Rollout(root, {7, 8, 9}, sampling, 3, nullptr);
   CHECK(rollout.size() == 3);

@@ -1,7 +1,7 @@
 // Tests of prefix KV reuse and what it rests on: the row-invariant product equals its
-// scalar rule bit for bit (policy/row_invariant_gemm.h); the built-in model gives the same
-// bits for a token however it is batched, prefilled, extended or decoded (policy/gpt.h);
-// the radix cache's lookups, splits, eviction and pins (policy/prefix_cache.h); and search
+// scalar rule bit for bit (policy/model/row_invariant_gemm.h); the built-in model gives the same
+// bits for a token however it is batched, prefilled, extended or decoded (policy/model/gpt.h);
+// the radix cache's lookups, splits, eviction and pins (policy/engine/prefix_cache.h); and search
 // with the cache writes the same trees as without, computing far fewer prefill tokens.
 #include <algorithm>
 #include <cstring>
@@ -12,14 +12,14 @@
 #include <torch/torch.h>
 
 #include "datasets/synthetic.h"
-#include "policy/causal_lm.h"
-#include "policy/gpt.h"
-#include "policy/gpt_config.h"
-#include "policy/kv_cache.h"
+#include "policy/model/causal_lm.h"
+#include "policy/model/gpt.h"
+#include "policy/model/format/gpt_config.h"
+#include "policy/model/kv_cache.h"
 #include "policy/policy.h"
-#include "policy/policy_backend.h"
-#include "policy/prefix_cache.h"
-#include "policy/row_invariant_gemm.h"
+#include "policy/engine/policy_backend.h"
+#include "policy/engine/prefix_cache.h"
+#include "policy/model/row_invariant_gemm.h"
 #include "search/config.h"
 #include "search/record.h"
 #include "search/runner.h"

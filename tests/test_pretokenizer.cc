@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "policy/bpe.h"
-#include "policy/pretokenizer.h"
-#include "policy/unicode_nfc.h"
-#include "policy/unicode_text.h"
+#include "policy/text/bpe.h"
+#include "policy/text/pretokenizer.h"
+#include "policy/text/unicode_nfc.h"
+#include "policy/text/unicode_text.h"
 
 using namespace steptree;
 

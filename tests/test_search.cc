@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "datasets/rng.h"
+#include "core/rng.h"
 #include "mcts/tree_json.h"
 #include "search/config.h"
 #include "search/fake_backend.h"
@@ -30,7 +30,7 @@ namespace {
 std::string TreeText(const SearchResult& result) { return TreeToJson(result.tree).dump(); }
 
 // Classifies one step of the given kind at `depth` under `rules`.
-StepOutcome Classify(const std::string& text, CandidateEnd end, double value, int depth, const TerminalRules& rules,
+StepOutcome Classify(const std::string& text, StepEnd end, double value, int depth, const TerminalRules& rules,
                      long state_tokens = 10) {
   Node node;
   node.step = text;
@@ -50,41 +50,41 @@ TEST_CASE("search terminal: rewards by gold, by value, and -1 for invalid steps"
   gold.max_depth = 4;
   gold.max_state_tokens = 100;
 
-  StepOutcome right = Classify("So 5 + 7 = 12. The answer is 12.", CandidateEnd::kFinal, 0.25, 2, gold);
+  StepOutcome right = Classify("So 5 + 7 = 12. The answer is 12.", StepEnd::kFinal, 0.25, 2, gold);
   CHECK(right.terminal);
   CHECK(right.value == 1.0);
   CHECK(right.answer == "12");
   CHECK(right.correct == true);
-  StepOutcome boxed = Classify("Thus $\\boxed{12}$", CandidateEnd::kFinal, 0.25, 2, gold);
+  StepOutcome boxed = Classify("Thus $\\boxed{12}$", StepEnd::kFinal, 0.25, 2, gold);
   CHECK(boxed.value == 1.0);
-  StepOutcome wrong = Classify("The answer is 13.", CandidateEnd::kFinal, 0.25, 2, gold);
+  StepOutcome wrong = Classify("The answer is 13.", StepEnd::kFinal, 0.25, 2, gold);
   CHECK(wrong.value == -1.0);
   CHECK(wrong.correct == false);
 
   TerminalRules inference = gold;
   inference.reward = TerminalReward::kValue;
-  StepOutcome valued = Classify("The answer is 13.", CandidateEnd::kFinal, 0.25, 2, inference);
+  StepOutcome valued = Classify("The answer is 13.", StepEnd::kFinal, 0.25, 2, inference);
   CHECK(valued.terminal);
   CHECK(valued.value == 0.25);  // the backend's value, not the gold reward
   CHECK(valued.correct == false);  // but correctness is still recorded
   TerminalRules no_gold;
-  StepOutcome ungraded = Classify("The answer is 13.", CandidateEnd::kFinal, -0.5, 2, no_gold);
+  StepOutcome ungraded = Classify("The answer is 13.", StepEnd::kFinal, -0.5, 2, no_gold);
   CHECK(ungraded.value == -0.5);  // gold mode without a gold answer: the value
   CHECK_FALSE(ungraded.correct.has_value());
 
   for (const StepOutcome& invalid :
-       {Classify("I am not sure.", CandidateEnd::kFinal, 0.9, 2, gold),  // no parsable answer
-        Classify("The answer is 12", CandidateEnd::kCut, 0.9, 2, gold),
-        Classify("The answer is 12", CandidateEnd::kContext, 0.9, 2, gold),
-        Classify("  \t ", CandidateEnd::kStep, 0.9, 2, gold),
-        Classify("5 + 7 = 12", CandidateEnd::kStep, 0.9, 4, gold),  // max depth, not finished
-        Classify("5 + 7 = 12", CandidateEnd::kStep, 0.9, 2, gold, 100)}) {  // state too long
+       {Classify("I am not sure.", StepEnd::kFinal, 0.9, 2, gold),  // no parsable answer
+        Classify("The answer is 12", StepEnd::kCut, 0.9, 2, gold),
+        Classify("The answer is 12", StepEnd::kContext, 0.9, 2, gold),
+        Classify("  \t ", StepEnd::kStep, 0.9, 2, gold),
+        Classify("5 + 7 = 12", StepEnd::kStep, 0.9, 4, gold),  // max depth, not finished
+        Classify("5 + 7 = 12", StepEnd::kStep, 0.9, 2, gold, 100)}) {  // state too long
     CHECK(invalid.terminal);
     CHECK(invalid.value == -1.0);
     CHECK(invalid.correct == false);
     CHECK_FALSE(invalid.answer.has_value());
   }
-  StepOutcome going_on = Classify("5 + 7 = 12", CandidateEnd::kStep, 0.5, 3, gold);
+  StepOutcome going_on = Classify("5 + 7 = 12", StepEnd::kStep, 0.5, 3, gold);
   CHECK_FALSE(going_on.terminal);
   CHECK(going_on.value == 0.5);
   CHECK_FALSE(going_on.correct.has_value());
@@ -139,7 +139,7 @@ TEST_CASE("search maj: k solutions in one trie, the most frequent answer wins, t
   script.Add({}, {Step("x", 0.5, 0), Step("y", 0.5, 0), Step("x", 0.5, 0), Step("y", 0.5, 0), Step("w", 0.5, 0)})
       .Add({"x"}, {Final("The answer is 4.", 1, 0), Final("The answer is 9.", 1, 0), Final("The answer is 4.", 1, 0)})
       .Add({"y"}, {Final("The answer is 9.", 1, 0), Final("The answer is 4.0", 1, 0), Final("The answer is 9.", 1, 0)})
-      .Add({"w"}, {ScriptedStep{"The answer is", 1, 0, CandidateEnd::kCut}});
+      .Add({"w"}, {ScriptedStep{"The answer is", 1, 0, StepEnd::kCut}});
   FakeBackend backend(script, Enumerating());
   MajorityParams params;
   params.k = 5;
@@ -173,7 +173,7 @@ TEST_CASE("search maj: k solutions in one trie, the most frequent answer wins, t
 TEST_CASE("search bon: the finished solution valued highest by the backend, never by gold") {
   ScriptTable script;
   script.Add({}, {Final("The answer is 1.", 1, 0.25), Final("The answer is 2.", 1, 0.75),
-                  Final("The answer is 3.", 1, -0.5), ScriptedStep{"The answer is 8", 1, 0.9, CandidateEnd::kCut}});
+                  Final("The answer is 3.", 1, -0.5), ScriptedStep{"The answer is 8", 1, 0.9, StepEnd::kCut}});
   FakeBackend backend(script, Enumerating());
   BestOfNParams params;
   params.n = 4;
@@ -231,7 +231,7 @@ TEST_CASE("search sbs: the root gets B1*B2 children, beam nodes B2, keeps the to
   // Root: 4 candidates (b1 = 2, b2 = 2): values 0.125, 0.5, 0.875 (a final), 0.375.
   ScriptTable script;
   script.Add({}, {Step("r0", 1, 0.125), Step("r1", 1, 0.5), Final("The answer is 9.", 1, 0.875), Step("r3", 1, 0.375)})
-      .Add({"r1"}, {Step("s0", 1, 0.25), ScriptedStep{"s1 cut", 1, 0.9, CandidateEnd::kCut}})
+      .Add({"r1"}, {Step("s0", 1, 0.25), ScriptedStep{"s1 cut", 1, 0.9, StepEnd::kCut}})
       .Add({"r1", "s0"}, {Final("The answer is 4.", 1, 0.625), Final("The answer is 5.", 1, 0.75)});
   FakeBackend backend(script, Enumerating());
   SbsParams params;

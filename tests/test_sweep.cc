@@ -5,9 +5,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "datasets/input_error.h"
-#include "datasets/jsonl.h"
-#include "datasets/rng.h"
+#include "core/input_error.h"
+#include "core/jsonl.h"
+#include "core/rng.h"
 #include "search/best_of_n.h"
 #include "search/fake_backend.h"
 #include "search/majority.h"
@@ -32,9 +32,9 @@ const char* kIssueConfig = R"({"data": "problems.jsonl", "seed": 1, "methods": [
 // the question, else 3 or 5; values favour the right answer only loosely.
 std::vector<ScriptedStep> VotingScript(const std::string& question, const std::vector<std::string>& steps) {
   const double p = 0.25 + 0.5 * static_cast<double>(HashString(question) % 100) / 100.0;
-  return {{"The answer is 7.", p, 0.2, CandidateEnd::kFinal},
-          {"The answer is 3.", (1 - p) * 0.6, 0.1, CandidateEnd::kFinal},
-          {"The answer is 5.", (1 - p) * 0.4, 0.3, CandidateEnd::kFinal}};
+  return {{"The answer is 7.", p, 0.2, StepEnd::kFinal},
+          {"The answer is 3.", (1 - p) * 0.6, 0.1, StepEnd::kFinal},
+          {"The answer is 5.", (1 - p) * 0.4, 0.3, StepEnd::kFinal}};
 }
 
 std::vector<Problem> Problems(int n) {

@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "policy/prompt.h"
-#include "policy/tokenizer.h"
+#include "policy/text/prompt.h"
+#include "policy/text/tokenizer.h"
 
 using namespace steptree;
 

@@ -1,4 +1,4 @@
-// Tool calls inside steps (policy/step_generator.h, datasets/calculator.h) on the built-in
+// Tool calls inside steps (policy/engine/step_generator.h, datasets/calculator.h) on the built-in
 // model: a scripted network writes "<<2+3=" and the engine, not the model, writes "5>>";
 // exactly one reply per trigger; a broken expression gets "error>>"; tool tokens carry no
 // log-probability, survive the prefix KV cache bit for bit, and are masked from the loss.
@@ -11,15 +11,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "policy/gpt.h"
-#include "policy/gpt_config.h"
+#include "policy/model/gpt.h"
+#include "policy/model/format/gpt_config.h"
 #include "policy/policy.h"
-#include "policy/policy_backend.h"
-#include "policy/prompt.h"
-#include "policy/tokenizer.h"
-#include "policy/step_generator.h"
-#include "policy/teacher_forcing.h"
-#include "policy/training_path.h"
+#include "policy/engine/policy_backend.h"
+#include "policy/text/prompt.h"
+#include "policy/text/tokenizer.h"
+#include "policy/engine/step_generator.h"
+#include "policy/train/teacher_forcing.h"
+#include "policy/train/training_path.h"
 #include "tests/test_util.h"
 
 #undef CHECK
@@ -66,8 +66,8 @@ std::vector<int> Script(const std::string& written_by_network) {
   return ids;
 }
 
-SamplingParams Greedy() {
-  SamplingParams greedy;
+StepSampling Greedy() {
+  StepSampling greedy;
   greedy.temperature = 0.f;
   greedy.max_step_tokens = 40;
   return greedy;
@@ -88,38 +88,38 @@ TEST_CASE("tool calls: the calculator writes the result once per trigger, a brok
   StepGenerator generator(*policy);
 
   policy->set_calculator(false);
-  GenerationStats plain_stats;
-  const GeneratedStep plain = generator.GenerateSteps({prompt}, Greedy(), {1}, &plain_stats).front();
+  Budget plain_stats;
+  const StepCandidate plain = generator.GenerateSteps({prompt}, Greedy(), {1}, &plain_stats).front();
   CHECK(plain.text == kNetwork);  // the network alone writes its own (wrong) digits
   CHECK(plain.tool_calls == 0);
   CHECK(plain.tool_tokens == 0);
 
   policy->set_calculator(true);
-  GenerationStats stats;
-  const GeneratedStep step = generator.GenerateSteps({prompt}, Greedy(), {1}, &stats).front();
+  Budget stats;
+  const StepCandidate step = generator.GenerateSteps({prompt}, Greedy(), {1}, &stats).front();
   CHECK(step.text == kStep);
-  CHECK(step.end == StepEnd::kDelimiter);
+  CHECK(step.end == StepEnd::kStep);
   CHECK(step.tool_calls == 2);
   CHECK(step.tool_tokens == static_cast<int>(std::string("5>>").size() + std::string("error>>").size()));
-  CHECK(step.num_tokens == static_cast<int>(kStep.size()) + 1);  // + the delimiter
+  CHECK(static_cast<int>(step.token_ids.size()) == static_cast<int>(kStep.size()) + 1);  // + the delimiter
   CHECK(stats.tool_tokens == step.tool_tokens);
-  CHECK(stats.generated_tokens == step.num_tokens - step.tool_tokens);
+  CHECK(stats.generated_tokens == static_cast<int>(step.token_ids.size()) - step.tool_tokens);
   // Only sampled tokens carry log-probability: greedy on a scripted network gives each
   // about log(1) = 0, and the tool's tokens add nothing even where the network disagrees.
-  CHECK(step.logprob_sum > -0.01 * (step.num_tokens - step.tool_tokens));
-  CHECK(plain.logprob_sum > -0.01 * plain.num_tokens);
+  CHECK(step.logprob_sum > -0.01 * (static_cast<int>(step.token_ids.size()) - step.tool_tokens));
+  CHECK(plain.logprob_sum > -0.01 * static_cast<int>(plain.token_ids.size()));
 
   // In a batch beside a row that calls no tool, and at temperature 1: the same step.
   const std::vector<int> other = EncodePrefix(policy->tokenizer(), "4*5", {});
-  SamplingParams sampled = Greedy();
+  StepSampling sampled = Greedy();
   sampled.temperature = 1.f;
-  const std::vector<GeneratedStep> batch = generator.GenerateSteps({other, prompt, prompt}, sampled, {3, 1, 2});
+  const std::vector<StepCandidate> batch = generator.GenerateSteps({other, prompt, prompt}, sampled, {3, 1, 2});
   CHECK(batch[1].text == kStep);
   CHECK(batch[2].text == kStep);
   CHECK(batch[1].tool_calls == 2);
 
   // Whole solutions keep the calculator across steps.
-  const std::vector<std::vector<GeneratedStep>> solutions = generator.GenerateSolutions({prompt}, Greedy(), {1}, 1);
+  const std::vector<std::vector<StepCandidate>> solutions = generator.GenerateSolutions({prompt}, Greedy(), {1}, 1);
   CHECK(solutions[0][0].text == kStep);
 }
 

@@ -4,15 +4,15 @@
 #include <map>
 #include <string>
 
-#include "policy/adamw.h"
-#include "policy/gpt.h"
+#include "policy/train/adamw.h"
+#include "policy/model/gpt.h"
 #include "policy/policy.h"
-#include "policy/causal_lm.h"
-#include "policy/prompt.h"
-#include "policy/teacher_forcing.h"
-#include "policy/tensor_io.h"
-#include "policy/training_path.h"
-#include "policy/trainer.h"
+#include "policy/model/causal_lm.h"
+#include "policy/text/prompt.h"
+#include "policy/train/teacher_forcing.h"
+#include "policy/model/tensor_io.h"
+#include "policy/train/training_path.h"
+#include "policy/train/trainer.h"
 #include "value/value_head.h"
 #include "tests/test_util.h"
 

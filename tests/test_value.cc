@@ -10,16 +10,17 @@
 #include <string>
 #include <vector>
 
-#include "datasets/input_error.h"
-#include "datasets/rng.h"
-#include "policy/gpt.h"
+#include "core/input_error.h"
+#include "core/rng.h"
+#include "policy/model/gpt.h"
 #include "policy/policy.h"
-#include "policy/prompt.h"
-#include "policy/step_generator.h"
-#include "policy/teacher_forcing.h"
-#include "policy/tensor_io.h"
-#include "policy/trainer.h"
-#include "value/value_data.h"
+#include "policy/text/prompt.h"
+#include "policy/engine/step_generator.h"
+#include "policy/train/teacher_forcing.h"
+#include "policy/model/tensor_io.h"
+#include "policy/train/trainer.h"
+#include "mcts/value_records.h"
+#include "policy/train/value_evaluation.h"
 #include "value/value_eval.h"
 #include "value/value_head.h"
 #include "tests/test_util.h"
@@ -234,11 +235,11 @@ TEST_CASE("value positions: training reads V where step generation reads it") {
     prefix.insert(prefix.end(), content.begin(), content.end());
     prefixes.push_back(prefix);
   }
-  SamplingParams greedy;
-  const std::vector<GeneratedStep> steps = StepGenerator(*policy).GenerateSteps(prefixes, greedy, {1, 2, 3});
+  StepSampling greedy;
+  const std::vector<StepCandidate> steps = StepGenerator(*policy).GenerateSteps(prefixes, greedy, {1, 2, 3});
   for (size_t k = 0; k < steps.size(); ++k) {
     INFO("step " << k + 1);
-    CHECK(steps[k].end == StepEnd::kDelimiter);
+    CHECK(steps[k].end == StepEnd::kStep);
     CHECK(steps[k].text.empty());
     CHECK(steps[k].value == doctest::Approx(trained[k]).epsilon(1e-4));
   }

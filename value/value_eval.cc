@@ -8,10 +8,6 @@
 #include <cstdio>
 #include <numeric>
 
-#include "policy/policy.h"
-#include "policy/teacher_forcing.h"
-#include "policy/training_path.h"
-#include "value/value_head.h"
 
 namespace steptree {
 namespace {
@@ -117,41 +113,6 @@ double WithinQuestionAuc(const std::vector<std::string>& questions, const std::v
   }
   if (mixed_questions != nullptr) *mixed_questions = mixed;
   return mixed > 0 ? sum / mixed : std::nan("");
-}
-
-ValueReport EvaluateValues(const Policy& policy, const std::vector<ValuePathRecord>& paths,
-                           const ValueEvalOptions& options) {
-  std::vector<TrainingExample> examples;
-  std::vector<const ValuePathRecord*> scored;
-  long skipped = 0;
-  for (const ValuePathRecord& path : paths) {
-    std::optional<TrainingExample> example =
-        EncodeTrainingPath(policy.prompt(), ValueTrainingPath(path, /*imitate_correct=*/false),
-                           policy.context());
-    if (!example) {
-      ++skipped;
-      continue;
-    }
-    examples.push_back(std::move(*example));
-    scored.push_back(&path);
-  }
-  const TeacherForcedPass pass = TeacherForce(policy.lm(), &policy.value_head(), examples,
-                                              policy.tokenizer().pad_id(), options.batch_tokens);
-  std::vector<PrefixValue> prefixes;
-  std::vector<std::string> questions;
-  std::vector<double> final_values;
-  std::vector<bool> correct;
-  for (size_t i = 0; i < scored.size(); ++i) {
-    const std::vector<PrefixValue> of_path = PathPrefixValues(scored[i]->q, pass.values[i]);
-    prefixes.insert(prefixes.end(), of_path.begin(), of_path.end());
-    questions.push_back(scored[i]->question);
-    final_values.push_back(of_path.back().value);
-    correct.push_back(scored[i]->correct());
-  }
-  ValueReport report = ScorePrefixValues(prefixes, static_cast<long>(scored.size()));
-  report.n_skipped_paths = skipped;
-  report.auc_within_question = WithinQuestionAuc(questions, final_values, correct, &report.questions_with_both);
-  return report;
 }
 
 nlohmann::json ValueReportToJson(const ValueReport& report) {

@@ -1,8 +1,8 @@
 // How well the value head predicts whether a partial solution ends correct. No torch here.
 //
-// Every prefix s_k = question + steps 1..k of a value path (value/value_data.h) is scored by
+// Every prefix s_k = question + steps 1..k of a value path (mcts/value_records.h) is scored by
 // V(s_k) (value/value_head.h), teacher forced: one training-style forward per batch of whole
-// paths, V read at each step's last content token (policy/prompt.h StepValuePositions), the
+// paths, V read at each step's last content token (policy/text/prompt.h StepValuePositions), the
 // same hidden state search reads. Each prefix is labelled with its path's outcome y (the
 // final Q > 0) and regressed against its Q target.
 //
@@ -27,14 +27,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "datasets/roc_auc.h"
-#include "value/value_data.h"
+#include "core/roc_auc.h"
+#include "mcts/value_records.h"
 
 namespace steptree {
 
-class Policy;
-
-// AreaUnderRoc (Mann-Whitney AUC) lives in datasets/roc_auc.h, torch-free, shared with
+// AreaUnderRoc (Mann-Whitney AUC) lives in core/roc_auc.h, torch-free, shared with
 // export/audit.h.
 
 // One scored prefix.
@@ -84,15 +82,6 @@ ValueReport ScorePrefixValues(const std::vector<PrefixValue>& prefixes, long n_p
 // grouped by `questions` (all three the same size). Sets *mixed_questions when non-null.
 double WithinQuestionAuc(const std::vector<std::string>& questions, const std::vector<double>& final_values,
                          const std::vector<bool>& correct, long* mixed_questions = nullptr);
-
-struct ValueEvalOptions {
-  long batch_tokens = 8192;  // padded tokens per forward
-};
-
-// V of every prefix of every path (paths over the context are skipped and counted), then
-// ScorePrefixValues. Does not check has_trained_value_head(): callers warn.
-ValueReport EvaluateValues(const Policy& policy, const std::vector<ValuePathRecord>& paths,
-                           const ValueEvalOptions& options = {});
 
 // {"n_paths", "n_skipped_paths", "n_prefixes", "positive_share", "auc",
 //  "auc_by_depth": {"1": x, ...}, "prefixes_by_depth": {"1": n, ...}, "ece", "mse",

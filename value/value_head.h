@@ -18,7 +18,7 @@
 
 #include <torch/torch.h>
 
-#include "policy/packed_linear.h"
+#include "policy/model/packed_linear.h"
 
 namespace steptree {
 
@@ -28,7 +28,7 @@ class ValueHeadImpl : public torch::nn::Module {
   // hidden float [..., D] -> values float [...] in (-1, 1).
   torch::Tensor Forward(const torch::Tensor& hidden);
   // The same in inference (no dropout, no autograd) through the row-invariant product, so
-  // a state's value does not depend on the batch it is computed in (policy/packed_linear.h).
+  // a state's value does not depend on the batch it is computed in (policy/model/packed_linear.h).
   torch::Tensor Infer(const torch::Tensor& hidden) const;
   // Re-draws the weight from N(0, 0.02) with its own generator; zero bias.
   void ResetParameters(uint64_t seed);

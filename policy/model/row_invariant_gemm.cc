@@ -1,0 +1,247 @@
+// Row-invariant y = x W^T + b (policy/model/row_invariant_gemm.h): panel packing, the AVX-512 and
+// AVX2 register-tile kernels, the scalar rule, and the row-block / panel-group driver.
+//
+// Invariant of every kernel here: element (m, n) is acc_K + b[n] with acc_0 = 0 and
+// acc_{k+1} = fma(x[m,k], W[n,k], acc_k) — nothing else touches it, so all paths agree bit
+// for bit and no tiling or threading choice can change a result.
+#include "policy/model/row_invariant_gemm.h"
+
+#include <ATen/Parallel.h>
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+namespace steptree {
+namespace {
+
+constexpr int64_t kPanel = PackedWeight::kPanel;
+constexpr int64_t kRowBlock = 128;    // rows of x kept hot while the panels stream past
+constexpr int64_t kPanelGroup = 16;   // panels per task (256 output columns)
+
+enum class Isa { kAvx512, kAvx2, kScalar };
+
+Isa DetectIsa() {
+  if (std::getenv("STEPTREE_GEMM_SCALAR") != nullptr) return Isa::kScalar;
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return Isa::kAvx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::kAvx2;
+  return Isa::kScalar;
+}
+
+Isa CurrentIsa() {
+  static const Isa isa = DetectIsa();
+  return isa;
+}
+
+// Columns [n0, n0 + cols) of rows [0, rows) by the scalar rule, reading panels.
+void ScalarTile(const float* x, int64_t rows, int64_t ldx, const PackedWeight& w, int64_t n0, int64_t cols,
+                const float* bias, float* y, int64_t ldy) {
+  const int64_t k = w.k();
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * ldx;
+    for (int64_t c = 0; c < cols; ++c) {
+      const int64_t n = n0 + c;
+      const float* p = w.panel(n / kPanel) + n % kPanel;
+      float acc = 0.f;
+      for (int64_t kk = 0; kk < k; ++kk) acc = std::fma(xr[kk], p[kk * kPanel], acc);
+      y[r * ldy + n] = bias != nullptr ? acc + bias[n] : acc;
+    }
+  }
+}
+
+// --- AVX-512: MR rows x NV panels (16 columns each) ---------------------------------------
+
+template <int MR, int NV>
+__attribute__((target("avx512f"))) void Tile512(const float* x, int64_t ldx, const PackedWeight& w, int64_t p0,
+                                                const float* bias, float* y, int64_t ldy) {
+  const int64_t k = w.k();
+  __m512 acc[MR][NV];
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  }
+  const float* pw[NV];
+  for (int v = 0; v < NV; ++v) pw[v] = w.panel(p0 + v);
+  for (int64_t kk = 0; kk < k; ++kk) {
+    __m512 wv[NV];
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) wv[v] = _mm512_load_ps(pw[v] + kk * kPanel);
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; ++r) {
+      const __m512 xb = _mm512_set1_ps(x[r * ldx + kk]);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(xb, wv[v], acc[r][v]);
+    }
+  }
+  for (int v = 0; v < NV; ++v) {
+    const int64_t n0 = (p0 + v) * kPanel;
+    const int64_t valid = std::min<int64_t>(kPanel, w.n() - n0);
+    const __mmask16 mask = static_cast<__mmask16>(valid >= 16 ? 0xFFFF : ((1u << valid) - 1));
+    const __m512 b = bias != nullptr ? _mm512_maskz_loadu_ps(mask, bias + n0) : _mm512_setzero_ps();
+    for (int r = 0; r < MR; ++r) {
+      const __m512 out = bias != nullptr ? _mm512_add_ps(acc[r][v], b) : acc[r][v];
+      _mm512_mask_storeu_ps(y + r * ldy + n0, mask, out);
+    }
+  }
+}
+
+using Tile512Fn = void (*)(const float*, int64_t, const PackedWeight&, int64_t, const float*, float*, int64_t);
+
+template <int NV>
+Tile512Fn Pick512(int rows) {
+  switch (rows) {
+    case 1: return &Tile512<1, NV>;
+    case 2: return &Tile512<2, NV>;
+    case 3: return &Tile512<3, NV>;
+    case 4: return &Tile512<4, NV>;
+    case 5: return &Tile512<5, NV>;
+    case 6: return &Tile512<6, NV>;
+    case 7: return &Tile512<7, NV>;
+    default: return &Tile512<8, NV>;
+  }
+}
+
+void Panels512(const float* x, int64_t rows, int64_t ldx, const PackedWeight& w, int64_t p_begin, int64_t p_end,
+               const float* bias, float* y, int64_t ldy) {
+  for (int64_t p = p_begin; p < p_end; p += 2) {
+    const bool pair = p + 1 < p_end;
+    for (int64_t r = 0; r < rows; r += 8) {
+      const int mr = static_cast<int>(std::min<int64_t>(8, rows - r));
+      Tile512Fn fn = pair ? Pick512<2>(mr) : Pick512<1>(mr);
+      fn(x + r * ldx, ldx, w, p, bias, y + r * ldy, ldy);
+    }
+  }
+}
+
+// --- AVX2: MR rows x one panel (two 8-wide registers) --------------------------------------
+
+template <int MR>
+__attribute__((target("avx2,fma"))) void Tile256(const float* x, int64_t ldx, const PackedWeight& w, int64_t p,
+                                                 const float* bias, float* y, int64_t ldy) {
+  const int64_t k = w.k();
+  __m256 acc[MR][2];
+#pragma GCC unroll 6
+  for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  const float* pw = w.panel(p);
+  for (int64_t kk = 0; kk < k; ++kk) {
+    const __m256 w0 = _mm256_load_ps(pw + kk * kPanel);
+    const __m256 w1 = _mm256_load_ps(pw + kk * kPanel + 8);
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) {
+      const __m256 xb = _mm256_broadcast_ss(x + r * ldx + kk);
+      acc[r][0] = _mm256_fmadd_ps(xb, w0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(xb, w1, acc[r][1]);
+    }
+  }
+  const int64_t n0 = p * kPanel;
+  const int64_t valid = std::min<int64_t>(kPanel, w.n() - n0);
+  alignas(32) float out[kPanel];
+  for (int r = 0; r < MR; ++r) {
+    __m256 lo = acc[r][0], hi = acc[r][1];
+    if (bias != nullptr && valid == kPanel) {
+      lo = _mm256_add_ps(lo, _mm256_loadu_ps(bias + n0));
+      hi = _mm256_add_ps(hi, _mm256_loadu_ps(bias + n0 + 8));
+    }
+    _mm256_store_ps(out, lo);
+    _mm256_store_ps(out + 8, hi);
+    float* yr = y + r * ldy + n0;
+    if (valid == kPanel) {
+      std::memcpy(yr, out, sizeof(out));
+    } else {
+      for (int64_t c = 0; c < valid; ++c) yr[c] = bias != nullptr ? out[c] + bias[n0 + c] : out[c];
+    }
+  }
+}
+
+using Tile256Fn = void (*)(const float*, int64_t, const PackedWeight&, int64_t, const float*, float*, int64_t);
+
+Tile256Fn Pick256(int rows) {
+  switch (rows) {
+    case 1: return &Tile256<1>;
+    case 2: return &Tile256<2>;
+    case 3: return &Tile256<3>;
+    case 4: return &Tile256<4>;
+    case 5: return &Tile256<5>;
+    default: return &Tile256<6>;
+  }
+}
+
+void Panels256(const float* x, int64_t rows, int64_t ldx, const PackedWeight& w, int64_t p_begin, int64_t p_end,
+               const float* bias, float* y, int64_t ldy) {
+  for (int64_t p = p_begin; p < p_end; ++p) {
+    for (int64_t r = 0; r < rows; r += 6) {
+      const int mr = static_cast<int>(std::min<int64_t>(6, rows - r));
+      Pick256(mr)(x + r * ldx, ldx, w, p, bias, y + r * ldy, ldy);
+    }
+  }
+}
+
+}  // namespace
+
+void PackedWeight::Free::operator()(float* p) const { std::free(p); }
+
+PackedWeight::PackedWeight(const float* w, int64_t n, int64_t k) : n_(n), k_(k) {
+  if (n <= 0 || k <= 0) throw std::invalid_argument("PackedWeight: empty matrix");
+  const int64_t floats = panels() * kPanel * k;
+  const size_t bytes = ((static_cast<size_t>(floats) * sizeof(float) + 63) / 64) * 64;
+  float* data = static_cast<float*>(std::aligned_alloc(64, bytes));
+  if (data == nullptr) throw std::bad_alloc();
+  data_.reset(data);
+  std::memset(data, 0, bytes);
+  for (int64_t p = 0; p < panels(); ++p) {
+    float* dst = data + p * kPanel * k;
+    for (int64_t c = 0; c < kPanel && p * kPanel + c < n; ++c) {
+      const float* row = w + (p * kPanel + c) * k;
+      for (int64_t kk = 0; kk < k; ++kk) dst[kk * kPanel + c] = row[kk];
+    }
+  }
+}
+
+void RowInvariantGemmReference(const float* x, int64_t rows, int64_t ldx, const PackedWeight& w, const float* bias,
+                               float* y, int64_t ldy) {
+  ScalarTile(x, rows, ldx, w, 0, w.n(), bias, y, ldy);
+}
+
+void RowInvariantGemm(const float* x, int64_t rows, int64_t ldx, const PackedWeight& w, const float* bias, float* y,
+                      int64_t ldy) {
+  if (rows <= 0) return;
+  const Isa isa = CurrentIsa();
+  const int64_t panels = w.panels();
+  const int64_t groups = (panels + kPanelGroup - 1) / kPanelGroup;
+  const int64_t blocks = (rows + kRowBlock - 1) / kRowBlock;
+  // One task = (row block, panel group); about 2 * 128 * 256 * K flops each.
+  at::parallel_for(0, blocks * groups, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t g = task % groups, b = task / groups;
+      const int64_t r0 = b * kRowBlock, nr = std::min(kRowBlock, rows - r0);
+      const int64_t p0 = g * kPanelGroup, p1 = std::min(panels, p0 + kPanelGroup);
+      const float* xb = x + r0 * ldx;
+      float* yb = y + r0 * ldy;
+      switch (isa) {
+        case Isa::kAvx512: Panels512(xb, nr, ldx, w, p0, p1, bias, yb, ldy); break;
+        case Isa::kAvx2: Panels256(xb, nr, ldx, w, p0, p1, bias, yb, ldy); break;
+        case Isa::kScalar: {
+          const int64_t n0 = p0 * kPanel, n1 = std::min(w.n(), p1 * kPanel);
+          ScalarTile(xb, nr, ldx, w, n0, n1 - n0, bias, yb, ldy);
+          break;
+        }
+      }
+    }
+  });
+}
+
+const char* RowInvariantGemmIsa() {
+  switch (CurrentIsa()) {
+    case Isa::kAvx512: return "avx512";
+    case Isa::kAvx2: return "avx2";
+    case Isa::kScalar: return "scalar";
+  }
+  return "scalar";
+}
+
+}  // namespace steptree

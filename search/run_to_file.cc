@@ -1,0 +1,352 @@
+// Running a search configuration into a trees file (search/run_to_file.h).
+#include "search/run_to_file.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include "core/input_error.h"
+#include "core/jsonl.h"
+#include "core/output_path.h"
+#include "core/progress.h"
+#include "mcts/value_targets.h"
+#include "search/record.h"
+#include "search/runner.h"
+#include "mcts/value_records.h"
+
+namespace steptree {
+namespace {
+
+// What the summary needs of one searched problem, from this run or from a resumed file.
+struct Outcome {
+  std::optional<bool> correct;
+  bool solved = false;  // some terminal of the tree is correct
+  Budget budget;
+};
+
+Outcome OutcomeOf(const SearchResult& result) {
+  Outcome outcome;
+  outcome.correct = result.correct;
+  outcome.budget = result.budget;
+  for (const Node& node : result.tree.nodes()) outcome.solved |= node.terminal && node.correct.value_or(false);
+  return outcome;
+}
+
+// Where a run writes until it finishes; renamed over the output at the end, so an existing
+// output stays byte-identical until a whole new one replaces it.
+std::string PartialPath(const std::string& path) { return path + ".partial"; }
+
+// What a resume continues: an interrupted run's partial file, else a finished output.
+std::string ResumeSource(const std::string& path) {
+  return std::filesystem::exists(PartialPath(path)) ? PartialPath(path) : path;
+}
+
+// The complete lines of a file written by an interrupted run; a last line without its
+// newline was cut by a kill and is dropped. Empty when the file does not exist.
+std::string CompleteLines(const std::string& path) {
+  if (!std::filesystem::exists(path)) return "";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, "a readable file to resume from");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string content = buffer.str();
+  const size_t end = content.rfind('\n');
+  return end == std::string::npos ? "" : content.substr(0, end + 1);
+}
+
+void ReplaceFile(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  if (!out) throw InputError(path, 0, "a writable output file");
+}
+
+// The first key whose value differs between two JSON objects, as "key (FILE in the file,
+// RUN in this run)"; empty when they are equal.
+std::string FirstDifference(const nlohmann::json& file, const nlohmann::json& run) {
+  if (file.value("mode", nlohmann::json()) != run.value("mode", nlohmann::json())) {  // the mode first: it explains the rest
+    return "\"mode\" (" + file.value("mode", nlohmann::json()).dump() + " in the file, " + run["mode"].dump() + " in this run)";
+  }
+  for (const auto& [key, value] : run.items()) {
+    if (!file.contains(key)) return "\"" + key + "\" (absent in the file, " + value.dump() + " in this run)";
+    if (file[key] != value) return "\"" + key + "\" (" + file[key].dump() + " in the file, " + value.dump() + " in this run)";
+  }
+  for (const auto& [key, value] : file.items()) {
+    if (!run.contains(key)) return "\"" + key + "\" (" + value.dump() + " in the file, absent in this run)";
+  }
+  return "";
+}
+
+// What a resumed record must share with this run: the search configuration, the problem
+// (the same input record under the same id) and the model.
+struct ResumeCheck {
+  nlohmann::json config;
+  std::map<std::string, nlohmann::json> problems;  // id -> ProblemJson
+  std::string model_digest;                        // empty: not known, not checked
+};
+
+// Reads the records of an interrupted (or finished) run from `source`. Any bad complete
+// line, or a record of another configuration, problem or model, is an error naming the
+// line: resuming would mix two runs in one file.
+std::map<std::string, Outcome> ReadFinished(const std::string& source, const std::string& content,
+                                            const ResumeCheck& check) {
+  std::map<std::string, Outcome> finished;
+  std::istringstream lines(content);
+  std::string line;
+  long number = 0;
+  while (std::getline(lines, line)) {
+    ++number;
+    if (line.empty()) continue;
+    nlohmann::json record;
+    try {
+      record = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error&) {
+      throw InputError(source, number, "a tree record (one JSON object per line) to resume from");
+    }
+    if (!record.is_object() || record.value("format", "") != kTreeRecordFormat || !record.contains("id") ||
+        !record["id"].is_string() || !record.contains("budget") || !record.contains("tree") ||
+        !record.contains("config")) {
+      throw InputError(source, number, std::string("a \"") + kTreeRecordFormat + "\" record with \"id\", \"config\", \"budget\" and \"tree\"");
+    }
+    const std::string id = record["id"].get<std::string>();
+    const std::string config_difference = FirstDifference(record["config"], check.config);
+    if (!config_difference.empty()) {
+      throw InputError(source, number, "a tree of this run's search configuration to resume, but config key " +
+                                           config_difference + " differs; use another --out or drop --resume");
+    }
+    const auto problem = check.problems.find(id);
+    if (problem == check.problems.end()) {
+      throw InputError(source, number, "problems of this run's input to resume, but problem \"" + id +
+                                           "\" is not in it; use another --out or drop --resume");
+    }
+    if (record.contains("problem") && record["problem"] != problem->second) {
+      throw InputError(source, number, "the same problem \"" + id + "\" as this run's input to resume, but the file's "
+                                           "record of it differs; use another --out or drop --resume");
+    }
+    if (!check.model_digest.empty() && record.contains("model_digest") &&
+        record["model_digest"] != check.model_digest) {
+      throw InputError(source, number, "a tree of this run's model to resume, but its model_digest " +
+                                           record["model_digest"].dump() + " is not this model's \"" +
+                                           check.model_digest + "\"; use another --out or drop --resume");
+    }
+    Outcome outcome;
+    if (record["correct"].is_boolean()) outcome.correct = record["correct"].get<bool>();
+    const nlohmann::json& budget = record["budget"];
+    outcome.budget.generated_tokens = budget.value("generated_tokens", 0L);
+    outcome.budget.prefill_tokens = budget.value("prefill_tokens", 0L);
+    outcome.budget.cached_tokens = budget.value("cached_tokens", 0L);
+    outcome.budget.tool_tokens = budget.value("tool_tokens", 0L);
+    outcome.budget.forward_calls = budget.value("forward_calls", 0L);
+    outcome.budget.nodes = budget.value("nodes", 0L);
+    for (const nlohmann::json& node : record["tree"]) {
+      if (node.value("terminal", false) && node.contains("correct") && node["correct"].is_boolean()) {
+        outcome.solved |= node["correct"].get<bool>();
+      }
+    }
+    finished[id] = outcome;
+  }
+  return finished;
+}
+
+// The value-target lines of problems whose tree is in the trees file: a kill between a
+// problem's paths and its tree line (or inside a line) must not leave paths of a problem
+// that will be searched again. Path ids are "<problem id>/<tag>".
+std::string ValueTargetsOf(const std::map<std::string, Outcome>& finished, const std::string& path) {
+  std::istringstream lines(CompleteLines(path));
+  std::string kept, line;
+  while (std::getline(lines, line)) {
+    nlohmann::json record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!record.is_object() || !record.contains("id") || !record["id"].is_string()) continue;
+    const std::string id = record["id"].get<std::string>();
+    const size_t slash = id.rfind('/');
+    if (slash != std::string::npos && finished.count(id.substr(0, slash))) kept += line + "\n";
+  }
+  return kept;
+}
+
+// Renames a finished partial file over its output.
+void Publish(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::rename(PartialPath(path), path, ec);
+  if (ec) throw InputError(path, 0, "a writable output file (renaming " + PartialPath(path) + ": " + ec.message() + ")");
+}
+
+// Value-target records of a tree's paths whose outcome is known (+1 / -1 at the end).
+std::vector<ValuePathRecord> ValueRecords(const Problem& problem, const SearchResult& result) {
+  std::vector<ValuePathRecord> records;
+  for (const ValuePath& path : ValueTargets(result.tree)) {
+    const Node& terminal = result.tree.node(path.terminal);
+    if (!terminal.correct.has_value() || path.steps.empty()) continue;
+    ValuePathRecord record;
+    record.id = problem.id + "/" + result.tree.Tag(path.terminal);
+    record.question = problem.question;
+    for (const ValueTarget& target : path.steps) {
+      record.steps.push_back(target.step);
+      record.q.push_back(std::max(-1.0, std::min(1.0, target.q)));
+    }
+    record.q.back() = *terminal.correct ? 1.0 : -1.0;
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+double PerProblem(double total, long n) { return n > 0 ? total / n : 0.0; }
+
+}  // namespace
+
+nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const SearchBackend& backend,
+                               const SearchConfig& config, const SearchRunOptions& options) {
+  // Outputs are checked before any work, and written beside the target (PartialPath).
+  CheckOutputFile(options.out, "--out");
+  if (!options.value_targets.empty()) {
+    CheckOutputFile(options.value_targets, "--value-targets");
+    CheckDistinctOutputs(options.out, "--out", options.value_targets, "--value-targets");
+  }
+  const std::string out = OutputTarget(options.out);
+  const std::string value_targets = options.value_targets.empty() ? "" : OutputTarget(options.value_targets);
+  std::set<std::string> input_ids;
+  for (const Problem& p : problems) {
+    if (!input_ids.insert(p.id).second) throw UsageError("problem id \"" + p.id + "\" appears twice in the input");
+  }
+  std::map<std::string, Outcome> outcomes;
+  std::string resumed_trees, resumed_paths;
+  if (options.resume) {
+    ResumeCheck check;
+    check.config = nlohmann::json::parse(ConfigToJson(config).dump());
+    for (const Problem& p : problems) check.problems[p.id] = nlohmann::json::parse(ProblemJson(p).dump());
+    check.model_digest = options.model_digest;
+    const std::string source = ResumeSource(out);
+    resumed_trees = CompleteLines(source);
+    outcomes = ReadFinished(source, resumed_trees, check);
+    if (!options.value_targets.empty()) resumed_paths = ValueTargetsOf(outcomes, ResumeSource(value_targets));
+  }
+  std::set<std::string> resumed_ids;
+  for (const auto& [id, outcome] : outcomes) resumed_ids.insert(id);
+  const long resumed = static_cast<long>(resumed_ids.size());
+  long to_search = 0;
+  for (const Problem& p : problems) to_search += outcomes.count(p.id) == 0;
+
+  // Nothing existing has been touched so far. The partial files start from what resumes.
+  ReplaceFile(PartialPath(out), resumed_trees);
+  auto writer = std::make_unique<JsonlWriter>(PartialPath(out), /*append=*/true);
+  std::unique_ptr<JsonlWriter> value_writer;
+  if (!options.value_targets.empty()) {
+    ReplaceFile(PartialPath(value_targets), resumed_paths);
+    value_writer = std::make_unique<JsonlWriter>(PartialPath(value_targets), /*append=*/true);
+  }
+
+  Progress progress(options.progress_label);
+  long searched = 0, correct_so_far = 0, tokens_so_far = 0;
+  RunOptions run;
+  run.threads = options.threads;
+  run.trees_per_worker = options.trees_per_worker;
+  run.max_batch_rows = options.max_batch_rows;
+  run.skip = [&resumed_ids](const Problem& p) { return resumed_ids.count(p.id) > 0; };
+  RunSearch(problems, backend, config, run, [&](size_t, const Problem& problem, SearchResult& result) {
+    // Paths first: a problem counts as finished once its tree line is written.
+    if (value_writer) {
+      for (const ValuePathRecord& record : ValueRecords(problem, result)) value_writer->Write(ValuePathToJson(record));
+    }
+    writer->Write(SearchRecord(problem, config, result, options.model_digest));
+    outcomes[problem.id] = OutcomeOf(result);
+    ++searched;
+    correct_so_far += result.correct.value_or(false);
+    tokens_so_far += result.budget.generated_tokens;
+    const double seconds = progress.ElapsedSeconds();
+    char detail[128];
+    std::snprintf(detail, sizeof detail, "acc %.1f%%  %.0f tok/s", 100.0 * correct_so_far / searched,
+                  seconds > 0 ? tokens_so_far / seconds : 0.0);
+    progress.Update(searched, to_search, detail);
+  });
+  progress.Finish();
+  const double seconds = progress.ElapsedSeconds();
+  // Paths first: a kill between the two renames leaves the trees to resume from.
+  writer.reset();
+  if (value_writer) {
+    value_writer.reset();
+    Publish(value_targets);
+  }
+  Publish(out);
+
+  // The summary covers every input problem present in the file.
+  long n = 0, graded = 0, correct = 0, solved = 0;
+  Budget total;
+  std::map<int, std::pair<long, long>> by_difficulty;  // difficulty -> (correct, graded)
+  for (const Problem& p : problems) {
+    auto it = outcomes.find(p.id);
+    if (it == outcomes.end()) continue;
+    const Outcome& o = it->second;
+    ++n;
+    total += o.budget;
+    solved += o.solved;
+    if (o.correct.has_value()) {
+      ++graded;
+      correct += *o.correct;
+      if (p.difficulty) {
+        auto& [c, g] = by_difficulty[*p.difficulty];
+        c += *o.correct;
+        ++g;
+      }
+    }
+  }
+  nlohmann::json summary = {
+      {"mode", SearchModeName(config.mode)},
+      {"n", n},
+      {"searched", searched},
+      {"resumed", resumed},
+      {"accuracy", graded ? nlohmann::json(static_cast<double>(correct) / graded) : nlohmann::json()},
+      {"correct", correct},
+      {"solved_share", n ? static_cast<double>(solved) / n : 0.0},
+      {"by_difficulty", nlohmann::json::object()},
+      {"tokens_per_problem", PerProblem(total.generated_tokens, n)},
+      {"prefill_tokens_per_problem", PerProblem(total.prefill_tokens, n)},
+      {"cached_tokens_per_problem", PerProblem(total.cached_tokens, n)},
+      {"forward_calls_per_problem", PerProblem(total.forward_calls, n)},
+      {"nodes_per_problem", PerProblem(total.nodes, n)},
+      {"generated_tokens", total.generated_tokens},
+      {"seconds", seconds},
+      {"seconds_per_problem", PerProblem(seconds, searched)},
+      {"tokens_per_second", seconds > 0 ? tokens_so_far / seconds : 0.0},
+      {"threads", options.threads},
+      {"config", ConfigToJson(config)},
+      {"out", options.out}};
+  for (const auto& [d, cg] : by_difficulty) {
+    summary["by_difficulty"][std::to_string(d)] = {{"accuracy", static_cast<double>(cg.first) / cg.second},
+                                                   {"n", cg.second}};
+  }
+  return summary;
+}
+
+std::string FormatSearchSummary(const nlohmann::json& s) {
+  std::ostringstream out;
+  char line[256];
+  std::snprintf(line, sizeof line, "%s: %ld problems (%ld searched, %ld resumed)\n",
+                s["mode"].get<std::string>().c_str(), s["n"].get<long>(), s["searched"].get<long>(),
+                s["resumed"].get<long>());
+  out << line;
+  if (!s["accuracy"].is_null()) {
+    std::snprintf(line, sizeof line, "  accuracy %.1f%% (%ld correct); a correct terminal in %.1f%% of trees\n",
+                  100 * s["accuracy"].get<double>(), s["correct"].get<long>(), 100 * s["solved_share"].get<double>());
+    out << line;
+    for (const auto& [d, v] : s["by_difficulty"].items()) {
+      std::snprintf(line, sizeof line, "    level %-2s %5.1f%%  (n %ld)\n", d.c_str(),
+                    100 * v["accuracy"].get<double>(), v["n"].get<long>());
+      out << line;
+    }
+  }
+  std::snprintf(line, sizeof line,
+                "  per problem: %.0f generated tokens, %.0f prefill tokens computed (%.0f served by the KV cache), "
+                "%.1f model calls, %.1f nodes\n"
+                "  %.1f s (%.3f s per problem searched, %.0f tokens/s, %d threads)\n",
+                s["tokens_per_problem"].get<double>(), s["prefill_tokens_per_problem"].get<double>(),
+                s.value("cached_tokens_per_problem", 0.0), s["forward_calls_per_problem"].get<double>(), s["nodes_per_problem"].get<double>(),
+                s["seconds"].get<double>(), s["seconds_per_problem"].get<double>(),
+                s["tokens_per_second"].get<double>(), s["threads"].get<int>());
+  out << line;
+  return out.str();
+}
+
+}  // namespace steptree
