@@ -31,7 +31,7 @@ double BackendCallStats::MeanDecodeBatch() const {
              : 0.0;
 }
 
-std::vector<std::vector<StepCandidate>> CountingBackend::Expand(const std::vector<ExpansionRequest>& requests,
+std::vector<std::vector<StepCandidate>> CountingBackend::Expand(TreeId tree, const std::vector<ExpansionRequest>& requests,
                                                                 const StepSampling& sampling,
                                                                 Budget* budget) const {
   int rows = 0;
@@ -42,41 +42,35 @@ std::vector<std::vector<StepCandidate>> CountingBackend::Expand(const std::vecto
   }
   Budget work;
   const Clock::time_point start = Clock::now();
-  std::vector<std::vector<StepCandidate>> out = inner_.Expand(requests, sampling, &work);
+  std::vector<std::vector<StepCandidate>> out = inner_.Expand(tree, requests, sampling, &work);
   Record(rows, static_cast<long>(requests.size()), state_tokens, SecondsSince(start), work, /*generating=*/true);
   Forward(work, budget);
   return out;
 }
 
-std::vector<std::vector<StepCandidate>> CountingBackend::Rollout(const std::vector<int>& state,
+std::vector<std::vector<StepCandidate>> CountingBackend::Rollout(TreeId tree, const std::vector<int>& state,
                                                                  const std::vector<uint64_t>& seeds,
                                                                  const StepSampling& sampling, int max_steps,
                                                                  Budget* budget) const {
   Budget work;
   const Clock::time_point start = Clock::now();
-  std::vector<std::vector<StepCandidate>> out = inner_.Rollout(state, seeds, sampling, max_steps, &work);
+  std::vector<std::vector<StepCandidate>> out = inner_.Rollout(tree, state, seeds, sampling, max_steps, &work);
   Record(static_cast<int>(seeds.size()), 1, static_cast<long>(state.size()), SecondsSince(start), work,
          /*generating=*/true);
   Forward(work, budget);
   return out;
 }
 
-std::vector<float> CountingBackend::Evaluate(const std::vector<std::vector<int>>& states, Budget* budget) const {
+std::vector<float> CountingBackend::Evaluate(TreeId tree, const std::vector<std::vector<int>>& states, Budget* budget) const {
   long state_tokens = 0;
   for (const std::vector<int>& state : states) state_tokens += static_cast<long>(state.size());
   Budget work;
   const Clock::time_point start = Clock::now();
-  std::vector<float> out = inner_.Evaluate(states, &work);
+  std::vector<float> out = inner_.Evaluate(tree, states, &work);
   Record(static_cast<int>(states.size()), static_cast<long>(states.size()), state_tokens, SecondsSince(start), work,
          /*generating=*/false);
   Forward(work, budget);
   return out;
-}
-
-std::unique_ptr<SearchBackend> CountingBackend::ForProblem() const {
-  std::unique_ptr<SearchBackend> scoped = inner_.ForProblem();
-  if (scoped == nullptr) return nullptr;
-  return std::unique_ptr<SearchBackend>(new CountingBackend(std::move(scoped), counters_));
 }
 
 void CountingBackend::Record(int rows, long states, long state_tokens, double seconds, const Budget& work,

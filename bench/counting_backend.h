@@ -11,8 +11,8 @@
 //
 // Thread safety: every method may be called from several search workers at once; the
 // counters are guarded by one mutex (held only to add a finished call's figures, never
-// around the inner backend's work). ForProblem wraps the inner backend's per-problem
-// backend (its prefix KV cache) in a decorator that adds to the same counters.
+// around the inner backend's work). Tree ids (the inner backend's per-tree prefix KV cache)
+// pass through unchanged.
 #pragma once
 
 #include <map>
@@ -53,13 +53,14 @@ class CountingBackend final : public SearchBackend {
   int max_state_tokens() const override { return inner_.max_state_tokens(); }
   bool has_value_head() const override { return inner_.has_value_head(); }
   void PrepareWorkerThread() const override { inner_.PrepareWorkerThread(); }
-  std::vector<std::vector<StepCandidate>> Expand(const std::vector<ExpansionRequest>& requests,
+  TreeId OpenTree() const override { return inner_.OpenTree(); }
+  void CloseTree(TreeId tree) const override { inner_.CloseTree(tree); }
+  std::vector<std::vector<StepCandidate>> Expand(TreeId tree, const std::vector<ExpansionRequest>& requests,
                                                  const StepSampling& sampling, Budget* budget) const override;
-  std::vector<std::vector<StepCandidate>> Rollout(const std::vector<int>& state, const std::vector<uint64_t>& seeds,
+  std::vector<std::vector<StepCandidate>> Rollout(TreeId tree, const std::vector<int>& state, const std::vector<uint64_t>& seeds,
                                                   const StepSampling& sampling, int max_steps,
                                                   Budget* budget) const override;
-  std::vector<float> Evaluate(const std::vector<std::vector<int>>& states, Budget* budget) const override;
-  std::unique_ptr<SearchBackend> ForProblem() const override;
+  std::vector<float> Evaluate(TreeId tree, const std::vector<std::vector<int>>& states, Budget* budget) const override;
 
   // A copy of the counters so far.
   BackendCallStats stats() const;
@@ -75,12 +76,8 @@ class CountingBackend final : public SearchBackend {
     std::mutex mutex;
     BackendCallStats stats;  // guarded by mutex
   };
-  CountingBackend(std::unique_ptr<SearchBackend> owned, std::shared_ptr<Counters> counters)
-      : inner_(*owned), owned_(std::move(owned)), counters_(std::move(counters)) {}
-
   const SearchBackend& inner_;
-  std::unique_ptr<SearchBackend> owned_;  // a per-problem inner backend (ForProblem), else null
-  std::shared_ptr<Counters> counters_;    // shared with the per-problem decorators
+  std::shared_ptr<Counters> counters_;
 };
 
 }  // namespace steptree::bench

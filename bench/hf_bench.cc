@@ -105,7 +105,7 @@ HfDtypeResult MeasureDtype(const std::string& dir, const std::string& dtype, con
   sampling.max_step_tokens = options.max_step_tokens;
   Budget budget;
   start = Clock::now();
-  const std::vector<std::vector<StepCandidate>> candidates = backend.Expand({request}, sampling, &budget);
+  const std::vector<std::vector<StepCandidate>> candidates = backend.Expand(kNoTree, {request}, sampling, &budget);
   r.mcts.seconds = SecondsSince(start);
   r.mcts.candidates = static_cast<int>(candidates.at(0).size());
   r.mcts.root_tokens = static_cast<int>(request.state.size());

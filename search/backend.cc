@@ -6,7 +6,7 @@ std::vector<std::vector<std::vector<StepCandidate>>> SearchBackend::ExpandMany(c
                                                                                const StepSampling& sampling) const {
   std::vector<std::vector<std::vector<StepCandidate>>> out;
   out.reserve(jobs.size());
-  for (const ExpandJob& job : jobs) out.push_back(job.backend->Expand(*job.requests, sampling, job.budget));
+  for (const ExpandJob& job : jobs) out.push_back(Expand(job.tree, *job.requests, sampling, job.budget));
   return out;
 }
 

@@ -5,13 +5,13 @@
 
 namespace steptree {
 
-SearchResult SearchBestOfN(const SearchBackend& backend, const Problem& problem, const BestOfNParams& params,
+SearchResult SearchBestOfN(const TreeSession& session, const Problem& problem, const BestOfNParams& params,
                            uint64_t seed, TerminalReward reward) {
-  const TerminalRules rules = MakeTerminalRules(problem, backend, reward, params.max_depth);
-  Tree tree = StartTree(backend, problem);
+  const TerminalRules rules = MakeTerminalRules(problem, session, reward, params.max_depth);
+  Tree tree = StartTree(session, problem);
   Budget budget;
   std::vector<SampleOutcome> samples =
-      RollOutSolutions(backend, problem, seed, rules, params.temperature, params.n, &tree, &budget);
+      RollOutSolutions(session, problem, seed, rules, params.temperature, params.n, &tree, &budget);
   const int chosen = ChooseByBestValue(samples);
   SearchResult result = MakeResult(std::move(tree), chosen, budget, problem);
   result.samples = std::move(samples);

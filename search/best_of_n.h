@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "datasets/problem.h"
-#include "search/backend.h"
+#include "search/tree_session.h"
 #include "search/result.h"
 #include "search/terminal.h"
 
@@ -19,7 +19,7 @@ struct BestOfNParams {
   int max_depth = 10;        // steps before an unfinished solution is cut (reward -1)
 };
 
-SearchResult SearchBestOfN(const SearchBackend& backend, const Problem& problem, const BestOfNParams& params,
+SearchResult SearchBestOfN(const TreeSession& session, const Problem& problem, const BestOfNParams& params,
                            uint64_t seed, TerminalReward reward = TerminalReward::kGold);
 
 }  // namespace steptree

@@ -44,7 +44,7 @@ int BestOf(const Tree& tree, const std::vector<int>& group) {
 
 // One Expand call: samples[r] candidates of parents[r], sample j seeded by (parent's tag, j).
 // Returns the node holding each candidate, per parent, in sample order.
-std::vector<std::vector<int>> ExpandNodes(const SearchBackend& backend, const Problem& problem,
+std::vector<std::vector<int>> ExpandNodes(const TreeSession& session, const Problem& problem,
                                           const DvtsParams& params, uint64_t seed, const TerminalRules& rules,
                                           const std::vector<int>& parents, const std::vector<int>& samples,
                                           Tree* tree, Budget* budget) {
@@ -58,7 +58,7 @@ std::vector<std::vector<int>> ExpandNodes(const SearchBackend& backend, const Pr
   }
   StepSampling sampling;
   sampling.temperature = static_cast<float>(params.temperature);
-  const std::vector<std::vector<StepCandidate>> candidates = backend.Expand(requests, sampling, budget);
+  const std::vector<std::vector<StepCandidate>> candidates = session.Expand(requests, sampling, budget);
   std::vector<std::vector<int>> nodes;
   for (size_t r = 0; r < parents.size(); ++r) {
     nodes.push_back(AddClassifiedChildren(tree, parents[r], candidates[r], rules));
@@ -68,14 +68,14 @@ std::vector<std::vector<int>> ExpandNodes(const SearchBackend& backend, const Pr
 
 }  // namespace
 
-SearchResult SearchDvts(const SearchBackend& backend, const Problem& problem, const DvtsParams& params, uint64_t seed,
+SearchResult SearchDvts(const TreeSession& session, const Problem& problem, const DvtsParams& params, uint64_t seed,
                         TerminalReward reward) {
   if (params.m < 1 || params.n < params.m || params.n % params.m != 0) {
     throw std::invalid_argument("SearchDvts: n (" + std::to_string(params.n) + ") must be a positive multiple of m (" +
                                 std::to_string(params.m) + ")");
   }
-  const TerminalRules rules = MakeTerminalRules(problem, backend, reward, params.max_depth);
-  Tree tree = StartTree(backend, problem);
+  const TerminalRules rules = MakeTerminalRules(problem, session, reward, params.max_depth);
+  Tree tree = StartTree(session, problem);
   Budget budget;
   const int subtrees = params.n / params.m;
   std::vector<int> kept(static_cast<size_t>(subtrees), Expandable(tree, 0, rules) ? 0 : kEnded);
@@ -99,7 +99,7 @@ SearchResult SearchDvts(const SearchBackend& backend, const Problem& problem, co
     std::vector<int> samples;
     for (const std::vector<int>& o : owners) samples.push_back(static_cast<int>(o.size()) * params.m);
     const std::vector<std::vector<int>> children =
-        ExpandNodes(backend, problem, params, seed, rules, frontier, samples, &tree, &budget);
+        ExpandNodes(session, problem, params, seed, rules, frontier, samples, &tree, &budget);
 
     for (size_t r = 0; r < frontier.size(); ++r) {
       for (size_t i = 0; i < owners[r].size(); ++i) {

@@ -34,7 +34,7 @@
 #include <cstdint>
 
 #include "datasets/problem.h"
-#include "search/backend.h"
+#include "search/tree_session.h"
 #include "search/result.h"
 #include "search/terminal.h"
 
@@ -50,7 +50,7 @@ struct DvtsParams {
 // result.ranking lists the finished subtrees' final answers, best first. Throws
 // std::invalid_argument unless m >= 1 and n is a positive multiple of m (ValidateConfig
 // refuses such configs before a search runs).
-SearchResult SearchDvts(const SearchBackend& backend, const Problem& problem, const DvtsParams& params, uint64_t seed,
+SearchResult SearchDvts(const TreeSession& session, const Problem& problem, const DvtsParams& params, uint64_t seed,
                         TerminalReward reward = TerminalReward::kGold);
 
 }  // namespace steptree

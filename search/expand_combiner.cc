@@ -6,7 +6,7 @@
 namespace steptree {
 
 struct ExpandCombiner::Pending {
-  const SearchBackend* backend;
+  TreeId tree;
   const std::vector<ExpansionRequest>* requests;
   const StepSampling* sampling;
   Budget* budget;
@@ -15,17 +15,13 @@ struct ExpandCombiner::Pending {
   bool done = false;
 };
 
-namespace {
-
-}  // namespace
-
 ExpandCombiner::ExpandCombiner(const SearchBackend& shared, int members, int max_batch_rows)
     : shared_(shared), active_(members), max_batch_rows_(max_batch_rows) {}
 
-std::vector<std::vector<StepCandidate>> ExpandCombiner::Expand(const SearchBackend& tree_backend,
+std::vector<std::vector<StepCandidate>> ExpandCombiner::Expand(TreeId tree,
                                                                const std::vector<ExpansionRequest>& requests,
                                                                const StepSampling& sampling, Budget* budget) {
-  Pending mine{&tree_backend, &requests, &sampling, budget, {}, nullptr, false};
+  Pending mine{tree, &requests, &sampling, budget, {}, nullptr, false};
   std::unique_lock<std::mutex> lock(mutex_);
   queued_.push_back(&mine);
   for (const ExpansionRequest& request : requests) queued_rows_ += static_cast<int>(request.seeds.size());
@@ -64,7 +60,7 @@ void ExpandCombiner::RunQueued(std::unique_lock<std::mutex>& lock) {
       if (taken[i] || !(*batch[i]->sampling == *batch[first]->sampling)) continue;
       taken[i] = true;
       group.push_back(batch[i]);
-      jobs.push_back(ExpandJob{batch[i]->backend, batch[i]->requests, batch[i]->budget});
+      jobs.push_back(ExpandJob{batch[i]->tree, batch[i]->requests, batch[i]->budget});
     }
     try {
       std::vector<std::vector<std::vector<StepCandidate>>> results = shared_.ExpandMany(jobs, *batch[first]->sampling);

@@ -7,7 +7,7 @@
 // queued calls hold at least `max_batch_rows` rows (> 0; --max-batch), the thread that
 // sees it runs all queued calls as one ExpandMany and wakes the rest. Only Expand is
 // combined (SBS and MCTS spend their model time there); Rollout and Evaluate go straight to
-// the tree's backend, and a member inside one is simply not queued yet.
+// the shared backend, and a member inside one is simply not queued yet.
 //
 // One combiner runs one batch at a time, on one core: the runner gives each core its own
 // combiner and its own group of trees (search/runner.h), so the model's threading model is
@@ -34,8 +34,7 @@ class ExpandCombiner {
   ExpandCombiner(const SearchBackend& shared, int members, int max_batch_rows = 0);
 
   // Queues one tree's Expand and returns its result once a batch holding it has run.
-  std::vector<std::vector<StepCandidate>> Expand(const SearchBackend& tree_backend,
-                                                 const std::vector<ExpansionRequest>& requests,
+  std::vector<std::vector<StepCandidate>> Expand(TreeId tree, const std::vector<ExpansionRequest>& requests,
                                                  const StepSampling& sampling, Budget* budget);
   // A member thread is done (no more trees): the others no longer wait for it.
   void Leave();
@@ -54,32 +53,36 @@ class ExpandCombiner {
   bool running_ = false;          // a batch is running; guarded by mutex_
 };
 
-// A tree's backend whose Expand goes through a combiner; everything else goes straight to
-// the tree's own backend.
+// The shared backend as one member thread sees it: Expand goes through the combiner;
+// everything else goes straight to the shared backend. Tree ids are the shared backend's.
 class CombiningBackend final : public SearchBackend {
  public:
-  CombiningBackend(const SearchBackend& tree_backend, ExpandCombiner& combiner)
-      : tree_(tree_backend), combiner_(combiner) {}
+  CombiningBackend(const SearchBackend& shared, ExpandCombiner& combiner) : shared_(shared), combiner_(combiner) {}
 
-  std::vector<int> EncodeQuestion(const std::string& question) const override { return tree_.EncodeQuestion(question); }
-  int max_state_tokens() const override { return tree_.max_state_tokens(); }
-  bool has_value_head() const override { return tree_.has_value_head(); }
-  void PrepareWorkerThread() const override { tree_.PrepareWorkerThread(); }
-  std::vector<std::vector<StepCandidate>> Expand(const std::vector<ExpansionRequest>& requests,
+  std::vector<int> EncodeQuestion(const std::string& question) const override {
+    return shared_.EncodeQuestion(question);
+  }
+  int max_state_tokens() const override { return shared_.max_state_tokens(); }
+  bool has_value_head() const override { return shared_.has_value_head(); }
+  void PrepareWorkerThread() const override { shared_.PrepareWorkerThread(); }
+  TreeId OpenTree() const override { return shared_.OpenTree(); }
+  void CloseTree(TreeId tree) const override { shared_.CloseTree(tree); }
+  std::vector<std::vector<StepCandidate>> Expand(TreeId tree, const std::vector<ExpansionRequest>& requests,
                                                  const StepSampling& sampling, Budget* budget) const override {
-    return combiner_.Expand(tree_, requests, sampling, budget);
+    return combiner_.Expand(tree, requests, sampling, budget);
   }
-  std::vector<std::vector<StepCandidate>> Rollout(const std::vector<int>& state, const std::vector<uint64_t>& seeds,
-                                                  const StepSampling& sampling, int max_steps,
-                                                  Budget* budget) const override {
-    return tree_.Rollout(state, seeds, sampling, max_steps, budget);
+  std::vector<std::vector<StepCandidate>> Rollout(TreeId tree, const std::vector<int>& state,
+                                                  const std::vector<uint64_t>& seeds, const StepSampling& sampling,
+                                                  int max_steps, Budget* budget) const override {
+    return shared_.Rollout(tree, state, seeds, sampling, max_steps, budget);
   }
-  std::vector<float> Evaluate(const std::vector<std::vector<int>>& states, Budget* budget) const override {
-    return tree_.Evaluate(states, budget);
+  std::vector<float> Evaluate(TreeId tree, const std::vector<std::vector<int>>& states,
+                              Budget* budget) const override {
+    return shared_.Evaluate(tree, states, budget);
   }
 
  private:
-  const SearchBackend& tree_;
+  const SearchBackend& shared_;
   ExpandCombiner& combiner_;
 };
 

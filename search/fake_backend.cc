@@ -99,7 +99,7 @@ const ScriptedStep& FakeBackend::Sample(const std::vector<ScriptedStep>& childre
   return PickChild(children, sampling.temperature, rng->UniformReal());
 }
 
-std::vector<std::vector<StepCandidate>> FakeBackend::Expand(const std::vector<ExpansionRequest>& requests,
+std::vector<std::vector<StepCandidate>> FakeBackend::Expand(TreeId tree, const std::vector<ExpansionRequest>& requests,
                                                             const StepSampling& sampling, Budget* budget) const {
   std::vector<std::vector<StepCandidate>> out;
   Budget work;
@@ -124,7 +124,7 @@ std::vector<std::vector<StepCandidate>> FakeBackend::Expand(const std::vector<Ex
   return out;
 }
 
-std::vector<std::vector<StepCandidate>> FakeBackend::Rollout(const std::vector<int>& state,
+std::vector<std::vector<StepCandidate>> FakeBackend::Rollout(TreeId tree, const std::vector<int>& state,
                                                              const std::vector<uint64_t>& seeds,
                                                              const StepSampling& sampling, int max_steps,
                                                              Budget* budget) const {
@@ -151,7 +151,7 @@ std::vector<std::vector<StepCandidate>> FakeBackend::Rollout(const std::vector<i
   return rows;
 }
 
-std::vector<float> FakeBackend::Evaluate(const std::vector<std::vector<int>>& states, Budget* budget) const {
+std::vector<float> FakeBackend::Evaluate(TreeId tree, const std::vector<std::vector<int>>& states, Budget* budget) const {
   std::vector<float> values;
   Budget work;
   work.forward_calls = 1;

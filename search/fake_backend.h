@@ -77,12 +77,12 @@ class FakeBackend : public SearchBackend {
   std::vector<int> EncodeQuestion(const std::string& question) const override;
   int max_state_tokens() const override { return options_.max_state_tokens; }
   bool has_value_head() const override { return options_.has_value_head; }
-  std::vector<std::vector<StepCandidate>> Expand(const std::vector<ExpansionRequest>& requests,
+  std::vector<std::vector<StepCandidate>> Expand(TreeId tree, const std::vector<ExpansionRequest>& requests,
                                                  const StepSampling& sampling, Budget* budget) const override;
-  std::vector<std::vector<StepCandidate>> Rollout(const std::vector<int>& state, const std::vector<uint64_t>& seeds,
+  std::vector<std::vector<StepCandidate>> Rollout(TreeId tree, const std::vector<int>& state, const std::vector<uint64_t>& seeds,
                                                   const StepSampling& sampling, int max_steps,
                                                   Budget* budget) const override;
-  std::vector<float> Evaluate(const std::vector<std::vector<int>>& states, Budget* budget) const override;
+  std::vector<float> Evaluate(TreeId tree, const std::vector<std::vector<int>>& states, Budget* budget) const override;
 
   // The number of requests of every Expand call so far, in call order.
   std::vector<int> ExpandBatchSizes() const;

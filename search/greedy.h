@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "datasets/problem.h"
-#include "search/backend.h"
+#include "search/tree_session.h"
 #include "search/result.h"
 #include "search/terminal.h"
 
@@ -16,7 +16,7 @@ struct GreedyParams {
   int max_depth = 10;  // steps before an unfinished solution is cut (reward -1)
 };
 
-SearchResult SearchGreedy(const SearchBackend& backend, const Problem& problem, const GreedyParams& params,
+SearchResult SearchGreedy(const TreeSession& session, const Problem& problem, const GreedyParams& params,
                           uint64_t seed, TerminalReward reward = TerminalReward::kGold);
 
 }  // namespace steptree

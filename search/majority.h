@@ -8,7 +8,7 @@
 #include <cstdint>
 
 #include "datasets/problem.h"
-#include "search/backend.h"
+#include "search/tree_session.h"
 #include "search/result.h"
 #include "search/terminal.h"
 
@@ -20,7 +20,7 @@ struct MajorityParams {
   int max_depth = 10;        // steps before an unfinished solution is cut (reward -1)
 };
 
-SearchResult SearchMajority(const SearchBackend& backend, const Problem& problem, const MajorityParams& params,
+SearchResult SearchMajority(const TreeSession& session, const Problem& problem, const MajorityParams& params,
                             uint64_t seed, TerminalReward reward = TerminalReward::kGold);
 
 }  // namespace steptree

@@ -26,7 +26,7 @@ std::vector<std::vector<int>> SelectWave(Tree* tree, double c_puct, int limit) {
 }
 
 // Expands the wave's non-terminal leaves with one Expand call.
-void ExpandWave(const SearchBackend& backend, const Problem& problem, const MctsParams& params, uint64_t seed,
+void ExpandWave(const TreeSession& session, const Problem& problem, const MctsParams& params, uint64_t seed,
                 const TerminalRules& rules, const std::vector<std::vector<int>>& wave, Tree* tree, Budget* budget) {
   std::vector<int> leaves;
   std::vector<ExpansionRequest> requests;
@@ -43,7 +43,7 @@ void ExpandWave(const SearchBackend& backend, const Problem& problem, const Mcts
   if (requests.empty()) return;
   StepSampling sampling;
   sampling.temperature = static_cast<float>(params.temperature);
-  const std::vector<std::vector<StepCandidate>> candidates = backend.Expand(requests, sampling, budget);
+  const std::vector<std::vector<StepCandidate>> candidates = session.Expand(requests, sampling, budget);
   for (size_t r = 0; r < leaves.size(); ++r) AddClassifiedChildren(tree, leaves[r], candidates[r], rules);
 }
 
@@ -55,15 +55,15 @@ std::vector<int> IterationCheckpoints(int iterations) {
   return checkpoints;
 }
 
-SearchResult SearchMcts(const SearchBackend& backend, const Problem& problem, const MctsParams& params, uint64_t seed,
+SearchResult SearchMcts(const TreeSession& session, const Problem& problem, const MctsParams& params, uint64_t seed,
                         TerminalReward reward) {
-  const TerminalRules rules = MakeTerminalRules(problem, backend, reward, params.max_depth);
+  const TerminalRules rules = MakeTerminalRules(problem, session, reward, params.max_depth);
   // Terminals checked against the question's own target are proofs (answer_choice.h).
   const bool verified_first = rules.checks_target();
-  Tree tree = StartTree(backend, problem);
+  Tree tree = StartTree(session, problem);
   Budget budget;
   if (!Expandable(tree, 0, rules)) return MakeResult(std::move(tree), -1, budget, problem);
-  tree.node(0).value = backend.Evaluate({tree.StateTokens(0)}, &budget).at(0);
+  tree.node(0).value = session.Evaluate({tree.StateTokens(0)}, &budget).at(0);
 
   const std::vector<int> checkpoints = IterationCheckpoints(params.iterations);
   std::vector<IterationChoice> answer_by_iteration;
@@ -74,7 +74,7 @@ SearchResult SearchMcts(const SearchBackend& backend, const Problem& problem, co
     if (next_checkpoint < checkpoints.size()) limit = std::min(limit, checkpoints[next_checkpoint] - done);
     const std::vector<std::vector<int>> wave = SelectWave(&tree, params.c_puct, limit);
     done += static_cast<int>(wave.size());
-    ExpandWave(backend, problem, params, seed, rules, wave, &tree, &budget);
+    ExpandWave(session, problem, params, seed, rules, wave, &tree, &budget);
     for (const std::vector<int>& path : wave) {
       RevertVirtualLoss(tree, path);
       Backup(tree, path.back(), tree.node(path.back()).value);

@@ -28,7 +28,7 @@
 
 #include "datasets/problem.h"
 #include "search/answer_choice.h"
-#include "search/backend.h"
+#include "search/tree_session.h"
 #include "search/result.h"
 #include "search/terminal.h"
 
@@ -47,7 +47,7 @@ struct MctsParams {
 // 5, 10, 20, 40, ... up to `iterations`.
 std::vector<int> IterationCheckpoints(int iterations);
 
-SearchResult SearchMcts(const SearchBackend& backend, const Problem& problem, const MctsParams& params, uint64_t seed,
+SearchResult SearchMcts(const TreeSession& session, const Problem& problem, const MctsParams& params, uint64_t seed,
                         TerminalReward reward = TerminalReward::kGold);
 
 }  // namespace steptree

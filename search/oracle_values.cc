@@ -55,19 +55,19 @@ void OracleValueBackend::Judge(const std::vector<int>& parent, std::vector<StepC
   }
 }
 
-std::vector<std::vector<StepCandidate>> OracleValueBackend::Expand(const std::vector<ExpansionRequest>& requests,
+std::vector<std::vector<StepCandidate>> OracleValueBackend::Expand(TreeId tree, const std::vector<ExpansionRequest>& requests,
                                                                    const StepSampling& sampling,
                                                                    Budget* budget) const {
-  std::vector<std::vector<StepCandidate>> candidates = inner_.Expand(requests, sampling, budget);
+  std::vector<std::vector<StepCandidate>> candidates = inner_.Expand(tree, requests, sampling, budget);
   for (size_t r = 0; r < requests.size(); ++r) Judge(requests[r].state, &candidates[r]);
   return candidates;
 }
 
-std::vector<std::vector<StepCandidate>> OracleValueBackend::Rollout(const std::vector<int>& state,
+std::vector<std::vector<StepCandidate>> OracleValueBackend::Rollout(TreeId tree, const std::vector<int>& state,
                                                                     const std::vector<uint64_t>& seeds,
                                                                     const StepSampling& sampling, int max_steps,
                                                                     Budget* budget) const {
-  std::vector<std::vector<StepCandidate>> rows = inner_.Rollout(state, seeds, sampling, max_steps, budget);
+  std::vector<std::vector<StepCandidate>> rows = inner_.Rollout(tree, state, seeds, sampling, max_steps, budget);
   const StateTruth root = Truth(state);
   for (std::vector<StepCandidate>& row : rows) {
     bool ok = root.ok;  // each row is a chain: step i's parent is step i-1
@@ -81,8 +81,8 @@ std::vector<std::vector<StepCandidate>> OracleValueBackend::Rollout(const std::v
   return rows;
 }
 
-std::vector<float> OracleValueBackend::Evaluate(const std::vector<std::vector<int>>& states, Budget* budget) const {
-  inner_.Evaluate(states, budget);  // the same model work as a model-valued search
+std::vector<float> OracleValueBackend::Evaluate(TreeId tree, const std::vector<std::vector<int>>& states, Budget* budget) const {
+  inner_.Evaluate(tree, states, budget);  // the same model work as a model-valued search
   std::vector<float> values;
   values.reserve(states.size());
   for (const std::vector<int>& state : states) values.push_back(Truth(state).ok ? 1.f : -1.f);

@@ -53,12 +53,14 @@ class OracleValueBackend final : public SearchBackend {
   int max_state_tokens() const override;
   bool has_value_head() const override { return true; }
   void PrepareWorkerThread() const override { inner_.PrepareWorkerThread(); }
-  std::vector<std::vector<StepCandidate>> Expand(const std::vector<ExpansionRequest>& requests,
+  TreeId OpenTree() const override { return inner_.OpenTree(); }
+  void CloseTree(TreeId tree) const override { inner_.CloseTree(tree); }
+  std::vector<std::vector<StepCandidate>> Expand(TreeId tree, const std::vector<ExpansionRequest>& requests,
                                                  const StepSampling& sampling, Budget* budget) const override;
-  std::vector<std::vector<StepCandidate>> Rollout(const std::vector<int>& state, const std::vector<uint64_t>& seeds,
+  std::vector<std::vector<StepCandidate>> Rollout(TreeId tree, const std::vector<int>& state, const std::vector<uint64_t>& seeds,
                                                   const StepSampling& sampling, int max_steps,
                                                   Budget* budget) const override;
-  std::vector<float> Evaluate(const std::vector<std::vector<int>>& states, Budget* budget) const override;
+  std::vector<float> Evaluate(TreeId tree, const std::vector<std::vector<int>>& states, Budget* budget) const override;
 
  private:
   struct StateTruth {

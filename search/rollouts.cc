@@ -7,7 +7,7 @@
 
 namespace steptree {
 
-std::vector<SampleOutcome> RollOutSolutions(const SearchBackend& backend, const Problem& problem, uint64_t seed,
+std::vector<SampleOutcome> RollOutSolutions(const TreeSession& session, const Problem& problem, uint64_t seed,
                                              const TerminalRules& rules, double temperature, int count,
                                              Tree* tree, Budget* budget) {
   if (!Expandable(*tree, 0, rules)) return {};
@@ -16,7 +16,7 @@ std::vector<SampleOutcome> RollOutSolutions(const SearchBackend& backend, const 
   StepSampling sampling;
   sampling.temperature = static_cast<float>(temperature);
   const std::vector<std::vector<StepCandidate>> rows =
-      backend.Rollout(tree->StateTokens(0), seeds, sampling, rules.max_depth, budget);
+      session.Rollout(tree->StateTokens(0), seeds, sampling, rules.max_depth, budget);
 
   std::vector<SampleOutcome> solutions;
   for (const std::vector<StepCandidate>& row : rows) {

@@ -12,7 +12,7 @@
 
 #include "datasets/problem.h"
 #include "mcts/tree.h"
-#include "search/backend.h"
+#include "search/tree_session.h"
 #include "search/result.h"
 #include "search/terminal.h"
 
@@ -24,7 +24,7 @@ namespace steptree {
 // value of the leaf's state, never the gold reward; with target-checked terminals (kTarget
 // on a question with a target) an answered sample's final_value is the check's +1 / -1, so
 // best-of-N returns a verified solution whenever one was sampled.
-std::vector<SampleOutcome> RollOutSolutions(const SearchBackend& backend, const Problem& problem, uint64_t seed,
+std::vector<SampleOutcome> RollOutSolutions(const TreeSession& session, const Problem& problem, uint64_t seed,
                                              const TerminalRules& rules, double temperature, int count,
                                              Tree* tree, Budget* budget);
 

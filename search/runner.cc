@@ -86,21 +86,21 @@ void RunWorkers(int threads, const std::function<void()>& worker) {
 
 }  // namespace
 
-SearchResult SearchProblem(const SearchBackend& shared_backend, const Problem& problem, const SearchConfig& config) {
-  const std::unique_ptr<SearchBackend> own = shared_backend.ForProblem();  // e.g. a per-tree prefix cache
-  const SearchBackend& tree_backend = own != nullptr ? *own : shared_backend;
+SearchResult SearchProblem(const SearchBackend& backend, const Problem& problem, const SearchConfig& config) {
   std::optional<OracleValueBackend> oracle;
-  if (config.oracle_values) oracle.emplace(tree_backend, problem.question, problem.gold);
-  const SearchBackend& backend = oracle ? static_cast<const SearchBackend&>(*oracle) : tree_backend;
+  if (config.oracle_values) oracle.emplace(backend, problem.question, problem.gold);
+  // One tree for this problem: the backend's per-tree state (e.g. a prefix KV cache) lives
+  // from here to the end of the search.
+  const TreeSession session(oracle ? static_cast<const SearchBackend&>(*oracle) : backend);
   const uint64_t seed = config.seed;
   const TerminalReward reward = config.terminal_reward;
   switch (config.mode) {
-    case SearchMode::kGreedy: return SearchGreedy(backend, problem, config.greedy, seed, reward);
-    case SearchMode::kMajority: return SearchMajority(backend, problem, config.maj, seed, reward);
-    case SearchMode::kBestOfN: return SearchBestOfN(backend, problem, config.bon, seed, reward);
-    case SearchMode::kSbs: return SearchSbs(backend, problem, config.sbs, seed, reward);
-    case SearchMode::kMcts: return SearchMcts(backend, problem, config.mcts, seed, reward);
-    case SearchMode::kDvts: return SearchDvts(backend, problem, config.dvts, seed, reward);
+    case SearchMode::kGreedy: return SearchGreedy(session, problem, config.greedy, seed, reward);
+    case SearchMode::kMajority: return SearchMajority(session, problem, config.maj, seed, reward);
+    case SearchMode::kBestOfN: return SearchBestOfN(session, problem, config.bon, seed, reward);
+    case SearchMode::kSbs: return SearchSbs(session, problem, config.sbs, seed, reward);
+    case SearchMode::kMcts: return SearchMcts(session, problem, config.mcts, seed, reward);
+    case SearchMode::kDvts: return SearchDvts(session, problem, config.dvts, seed, reward);
   }
   throw std::logic_error("SearchProblem: unknown search mode");
 }
@@ -145,10 +145,9 @@ void RunSearch(const std::vector<Problem>& problems, const SearchBackend& backen
     try {
       backend.PrepareWorkerThread();
       if (options.worker_init) options.worker_init();
+      const CombiningBackend combined(backend, *combiner);
       for (size_t i = next_problem++; i < problems.size() && !failed; i = next_problem++) {
         if (skipped[i]) continue;
-        const std::unique_ptr<SearchBackend> own = backend.ForProblem();
-        const CombiningBackend combined(own != nullptr ? *own : backend, *combiner);
         delivery.Finish(i, SearchProblem(combined, problems[i], config));
       }
     } catch (...) {

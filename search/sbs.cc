@@ -21,7 +21,7 @@ void SortByValue(const Tree& tree, std::vector<int>* nodes) {
 bool Keepable(const Node& node) { return !node.terminal || (node.end == StepEnd::kFinal && node.answer); }
 
 // Expands every beam node with one Expand call; returns all their children, beam order.
-std::vector<int> ExpandBeam(const SearchBackend& backend, const Problem& problem, const SbsParams& params,
+std::vector<int> ExpandBeam(const TreeSession& session, const Problem& problem, const SbsParams& params,
                             uint64_t seed, const TerminalRules& rules, const std::vector<int>& beam, Tree* tree,
                             Budget* budget) {
   std::vector<ExpansionRequest> requests;
@@ -35,7 +35,7 @@ std::vector<int> ExpandBeam(const SearchBackend& backend, const Problem& problem
   }
   StepSampling sampling;
   sampling.temperature = static_cast<float>(params.temperature);
-  const std::vector<std::vector<StepCandidate>> candidates = backend.Expand(requests, sampling, budget);
+  const std::vector<std::vector<StepCandidate>> candidates = session.Expand(requests, sampling, budget);
   std::vector<int> children;
   for (size_t r = 0; r < beam.size(); ++r) {
     AddClassifiedChildren(tree, beam[r], candidates[r], rules);
@@ -47,17 +47,17 @@ std::vector<int> ExpandBeam(const SearchBackend& backend, const Problem& problem
 
 }  // namespace
 
-SearchResult SearchSbs(const SearchBackend& backend, const Problem& problem, const SbsParams& params, uint64_t seed,
+SearchResult SearchSbs(const TreeSession& session, const Problem& problem, const SbsParams& params, uint64_t seed,
                        TerminalReward reward) {
-  const TerminalRules rules = MakeTerminalRules(problem, backend, reward, params.max_depth);
-  Tree tree = StartTree(backend, problem);
+  const TerminalRules rules = MakeTerminalRules(problem, session, reward, params.max_depth);
+  Tree tree = StartTree(session, problem);
   Budget budget;
   std::vector<int> beam;
   if (Expandable(tree, 0, rules)) beam.push_back(0);
   std::vector<int> finished;
   int width = params.b1;
   while (!beam.empty() && width > 0) {
-    std::vector<int> candidates = ExpandBeam(backend, problem, params, seed, rules, beam, &tree, &budget);
+    std::vector<int> candidates = ExpandBeam(session, problem, params, seed, rules, beam, &tree, &budget);
     candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
                                     [&](int node) { return !Keepable(tree.node(node)); }),
                      candidates.end());

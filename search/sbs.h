@@ -21,7 +21,7 @@
 #include <cstdint>
 
 #include "datasets/problem.h"
-#include "search/backend.h"
+#include "search/tree_session.h"
 #include "search/result.h"
 #include "search/terminal.h"
 
@@ -35,7 +35,7 @@ struct SbsParams {
 };
 
 // result.ranking lists the finished terminals, best first.
-SearchResult SearchSbs(const SearchBackend& backend, const Problem& problem, const SbsParams& params, uint64_t seed,
+SearchResult SearchSbs(const TreeSession& session, const Problem& problem, const SbsParams& params, uint64_t seed,
                        TerminalReward reward = TerminalReward::kGold);
 
 }  // namespace steptree

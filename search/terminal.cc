@@ -28,13 +28,13 @@ StepOutcome Invalid(const TerminalRules& rules) {
 
 }  // namespace
 
-TerminalRules MakeTerminalRules(const Problem& problem, const SearchBackend& backend, TerminalReward reward,
+TerminalRules MakeTerminalRules(const Problem& problem, const TreeSession& session, TerminalReward reward,
                                 int max_depth) {
   TerminalRules rules;
   rules.gold = problem.gold;
   rules.reward = reward;
   rules.max_depth = max_depth;
-  rules.max_state_tokens = backend.max_state_tokens();
+  rules.max_state_tokens = session.max_state_tokens();
   rules.question = problem.question;
   rules.has_target = HasTargetCheck(problem.question);
   return rules;

@@ -27,7 +27,7 @@
 
 #include "datasets/problem.h"
 #include "mcts/node.h"
-#include "search/backend.h"
+#include "search/tree_session.h"
 
 namespace steptree {
 
@@ -52,7 +52,7 @@ struct TerminalRules {
 };
 
 // The rules for one problem: its gold answer, the backend's state limit.
-TerminalRules MakeTerminalRules(const Problem& problem, const SearchBackend& backend, TerminalReward reward,
+TerminalRules MakeTerminalRules(const Problem& problem, const TreeSession& session, TerminalReward reward,
                                 int max_depth);
 
 struct StepOutcome {

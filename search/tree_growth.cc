@@ -2,8 +2,8 @@
 
 namespace steptree {
 
-Tree StartTree(const SearchBackend& backend, const Problem& problem) {
-  return Tree(problem.question, backend.EncodeQuestion(problem.question));
+Tree StartTree(const TreeSession& session, const Problem& problem) {
+  return Tree(problem.question, session.EncodeQuestion(problem.question));
 }
 
 bool Expandable(const Tree& tree, int node, const TerminalRules& rules) {

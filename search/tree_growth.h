@@ -10,13 +10,13 @@
 
 #include "datasets/problem.h"
 #include "mcts/tree.h"
-#include "search/backend.h"
+#include "search/tree_session.h"
 #include "search/terminal.h"
 
 namespace steptree {
 
 // A tree holding only the root: the question and its encoded state.
-Tree StartTree(const SearchBackend& backend, const Problem& problem);
+Tree StartTree(const TreeSession& session, const Problem& problem);
 
 // Whether the backend may be asked for the children of `node`: not terminal and its state
 // shorter than the backend's limit.

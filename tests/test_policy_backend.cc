@@ -67,12 +67,12 @@ TEST_CASE("policy backend: a candidate's value equals V of the child state evalu
   sampling.max_step_tokens = 12;
   Budget budget;
   const std::vector<uint64_t> seeds = {11, 12, 13, 14, 15, 16, 17, 18};
-  auto candidates = backend.Expand({{root, seeds}}, sampling, &budget);
+  auto candidates = backend.Expand(kNoTree, {{root, seeds}}, sampling, &budget);
   REQUIRE(candidates.size() == 1);
   REQUIRE(candidates[0].size() == seeds.size());
   std::vector<std::vector<int>> children;
   for (const StepCandidate& c : candidates[0]) children.push_back(Concat(root, c.token_ids));
-  const std::vector<float> fresh = backend.Evaluate(children, &budget);
+  const std::vector<float> fresh = backend.Evaluate(kNoTree, children, &budget);
   REQUIRE(fresh.size() == seeds.size());
   int compared = 0;
   for (size_t j = 0; j < fresh.size(); ++j) {
@@ -98,8 +98,8 @@ TEST_CASE("policy backend: candidates do not depend on the other requests in the
   sampling.max_step_tokens = 10;
   const ExpansionRequest a{backend.EncodeQuestion("2*3"), {1, 2}};
   const ExpansionRequest b{backend.EncodeQuestion("a much longer question, 7+8+9"), {3}};
-  auto alone = backend.Expand({a}, sampling, nullptr);
-  auto together = backend.Expand({b, a}, sampling, nullptr);
+  auto alone = backend.Expand(kNoTree, {a}, sampling, nullptr);
+  auto together = backend.Expand(kNoTree, {b, a}, sampling, nullptr);
   REQUIRE(together.size() == 2);
   for (size_t j = 0; j < 2; ++j) {
     CHECK(alone[0][j].token_ids == together[1][j].token_ids);
@@ -122,13 +122,13 @@ TEST_CASE("policy backend: no trained head means every value is 0, full states g
   sampling.max_step_tokens = 4;
   const std::vector<int> root = backend.EncodeQuestion("5-1");
   std::vector<int> full(static_cast<size_t>(c.context), 'x');
-  auto out = backend.Expand({{root, {1}}, {full, {2, 3}}}, sampling, nullptr);
+  auto out = backend.Expand(kNoTree, {{root, {1}}, {full, {2, 3}}}, sampling, nullptr);
   REQUIRE(out.size() == 2);
   CHECK(out[0][0].value == 0.f);
   REQUIRE(out[1].size() == 2);
   CHECK(out[1][0].end == StepEnd::kContext);
-  CHECK(backend.Evaluate({root}, nullptr) == std::vector<float>{0.f});
-  auto rollout = backend.Rollout(root, {7, 8, 9}, sampling, 3, nullptr);
+  CHECK(backend.Evaluate(kNoTree, {root}, nullptr) == std::vector<float>{0.f});
+  auto rollout = backend.Rollout(kNoTree, root, {7, 8, 9}, sampling, 3, nullptr);
   CHECK(rollout.size() == 3);
   for (const auto& row : rollout) CHECK(!row.empty());
 }

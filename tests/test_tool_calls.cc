@@ -20,6 +20,7 @@
 #include "policy/engine/step_generator.h"
 #include "policy/train/teacher_forcing.h"
 #include "policy/train/training_path.h"
+#include "search/tree_session.h"
 #include "tests/test_util.h"
 
 #undef CHECK
@@ -128,14 +129,14 @@ TEST_CASE("tool calls: through the search backend, with and without the prefix c
   policy->set_calculator(true);
   const PolicyBackend uncached(*policy, 0);
   const PolicyBackend cached_parent(*policy);
-  const std::unique_ptr<SearchBackend> cached = cached_parent.ForProblem();
+  const TreeSession cached(cached_parent);
   const std::vector<int> root = uncached.EncodeQuestion("1+2");
   StepSampling sampling;
   sampling.temperature = 1.0f;
   sampling.max_step_tokens = 40;
   Budget plain_budget, cached_budget;
-  const auto a = uncached.Expand({{root, {5, 6}}}, sampling, &plain_budget);
-  const auto b = cached->Expand({{root, {5, 6}}}, sampling, &cached_budget);
+  const auto a = uncached.Expand(kNoTree, {{root, {5, 6}}}, sampling, &plain_budget);
+  const auto b = cached.Expand({{root, {5, 6}}}, sampling, &cached_budget);
   for (size_t j = 0; j < 2; ++j) {
     CHECK(a[0][j].text == kStep);
     CHECK(a[0][j].tool_tokens == 10);
@@ -152,8 +153,8 @@ TEST_CASE("tool calls: through the search backend, with and without the prefix c
   std::vector<int> child = root;
   child.insert(child.end(), a[0][0].token_ids.begin(), a[0][0].token_ids.end());
   Budget again_plain, again_cached;
-  const auto c = uncached.Expand({{child, {7}}}, sampling, &again_plain);
-  const auto d = cached->Expand({{child, {7}}}, sampling, &again_cached);
+  const auto c = uncached.Expand(kNoTree, {{child, {7}}}, sampling, &again_plain);
+  const auto d = cached.Expand({{child, {7}}}, sampling, &again_cached);
   CHECK(c[0][0].token_ids == d[0][0].token_ids);
   CHECK(c[0][0].value == d[0][0].value);
   CHECK(again_cached.cached_tokens > 0);

@@ -36,11 +36,30 @@ PolicyBackend::PolicyBackend(const Policy& policy, int64_t kv_cache_bytes_per_tr
 
 PolicyBackend::~PolicyBackend() = default;
 
-std::unique_ptr<SearchBackend> PolicyBackend::ForProblem() const {
-  if (kv_cache_bytes_ <= 0 || !policy_.lm().row_invariant()) return nullptr;
-  auto scoped = std::make_unique<PolicyBackend>(policy_, kv_cache_bytes_);
-  scoped->prefix_cache_ = std::make_unique<PrefixKvCache>(kv_cache_bytes_);
-  return scoped;
+TreeId PolicyBackend::OpenTree() const {
+  if (kv_cache_bytes_ <= 0 || !policy_.lm().row_invariant()) return kNoTree;
+  std::lock_guard<std::mutex> lock(trees_mutex_);
+  const TreeId tree = next_tree_++;
+  trees_[tree] = std::make_unique<PrefixKvCache>(kv_cache_bytes_);
+  return tree;
+}
+
+void PolicyBackend::CloseTree(TreeId tree) const {
+  if (tree == kNoTree) return;
+  std::unique_ptr<PrefixKvCache> closed;  // freed outside the lock
+  std::lock_guard<std::mutex> lock(trees_mutex_);
+  const auto it = trees_.find(tree);
+  if (it == trees_.end()) throw std::logic_error("PolicyBackend::CloseTree: tree " + std::to_string(tree) + " is not open");
+  closed = std::move(it->second);
+  trees_.erase(it);
+}
+
+PrefixKvCache* PolicyBackend::CacheOf(TreeId tree) const {
+  if (tree == kNoTree) return nullptr;
+  std::lock_guard<std::mutex> lock(trees_mutex_);
+  const auto it = trees_.find(tree);
+  if (it == trees_.end()) throw std::logic_error("PolicyBackend: tree " + std::to_string(tree) + " is not open");
+  return it->second.get();
 }
 
 std::vector<int> PolicyBackend::EncodeQuestion(const std::string& question) const {
@@ -51,20 +70,15 @@ int PolicyBackend::max_state_tokens() const { return policy_.context() - 1; }
 
 bool PolicyBackend::has_value_head() const { return policy_.has_trained_value_head(); }
 
-std::vector<std::vector<StepCandidate>> PolicyBackend::Expand(const std::vector<ExpansionRequest>& requests,
+std::vector<std::vector<StepCandidate>> PolicyBackend::Expand(TreeId tree, const std::vector<ExpansionRequest>& requests,
                                                               const StepSampling& sampling,
                                                               Budget* budget) const {
   // A batch of one tree (the same rows, stats and cache use as any batch it could share).
-  return std::move(ExpandMany({ExpandJob{this, &requests, budget}}, sampling).front());
+  return std::move(ExpandMany({ExpandJob{tree, &requests, budget}}, sampling).front());
 }
 
 std::vector<std::vector<std::vector<StepCandidate>>> PolicyBackend::ExpandMany(const std::vector<ExpandJob>& jobs,
                                                                                const StepSampling& sampling) const {
-  // Every job's backend must be this policy's (the shared one or a per-problem one).
-  for (const ExpandJob& job : jobs) {
-    const auto* own = dynamic_cast<const PolicyBackend*>(job.backend);
-    if (own == nullptr || &own->policy_ != &policy_) return SearchBackend::ExpandMany(jobs, sampling);
-  }
   const size_t count = jobs.size();
   std::vector<std::vector<std::vector<int>>> prefixes(count);
   std::vector<std::vector<uint64_t>> seeds(count);
@@ -83,7 +97,7 @@ std::vector<std::vector<std::vector<StepCandidate>>> PolicyBackend::ExpandMany(c
     generation[j].prefixes = &prefixes[j];
     generation[j].seeds = &seeds[j];
     generation[j].stats = &stats[j];
-    generation[j].prefix_cache = static_cast<const PolicyBackend*>(jobs[j].backend)->prefix_cache_.get();
+    generation[j].prefix_cache = CacheOf(jobs[j].tree);
   }
   std::vector<std::vector<std::vector<StepCandidate>>> steps =
       StepGenerator(policy_).GenerateJobs(generation, sampling, 1);
@@ -105,7 +119,7 @@ std::vector<std::vector<std::vector<StepCandidate>>> PolicyBackend::ExpandMany(c
   return out;
 }
 
-std::vector<std::vector<StepCandidate>> PolicyBackend::Rollout(const std::vector<int>& state,
+std::vector<std::vector<StepCandidate>> PolicyBackend::Rollout(TreeId tree, const std::vector<int>& state,
                                                                const std::vector<uint64_t>& seeds,
                                                                const StepSampling& sampling, int max_steps,
                                                                Budget* budget) const {
@@ -117,7 +131,7 @@ std::vector<std::vector<StepCandidate>> PolicyBackend::Rollout(const std::vector
   Budget stats;
   std::vector<std::vector<StepCandidate>> solutions = StepGenerator(policy_).GenerateSolutions(
       std::vector<std::vector<int>>(seeds.size(), state), sampling, seeds, max_steps, &stats,
-      prefix_cache_.get());
+      CacheOf(tree));
   AddStats(stats, budget);
   const bool use_value = has_value_head();
   for (size_t j = 0; j < solutions.size(); ++j) {
@@ -126,33 +140,38 @@ std::vector<std::vector<StepCandidate>> PolicyBackend::Rollout(const std::vector
   return out;
 }
 
-std::vector<float> PolicyBackend::Evaluate(const std::vector<std::vector<int>>& states, Budget* budget) const {
+std::vector<float> PolicyBackend::Evaluate(TreeId tree, const std::vector<std::vector<int>>& states,
+                                           Budget* budget) const {
   std::vector<float> values(states.size(), 0.f);
   if (states.empty() || !has_value_head()) return values;
   const Tokenizer& tokenizer = policy_.tokenizer();
-  // V is read at the last content token: a trailing delimiter is not fed.
+  // V is read at the last content token: a trailing delimiter is not fed. A state longer
+  // than the context is not fed at all (its value stays 0; see search/backend.h).
   std::vector<std::vector<int>> fed;
-  fed.reserve(states.size());
+  std::vector<size_t> fed_state;  // fed[i] is states[fed_state[i]]
   size_t longest = 0;
   long tokens = 0;
-  for (const std::vector<int>& state : states) {
-    std::vector<int> ids = state;
+  for (size_t i = 0; i < states.size(); ++i) {
+    std::vector<int> ids = states[i];
     if (ids.size() > 1 && tokenizer.EndsStep(ids.back())) ids.pop_back();
-    if (static_cast<int>(ids.size()) > policy_.context()) ids.resize(policy_.context());
+    if (ids.empty() || static_cast<int>(ids.size()) > policy_.context()) continue;
     longest = std::max(longest, ids.size());
     tokens += static_cast<long>(ids.size());
     fed.push_back(std::move(ids));
+    fed_state.push_back(i);
   }
+  if (fed.empty()) return values;
   torch::NoGradGuard no_grad;
   KvCache cache;
   LmOutput forward = policy_.lm().Prefill(fed, static_cast<int64_t>(longest), &cache);
   torch::Tensor v = policy_.value_head().Infer(forward.hidden).contiguous();
-  std::copy(v.data_ptr<float>(), v.data_ptr<float>() + v.numel(), values.begin());
-  if (prefix_cache_ != nullptr) {
+  const float* v_data = v.data_ptr<float>();
+  for (size_t i = 0; i < fed.size(); ++i) values[fed_state[i]] = v_data[i];
+  if (PrefixKvCache* prefix_cache = CacheOf(tree)) {
     // The root's keys and values: its first expansion then runs one token.
     const int64_t* pad = cache.pad().data_ptr<int64_t>();
     for (size_t r = 0; r < fed.size(); ++r) {
-      prefix_cache_->Insert(fed[r], static_cast<int64_t>(fed[r].size()), cache, static_cast<int64_t>(r), pad[r]);
+      prefix_cache->Insert(fed[r], static_cast<int64_t>(fed[r].size()), cache, static_cast<int64_t>(r), pad[r]);
     }
   }
   if (budget != nullptr) {
