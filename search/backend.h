@@ -59,8 +59,9 @@ class SearchBackend {
 
   // The root state of a question (for the built-in policy: BOS "Q: question\n").
   virtual std::vector<int> EncodeQuestion(const std::string& question) const = 0;
-  // Longest state the model can expand: a state of at most this many tokens gets
-  // candidates, a longer one only kContext candidates.
+  // Longest state Expand accepts: a state of at most this many tokens gets candidates, a
+  // longer one only kContext candidates. Search stops a path once its state reaches this
+  // length (search/terminal.h): a step from there would have room for one token at most.
   virtual int max_state_tokens() const = 0;
   // Whether values mean anything (a trained head). Searches that need values refuse to run
   // without one unless told otherwise; greedy and maj never read them.

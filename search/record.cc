@@ -13,17 +13,6 @@ nlohmann::ordered_json OrNull(const std::optional<bool>& value) {
   return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
 }
 
-nlohmann::ordered_json BudgetJson(const Budget& budget) {
-  nlohmann::ordered_json json;
-  json["generated_tokens"] = budget.generated_tokens;
-  json["prefill_tokens"] = budget.prefill_tokens;
-  json["cached_tokens"] = budget.cached_tokens;
-  if (budget.tool_tokens > 0) json["tool_tokens"] = budget.tool_tokens;  // absent: no tool ran
-  json["forward_calls"] = budget.forward_calls;
-  json["nodes"] = budget.nodes;
-  return json;
-}
-
 // "tag", "answer", "correct" of a chosen node; for -1 (nothing chosen) null, null, and
 // false when the gold answer is known.
 void DescribeChoice(const Tree& tree, int node, const Problem& problem, nlohmann::ordered_json* json) {
@@ -61,7 +50,7 @@ nlohmann::ordered_json SearchRecord(const Problem& problem, const SearchConfig& 
   record["problem"] = ProblemJson(problem);
   record["config"] = ConfigToJson(config);
   if (!model_digest.empty()) record["model_digest"] = model_digest;
-  record["budget"] = BudgetJson(result.budget);
+  record["budget"] = BudgetToJson(result.budget);
   record["answer"] = OrNull(result.answer);
   record["correct"] = OrNull(result.correct);
   if (config.mode == SearchMode::kSbs || config.mode == SearchMode::kDvts) {
@@ -82,7 +71,7 @@ nlohmann::ordered_json SearchRecord(const Problem& problem, const SearchConfig& 
       nlohmann::ordered_json entry;
       entry["iteration"] = choice.iteration;
       DescribeChoice(tree, choice.node, problem, &entry);
-      entry["budget"] = BudgetJson(choice.budget);
+      entry["budget"] = BudgetToJson(choice.budget);
       by_iteration.push_back(std::move(entry));
     }
     record["answer_by_iteration"] = std::move(by_iteration);

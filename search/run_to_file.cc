@@ -13,10 +13,10 @@
 #include "core/jsonl.h"
 #include "core/output_path.h"
 #include "core/progress.h"
+#include "mcts/value_records.h"
 #include "mcts/value_targets.h"
 #include "search/record.h"
 #include "search/runner.h"
-#include "mcts/value_records.h"
 
 namespace steptree {
 namespace {
@@ -134,13 +134,11 @@ std::map<std::string, Outcome> ReadFinished(const std::string& source, const std
     }
     Outcome outcome;
     if (record["correct"].is_boolean()) outcome.correct = record["correct"].get<bool>();
-    const nlohmann::json& budget = record["budget"];
-    outcome.budget.generated_tokens = budget.value("generated_tokens", 0L);
-    outcome.budget.prefill_tokens = budget.value("prefill_tokens", 0L);
-    outcome.budget.cached_tokens = budget.value("cached_tokens", 0L);
-    outcome.budget.tool_tokens = budget.value("tool_tokens", 0L);
-    outcome.budget.forward_calls = budget.value("forward_calls", 0L);
-    outcome.budget.nodes = budget.value("nodes", 0L);
+    try {
+      outcome.budget = BudgetFromJson(record.contains("budget") ? record["budget"] : nlohmann::json::object());
+    } catch (const std::invalid_argument& e) {
+      throw InputError(source, number, std::string("a tree record whose ") + e.what());
+    }
     for (const nlohmann::json& node : record["tree"]) {
       if (node.value("terminal", false) && node.contains("correct") && node["correct"].is_boolean()) {
         outcome.solved |= node["correct"].get<bool>();
@@ -195,83 +193,38 @@ std::vector<ValuePathRecord> ValueRecords(const Problem& problem, const SearchRe
 
 double PerProblem(double total, long n) { return n > 0 ? total / n : 0.0; }
 
-}  // namespace
-
-nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const SearchBackend& backend,
-                               const SearchConfig& config, const SearchRunOptions& options) {
-  // Outputs are checked before any work, and written beside the target (PartialPath).
-  CheckOutputFile(options.out, "--out");
-  if (!options.value_targets.empty()) {
-    CheckOutputFile(options.value_targets, "--value-targets");
-    CheckDistinctOutputs(options.out, "--out", options.value_targets, "--value-targets");
-  }
-  const std::string out = OutputTarget(options.out);
-  const std::string value_targets = options.value_targets.empty() ? "" : OutputTarget(options.value_targets);
-  std::set<std::string> input_ids;
-  for (const Problem& p : problems) {
-    if (!input_ids.insert(p.id).second) throw UsageError("problem id \"" + p.id + "\" appears twice in the input");
-  }
+// What a run starts from: the outcomes of the problems already in the output (with
+// --resume) and the complete lines of its trees and value-target files.
+struct Resumed {
   std::map<std::string, Outcome> outcomes;
-  std::string resumed_trees, resumed_paths;
-  if (options.resume) {
-    ResumeCheck check;
-    check.config = nlohmann::json::parse(ConfigToJson(config).dump());
-    for (const Problem& p : problems) check.problems[p.id] = nlohmann::json::parse(ProblemJson(p).dump());
-    check.model_digest = options.model_digest;
-    const std::string source = ResumeSource(out);
-    resumed_trees = CompleteLines(source);
-    outcomes = ReadFinished(source, resumed_trees, check);
-    if (!options.value_targets.empty()) resumed_paths = ValueTargetsOf(outcomes, ResumeSource(value_targets));
-  }
-  std::set<std::string> resumed_ids;
-  for (const auto& [id, outcome] : outcomes) resumed_ids.insert(id);
-  const long resumed = static_cast<long>(resumed_ids.size());
-  long to_search = 0;
-  for (const Problem& p : problems) to_search += outcomes.count(p.id) == 0;
+  std::string trees, paths;
+};
 
-  // Nothing existing has been touched so far. The partial files start from what resumes.
-  ReplaceFile(PartialPath(out), resumed_trees);
-  auto writer = std::make_unique<JsonlWriter>(PartialPath(out), /*append=*/true);
-  std::unique_ptr<JsonlWriter> value_writer;
-  if (!options.value_targets.empty()) {
-    ReplaceFile(PartialPath(value_targets), resumed_paths);
-    value_writer = std::make_unique<JsonlWriter>(PartialPath(value_targets), /*append=*/true);
-  }
+Resumed ReadResumed(const std::vector<Problem>& problems, const SearchConfig& config, const SearchRunOptions& options,
+                    const std::string& out, const std::string& value_targets) {
+  Resumed resumed;
+  if (!options.resume) return resumed;
+  ResumeCheck check;
+  check.config = nlohmann::json::parse(ConfigToJson(config).dump());
+  for (const Problem& p : problems) check.problems[p.id] = nlohmann::json::parse(ProblemJson(p).dump());
+  check.model_digest = options.model_digest;
+  const std::string source = ResumeSource(out);
+  resumed.trees = CompleteLines(source);
+  resumed.outcomes = ReadFinished(source, resumed.trees, check);
+  if (!value_targets.empty()) resumed.paths = ValueTargetsOf(resumed.outcomes, ResumeSource(value_targets));
+  return resumed;
+}
 
-  Progress progress(options.progress_label);
-  long searched = 0, correct_so_far = 0, tokens_so_far = 0;
-  RunOptions run;
-  run.threads = options.threads;
-  run.trees_per_worker = options.trees_per_worker;
-  run.max_batch_rows = options.max_batch_rows;
-  run.skip = [&resumed_ids](const Problem& p) { return resumed_ids.count(p.id) > 0; };
-  RunSearch(problems, backend, config, run, [&](size_t, const Problem& problem, SearchResult& result) {
-    // Paths first: a problem counts as finished once its tree line is written.
-    if (value_writer) {
-      for (const ValuePathRecord& record : ValueRecords(problem, result)) value_writer->Write(ValuePathToJson(record));
-    }
-    writer->Write(SearchRecord(problem, config, result, options.model_digest));
-    outcomes[problem.id] = OutcomeOf(result);
-    ++searched;
-    correct_so_far += result.correct.value_or(false);
-    tokens_so_far += result.budget.generated_tokens;
-    const double seconds = progress.ElapsedSeconds();
-    char detail[128];
-    std::snprintf(detail, sizeof detail, "acc %.1f%%  %.0f tok/s", 100.0 * correct_so_far / searched,
-                  seconds > 0 ? tokens_so_far / seconds : 0.0);
-    progress.Update(searched, to_search, detail);
-  });
-  progress.Finish();
-  const double seconds = progress.ElapsedSeconds();
-  // Paths first: a kill between the two renames leaves the trees to resume from.
-  writer.reset();
-  if (value_writer) {
-    value_writer.reset();
-    Publish(value_targets);
-  }
-  Publish(out);
+// The figures of this run (searched problems, generated tokens, wall seconds).
+struct RunFigures {
+  long searched = 0, resumed = 0, generated_tokens = 0;
+  double seconds = 0;
+};
 
-  // The summary covers every input problem present in the file.
+// The summary of RunSearchToFile (search/run_to_file.h): every input problem present in
+// the file, resumed or searched; wall-clock figures are this run's.
+nlohmann::json Summarise(const std::vector<Problem>& problems, const std::map<std::string, Outcome>& outcomes,
+                         const SearchConfig& config, const SearchRunOptions& options, const RunFigures& run) {
   long n = 0, graded = 0, correct = 0, solved = 0;
   Budget total;
   std::map<int, std::pair<long, long>> by_difficulty;  // difficulty -> (correct, graded)
@@ -295,8 +248,8 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
   nlohmann::json summary = {
       {"mode", SearchModeName(config.mode)},
       {"n", n},
-      {"searched", searched},
-      {"resumed", resumed},
+      {"searched", run.searched},
+      {"resumed", run.resumed},
       {"accuracy", graded ? nlohmann::json(static_cast<double>(correct) / graded) : nlohmann::json()},
       {"correct", correct},
       {"solved_share", n ? static_cast<double>(solved) / n : 0.0},
@@ -307,9 +260,9 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
       {"forward_calls_per_problem", PerProblem(total.forward_calls, n)},
       {"nodes_per_problem", PerProblem(total.nodes, n)},
       {"generated_tokens", total.generated_tokens},
-      {"seconds", seconds},
-      {"seconds_per_problem", PerProblem(seconds, searched)},
-      {"tokens_per_second", seconds > 0 ? tokens_so_far / seconds : 0.0},
+      {"seconds", run.seconds},
+      {"seconds_per_problem", PerProblem(run.seconds, run.searched)},
+      {"tokens_per_second", run.seconds > 0 ? run.generated_tokens / run.seconds : 0.0},
       {"threads", options.threads},
       {"config", ConfigToJson(config)},
       {"out", options.out}};
@@ -318,6 +271,75 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
                                                    {"n", cg.second}};
   }
   return summary;
+}
+
+}  // namespace
+
+nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const SearchBackend& backend,
+                               const SearchConfig& config, const SearchRunOptions& options) {
+  // Outputs are checked before any work, and written beside the target (PartialPath).
+  CheckOutputFile(options.out, "--out");
+  if (!options.value_targets.empty()) {
+    CheckOutputFile(options.value_targets, "--value-targets");
+    CheckDistinctOutputs(options.out, "--out", options.value_targets, "--value-targets");
+  }
+  const std::string out = OutputTarget(options.out);
+  const std::string value_targets = options.value_targets.empty() ? "" : OutputTarget(options.value_targets);
+  std::set<std::string> input_ids;
+  for (const Problem& p : problems) {
+    if (!input_ids.insert(p.id).second) throw UsageError("problem id \"" + p.id + "\" appears twice in the input");
+  }
+  Resumed resumed = ReadResumed(problems, config, options, out, value_targets);
+  std::map<std::string, Outcome>& outcomes = resumed.outcomes;
+  std::set<std::string> resumed_ids;
+  for (const auto& [id, outcome] : outcomes) resumed_ids.insert(id);
+  RunFigures figures;
+  figures.resumed = static_cast<long>(resumed_ids.size());
+  long to_search = 0;
+  for (const Problem& p : problems) to_search += outcomes.count(p.id) == 0;
+
+  // Nothing existing has been touched so far. The partial files start from what resumes.
+  ReplaceFile(PartialPath(out), resumed.trees);
+  auto writer = std::make_unique<JsonlWriter>(PartialPath(out), /*append=*/true);
+  std::unique_ptr<JsonlWriter> value_writer;
+  if (!value_targets.empty()) {
+    ReplaceFile(PartialPath(value_targets), resumed.paths);
+    value_writer = std::make_unique<JsonlWriter>(PartialPath(value_targets), /*append=*/true);
+  }
+
+  Progress progress(options.progress_label);
+  long correct_so_far = 0;
+  RunOptions run;
+  run.threads = options.threads;
+  run.trees_per_worker = options.trees_per_worker;
+  run.max_batch_rows = options.max_batch_rows;
+  run.skip = [&resumed_ids](const Problem& p) { return resumed_ids.count(p.id) > 0; };
+  RunSearch(problems, backend, config, run, [&](size_t, const Problem& problem, SearchResult& result) {
+    // Paths first: a problem counts as finished once its tree line is written.
+    if (value_writer) {
+      for (const ValuePathRecord& record : ValueRecords(problem, result)) value_writer->Write(ValuePathToJson(record));
+    }
+    writer->Write(SearchRecord(problem, config, result, options.model_digest));
+    outcomes[problem.id] = OutcomeOf(result);
+    ++figures.searched;
+    correct_so_far += result.correct.value_or(false);
+    figures.generated_tokens += result.budget.generated_tokens;
+    const double seconds = progress.ElapsedSeconds();
+    char detail[128];
+    std::snprintf(detail, sizeof detail, "acc %.1f%%  %.0f tok/s", 100.0 * correct_so_far / figures.searched,
+                  seconds > 0 ? figures.generated_tokens / seconds : 0.0);
+    progress.Update(figures.searched, to_search, detail);
+  });
+  progress.Finish();
+  figures.seconds = progress.ElapsedSeconds();
+  // Paths first: a kill between the two renames leaves the trees to resume from.
+  writer.reset();
+  if (value_writer) {
+    value_writer.reset();
+    Publish(value_targets);
+  }
+  Publish(out);
+  return Summarise(problems, outcomes, config, options, figures);
 }
 
 std::string FormatSearchSummary(const nlohmann::json& s) {

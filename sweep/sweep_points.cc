@@ -30,20 +30,20 @@ std::optional<bool> OptionalBool(const nlohmann::json& value) {
   return value.is_boolean() ? std::optional<bool>(value.get<bool>()) : std::nullopt;
 }
 
-Budget BudgetFromJson(const nlohmann::json& json) {
-  Budget budget;
-  budget.generated_tokens = json.value("generated_tokens", 0L);
-  budget.prefill_tokens = json.value("prefill_tokens", 0L);
-  budget.forward_calls = json.value("forward_calls", 0L);
-  budget.nodes = json.value("nodes", 0L);
-  return budget;
+// A record's budget (core/step.h BudgetFromJson); a malformed one names the record's line.
+Budget ReadBudget(const nlohmann::json& json, const RecordContext& where) {
+  try {
+    return BudgetFromJson(json);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(where.file, where.line, std::string("a tree record whose ") + e.what());
+  }
 }
 
 ProblemRecord ReadRecord(const nlohmann::json& record, SearchMode mode, const RecordContext& where) {
   ProblemRecord out;
   out.id = RequireString(record, "id", where);
   out.correct = OptionalBool(record.value("correct", nlohmann::json()));
-  out.budget = BudgetFromJson(RequireField(record, "budget", where));
+  out.budget = ReadBudget(RequireField(record, "budget", where), where);
   if (mode == SearchMode::kMajority || mode == SearchMode::kBestOfN) {
     try {
       out.tree = TreeFromJson(RequireField(record, "tree", where));
@@ -75,7 +75,7 @@ ProblemRecord ReadRecord(const nlohmann::json& record, SearchMode mode, const Re
         throw InputError(where.file, where.line, "answer_by_iteration entries with an integer \"iteration\"");
       }
       out.checkpoints[entry["iteration"].get<int>()] = {OptionalBool(entry.value("correct", nlohmann::json())),
-                                                        BudgetFromJson(entry.value("budget", nlohmann::json::object()))};
+                                                        ReadBudget(entry.value("budget", nlohmann::json::object()), where)};
     }
   }
   return out;
