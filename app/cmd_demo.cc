@@ -102,8 +102,8 @@ std::vector<Method> DemoMethods(uint64_t seed, bool target_rows, bool oracle) {
   if (oracle) {
     sbs3x5(add("SBS(3,5) oracle", "sbs3x5-oracle", SearchMode::kSbs));
     add("MCTS(40) oracle", "mcts40-oracle", SearchMode::kMcts).mcts.iterations = 40;
-    methods[methods.size() - 2].config.oracle_values = true;
-    methods[methods.size() - 1].config.oracle_values = true;
+    methods[methods.size() - 2].config.value_source = ValueSource::kOracle;
+    methods[methods.size() - 1].config.value_source = ValueSource::kOracle;
   }
   return methods;
 }
@@ -201,7 +201,7 @@ int RunDemo(int argc, char** argv) {
     methods.push_back({{"mode", s["mode"]},
                        {"label", method.label},
                        {"terminal", TerminalLabel(method.config)},
-                       {"values", method.config.oracle_values ? "oracle" : "model"},
+                       {"values", ValueSourceName(method.config.value_source)},
                        {"accuracy", s["accuracy"]},
                        {"n", s["n"]},
                        {"tokens_per_problem", s["tokens_per_problem"]},

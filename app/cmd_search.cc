@@ -79,9 +79,8 @@ int RunSearchCommand(int argc, char** argv) {
       ("value-targets", "also write value-target paths (value JSONL) of every tree with known outcomes",
        cxxopts::value<std::string>())
       ("allow-untrained-value", "run bon/sbs/mcts/dvts with a model whose value head is untrained (values 0)")
-      ("value-source", "model (the value head) | oracle (a perfect step and answer verifier on synthetic "
-       "problems: the upper bound a value head could reach; needs gold answers)",
-       cxxopts::value<std::string>()->default_value("model"))
+      ("value-source", RowOf(SearchConfig::Table(), "value_source").help,
+       cxxopts::value<std::string>()->default_value(ValueSourceName(SearchConfig().value_source)))
       ("threads", "problems searched in parallel, one core each (0 = all cores)", cxxopts::value<int>()->default_value("0"))
       ("json", "print the run summary as one JSON object")
       ("h,help", "show this help");
@@ -110,11 +109,7 @@ int RunSearchCommand(int argc, char** argv) {
   for (const auto& [key, flag] : param_flags) {
     if (args.count(FlagName(key))) SetParam(&config, key, args[FlagName(key)].as<std::string>());
   }
-  const std::string value_source = args["value-source"].as<std::string>();
-  if (value_source != "model" && value_source != "oracle") {
-    throw UsageError("--value-source expects model or oracle, got \"" + value_source + "\"");
-  }
-  config.oracle_values = value_source == "oracle";
+  SetParam(&config, "value_source", args["value-source"].as<std::string>());
   ValidateConfig(config);
   // Outputs before any work: a mistyped second path must not cost the first file anything.
   CheckOutputFile(args["out"].as<std::string>(), "--out");
@@ -127,12 +122,13 @@ int RunSearchCommand(int argc, char** argv) {
     const long n = CheckProblemCount(args["synthetic"].as<long>(), "--synthetic");
     problems = DefaultEvalProblems(n, args["problem-seed"].as<uint64_t>(), family);
   }
-  if (config.terminal_reward == TerminalReward::kGold || config.oracle_values) {
+  const bool oracle = config.value_source == ValueSource::kOracle;
+  if (config.terminal_reward == TerminalReward::kGold || oracle) {
     for (const Problem& p : problems) {
       if (p.gold) continue;
       throw UsageError("problem \"" + p.id + "\" has no gold answer: " +
-                       (config.oracle_values ? "--value-source oracle judges final answers by it"
-                                             : "use --terminal-reward value to search without one"));
+                       (oracle ? "--value-source oracle judges final answers by it"
+                               : "use --terminal-reward value to search without one"));
     }
   }
 

@@ -112,7 +112,7 @@ int RunSweep(int argc, char** argv) {
   const std::vector<SweepRun> runs = ExpandSweep(spec, config_path);
   const std::vector<Problem> problems = SweepProblems(spec);
   bool any_oracle = false;
-  for (const SweepRun& run : runs) any_oracle |= run.config.oracle_values;
+  for (const SweepRun& run : runs) any_oracle |= run.config.value_source == ValueSource::kOracle;
   if (spec.terminal_reward == TerminalReward::kGold || any_oracle) {
     for (const Problem& p : problems) {
       if (!p.gold) {

@@ -1,4 +1,5 @@
-// The built-in policy: tokenizer + GPT model + config, loaded from and saved to a
+// The Policy facade: a tokenizer, a causal LM (the built-in GPT or a Hugging Face model,
+// policy/hf_policy.h), its value head and prompt format, loaded from and saved to a
 // checkpoint directory. No torch in this header (torch users include policy/model/gpt.h and call
 // Policy::model()).
 //

@@ -1,7 +1,10 @@
 // The resolved configuration of a search run: which search, all of its parameters, the
-// seed and the reward mode. Parameters are declared ONCE, in the table in config.cc
-// (ParamTable): key, help text, lower bound, and the field they set. The JSON keys written
-// into every output record and the CLI flag names are the same keys:
+// seed, the reward mode and the value source. Every parameter is declared ONCE, in the
+// table beside its field (search/param_table.h): a mode's in its params struct
+// (GreedyParams::Table() in search/greedy.h ... DvtsParams::Table() in search/dvts.h), the
+// run-wide ones in SearchConfig::Table() below. A row holds the key, the help text, the
+// bounds and the field it sets; parsing, range checks, the JSON and the flags all come from
+// it. The JSON keys written into every output record and the CLI flag names are the same keys:
 //
 //   mode      keys (besides seed, terminal_reward)
 //   greedy    max_depth
@@ -13,6 +16,8 @@
 //
 // Values: integers and numbers as JSON numbers (or decimal text), answer_by as
 // "q_value" | "value" | "visits" | "majority", terminal_reward as "gold" | "value" | "target".
+// Every mode also takes value_source "model" | "oracle", written only when "oracle" (its
+// own flag, --value-source; not among the keys above).
 #pragma once
 
 #include <cstdint>
@@ -28,6 +33,7 @@
 #include "search/greedy.h"
 #include "search/majority.h"
 #include "search/mcts_search.h"
+#include "search/param_table.h"
 #include "search/sbs.h"
 #include "search/terminal.h"
 
@@ -52,11 +58,27 @@ struct SearchConfig {
   DvtsParams dvts;                                     // used when mode is dvts
   uint64_t seed = 1;                                   // every sample's seed derives from it
   TerminalReward terminal_reward = TerminalReward::kGold;  // gold: data generation; value, target: inference
-  // Values from a perfect process verifier instead of the value head (search/oracle_values.h):
-  // the upper bound of what a verifier could buy. JSON "value_source": "oracle", written only
-  // when set (absent = "model"), so model-valued configs keep their exact text.
-  bool oracle_values = false;
+  // kOracle: values from a perfect process verifier instead of the value head
+  // (search/oracle_values.h): the upper bound of what a verifier could buy. JSON
+  // "value_source": "oracle", written only when set (absent = "model"), so model-valued
+  // configs keep their exact text.
+  ValueSource value_source = ValueSource::kModel;
+  // seed, terminal_reward and value_source, each declared once (search/param_table.h); every
+  // mode takes them, after its own.
+  static const std::vector<ParamRow<SearchConfig>>& Table();
 };
+
+inline const std::vector<ParamRow<SearchConfig>>& SearchConfig::Table() {
+  static const std::vector<ParamRow<SearchConfig>> table = {
+      {"seed", "run seed: every sample's seed derives from it", &SearchConfig::seed, 0},
+      {"terminal_reward", "final answers scored by gold (+1/-1, data generation) | value (inference) | target "
+       "(+1/-1 by the question's own target, countdown; no gold)",
+       &SearchConfig::terminal_reward, 0},
+      {"value_source", "model (the value head) | oracle (a perfect step and answer verifier on synthetic "
+       "problems: the upper bound a value head could reach; needs gold answers)",
+       &SearchConfig::value_source, 0, kUnbounded, ParamPresence::kUnlessDefault}};
+  return table;
+}
 
 // A parameter as the command line shows it.
 struct ParamDescription {
@@ -65,10 +87,12 @@ struct ParamDescription {
   std::string default_value;  // the value in a default-constructed SearchConfig, as text
 };
 
-// Every parameter of a mode, in table order (mode parameters, then seed, terminal_reward).
+// Every parameter of a mode, in table order (mode parameters, then seed, terminal_reward;
+// not value_source, which steptree search takes as a flag of its own).
 std::vector<ParamDescription> DescribeParams(SearchMode mode);
 
-// Sets the parameter `key` of config->mode from its text ("5", "0.6", "q_value").
+// Sets the parameter `key` of config->mode (or seed, terminal_reward, value_source) from its
+// text ("5", "0.6", "q_value", "oracle").
 // Throws UsageError for a key the mode does not take or a value of the wrong type or range.
 void SetParam(SearchConfig* config, const std::string& key, const std::string& text);
 
@@ -84,7 +108,7 @@ nlohmann::ordered_json ConfigToJson(const SearchConfig& config);
 SearchConfig ConfigFromJson(const nlohmann::json& json);
 
 // Whether the search chooses by the model's value head (bon, sbs, mcts, dvts, unless
-// oracle_values replaces it); greedy and maj never read values.
+// value_source oracle replaces it); greedy and maj never read values.
 bool NeedsValueHead(const SearchConfig& config);
 
 }  // namespace steptree

@@ -34,6 +34,7 @@
 #include <cstdint>
 
 #include "datasets/problem.h"
+#include "search/param_table.h"
 #include "search/tree_session.h"
 #include "search/result.h"
 #include "search/terminal.h"
@@ -45,7 +46,18 @@ struct DvtsParams {
   int m = 4;                 // subtree width: candidates sampled per subtree per depth
   double temperature = 0.6;  // sampling temperature
   int max_depth = 10;        // steps before an unfinished solution is cut (reward -1)
+  // The parameters above, each declared once (search/param_table.h): key, help, range.
+  static const std::vector<ParamRow<DvtsParams>>& Table();
 };
+
+inline const std::vector<ParamRow<DvtsParams>>& DvtsParams::Table() {
+  static const std::vector<ParamRow<DvtsParams>> table = {
+      {"n", "beam budget: candidates per depth over all subtrees (n / m subtrees; a multiple of m)", &DvtsParams::n,
+       1, kMaxSamples},
+      {"m", "subtree width: candidates sampled per subtree per depth", &DvtsParams::m, 1, kMaxBranching},
+      TemperatureRow(&DvtsParams::temperature), MaxDepthRow(&DvtsParams::max_depth)};
+  return table;
+}
 
 // result.ranking lists the finished subtrees' final answers, best first. Throws
 // std::invalid_argument unless m >= 1 and n is a positive multiple of m (ValidateConfig

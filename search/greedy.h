@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "datasets/problem.h"
+#include "search/param_table.h"
 #include "search/tree_session.h"
 #include "search/result.h"
 #include "search/terminal.h"
@@ -14,7 +15,15 @@ namespace steptree {
 
 struct GreedyParams {
   int max_depth = 10;  // steps before an unfinished solution is cut (reward -1)
+  // The parameters above, each declared once (search/param_table.h): key, help, range.
+  static const std::vector<ParamRow<GreedyParams>>& Table();
 };
+
+inline const std::vector<ParamRow<GreedyParams>>& GreedyParams::Table() {
+  static const std::vector<ParamRow<GreedyParams>> table = {
+      MaxDepthRow(&GreedyParams::max_depth)};
+  return table;
+}
 
 SearchResult SearchGreedy(const TreeSession& session, const Problem& problem, const GreedyParams& params,
                           uint64_t seed, TerminalReward reward = TerminalReward::kGold);

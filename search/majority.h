@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "datasets/problem.h"
+#include "search/param_table.h"
 #include "search/tree_session.h"
 #include "search/result.h"
 #include "search/terminal.h"
@@ -18,7 +19,16 @@ struct MajorityParams {
   int k = 5;                 // solutions sampled
   double temperature = 0.6;  // sampling temperature
   int max_depth = 10;        // steps before an unfinished solution is cut (reward -1)
+  // The parameters above, each declared once (search/param_table.h): key, help, range.
+  static const std::vector<ParamRow<MajorityParams>>& Table();
 };
+
+inline const std::vector<ParamRow<MajorityParams>>& MajorityParams::Table() {
+  static const std::vector<ParamRow<MajorityParams>> table = {
+      {"k", "solutions sampled; the answer is the most frequent", &MajorityParams::k, 1, kMaxSamples},
+      TemperatureRow(&MajorityParams::temperature), MaxDepthRow(&MajorityParams::max_depth)};
+  return table;
+}
 
 SearchResult SearchMajority(const TreeSession& session, const Problem& problem, const MajorityParams& params,
                             uint64_t seed, TerminalReward reward = TerminalReward::kGold);

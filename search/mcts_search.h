@@ -28,6 +28,7 @@
 
 #include "datasets/problem.h"
 #include "search/answer_choice.h"
+#include "search/param_table.h"
 #include "search/tree_session.h"
 #include "search/result.h"
 #include "search/terminal.h"
@@ -42,7 +43,22 @@ struct MctsParams {
   int max_depth = 8;                     // steps before an unfinished solution is cut (reward -1)
   int parallel_rollouts = 4;             // leaves selected (under virtual loss) per wave
   AnswerBy answer_by = AnswerBy::kQValue;  // how the final answer is chosen among terminals
+  // The parameters above, each declared once (search/param_table.h): key, help, range.
+  static const std::vector<ParamRow<MctsParams>>& Table();
 };
+
+inline const std::vector<ParamRow<MctsParams>>& MctsParams::Table() {
+  static const std::vector<ParamRow<MctsParams>> table = {
+      {"iterations", "selections (each backs up one value)", &MctsParams::iterations, 1, kMaxIterations},
+      CandidatesPerNodeRow(&MctsParams::b2),
+      TemperatureRow(&MctsParams::temperature),
+      {"c_puct", "exploration weight in PUCT", &MctsParams::c_puct, 0, kMaxCpuct},
+      MaxDepthRow(&MctsParams::max_depth),
+      {"parallel_rollouts", "leaves selected under virtual loss per batched expansion", &MctsParams::parallel_rollouts,
+       1, kMaxBranching},
+      {"answer_by", "final answer by q_value | value | visits | majority", &MctsParams::answer_by, 0}};
+  return table;
+}
 
 // 5, 10, 20, 40, ... up to `iterations`.
 std::vector<int> IterationCheckpoints(int iterations);

@@ -4,7 +4,8 @@
 //    "problem": <the input record as read, or {"id", "question", "gold"} when there is none>,
 //    "config": <ConfigToJson: mode and every parameter>,
 //    "model_digest": <ModelDigest of the model folder (core/file_digest.h); only when known>,
-//    "budget": {"generated_tokens", "prefill_tokens", "forward_calls", "nodes"},
+//    "budget": {"generated_tokens", "prefill_tokens", "cached_tokens", ["tool_tokens",]
+//               "forward_calls", "nodes"}  (core/step.h BudgetToJson),
 //    "answer": <string or null>, "correct": <true, false, or null without gold>,
 //    "ranking": [{"tag", "answer", "value", "correct"}, ...]             (sbs only),
 //    "answer_by_iteration": [{"iteration", "tag", "answer", "correct"}, ...]  (mcts only;

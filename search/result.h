@@ -22,7 +22,7 @@ struct IterationChoice {
 };
 
 // One sampled solution of a rollout-based search (maj@k, best-of-N), in sample order: what
-// budget studies need to re-vote any subset of the samples (app/sweep).
+// budget studies need to re-vote any subset of the samples (sweep/sweep_points.h).
 struct SampleOutcome {
   int leaf = -1;               // the node the solution ends at; -1 for a row without steps
   long generated_tokens = 0;   // tokens this sample generated (its steps, merged or not)

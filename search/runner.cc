@@ -88,7 +88,7 @@ void RunWorkers(int threads, const std::function<void()>& worker) {
 
 SearchResult SearchProblem(const SearchBackend& backend, const Problem& problem, const SearchConfig& config) {
   std::optional<OracleValueBackend> oracle;
-  if (config.oracle_values) oracle.emplace(backend, problem.question, problem.gold);
+  if (config.value_source == ValueSource::kOracle) oracle.emplace(backend, problem.question, problem.gold);
   // One tree for this problem: the backend's per-tree state (e.g. a prefix KV cache) lives
   // from here to the end of the search.
   const TreeSession session(oracle ? static_cast<const SearchBackend&>(*oracle) : backend);

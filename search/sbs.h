@@ -21,6 +21,7 @@
 #include <cstdint>
 
 #include "datasets/problem.h"
+#include "search/param_table.h"
 #include "search/tree_session.h"
 #include "search/result.h"
 #include "search/terminal.h"
@@ -32,7 +33,17 @@ struct SbsParams {
   int b2 = 5;                // candidate steps sampled per beam node (the root gets b1 * b2)
   double temperature = 0.6;  // sampling temperature of candidate steps
   int max_depth = 10;        // steps before an unfinished solution is cut (reward -1)
+  // The parameters above, each declared once (search/param_table.h): key, help, range.
+  static const std::vector<ParamRow<SbsParams>>& Table();
 };
+
+inline const std::vector<ParamRow<SbsParams>>& SbsParams::Table() {
+  static const std::vector<ParamRow<SbsParams>> table = {
+      {"b1", "beam width: partial solutions kept per depth", &SbsParams::b1, 1, kMaxBeam},
+      CandidatesPerNodeRow(&SbsParams::b2), TemperatureRow(&SbsParams::temperature),
+      MaxDepthRow(&SbsParams::max_depth)};
+  return table;
+}
 
 // result.ranking lists the finished terminals, best first.
 SearchResult SearchSbs(const TreeSession& session, const Problem& problem, const SbsParams& params, uint64_t seed,

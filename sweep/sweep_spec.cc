@@ -324,7 +324,7 @@ std::vector<SweepRun> ExpandSweep(const SweepSpec& spec, const std::string& file
       const nlohmann::ordered_json& b = method[budget_key];
       for (const nlohmann::ordered_json& v : b.is_array() ? b : nlohmann::ordered_json::array({b})) {
         // As long long first: get<int> would wrap 4294967297 to 1. The mode's own upper bound
-        // (search/config.cc) is checked when the runs are configured.
+        // (search/param_table.h) is checked when the runs are configured.
         if (!v.is_number_integer() || v.get<long long>() < 1 || v.get<long long>() > INT_MAX) {
           throw InputError(file, 0, where + "." + budget_key + " to be integers from 1 to " + std::to_string(INT_MAX) +
                                         ", got " + v.dump());
@@ -352,23 +352,17 @@ std::vector<SweepRun> ExpandSweep(const SweepSpec& spec, const std::string& file
       std::string curve_suffix;
       for (const auto& [key, value] : assignment) {
         if (value.is_array() || value.is_object()) throw InputError(file, 0, where + "." + key + " to be a value or a list of values");
-        if (key == "value_source") {  // not a search parameter: model or oracle values
-          const std::string source = ValueText(value);
-          if (source != "model" && source != "oracle") {
-            throw InputError(file, 0, where + ".value_source model or oracle, got " + value.dump());
-          }
-          base.oracle_values = source == "oracle";
-          stem += "-value_source_" + source;
-          if (base.oracle_values) curve_suffix += " oracle";
-          continue;
-        }
         try {
           SetParam(&base, key, ValueText(value));
         } catch (const UsageError& e) {
           throw InputError(file, 0, where + ": " + e.what());
         }
         stem += "-" + key + "_" + ValueText(value);
-        if (method[key].is_array() && !NamedByCurve(*mode, key)) curve_suffix += " " + key + "=" + ValueText(value);
+        if (key == "value_source") {  // oracle runs make curves of their own, model runs the plain ones
+          if (base.value_source == ValueSource::kOracle) curve_suffix += " oracle";
+        } else if (method[key].is_array() && !NamedByCurve(*mode, key)) {
+          curve_suffix += " " + key + "=" + ValueText(value);
+        }
       }
       try {
         // At every listed budget: whether a config is valid may depend on it (dvts: n % m).

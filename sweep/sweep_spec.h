@@ -13,7 +13,7 @@
 //
 // Reuse instead of re-running (ExpandSweep):
 //   - maj / bon: ONE run with the largest k (n); every smaller k is measured on random
-//     subsets of its samples (sweep/subset_reuse.h);
+//     subsets of its samples (sweep/sweep_points.h);
 //   - mcts: ONE run with the largest iteration count on the checkpoint ladder 5, 10, 20,
 //     40, ...; the ladder's counts are read from its answer_by_iteration (exactly what a run
 //     with that count returns); counts off the ladder get runs of their own;
@@ -75,7 +75,7 @@ nlohmann::ordered_json SweepSpecToJson(const SweepSpec& spec);
 struct SweepPointSpec {
   std::string curve;  // the line it belongs to: "maj@k", "SBS(b1,5)", "MCTS T=0.8"
   std::string label;  // "maj@4", "SBS(2,5)", "MCTS(20)"
-  std::string mode;   // "greedy" | "maj" | "bon" | "sbs" | "mcts"
+  std::string mode;   // "greedy" | "maj" | "bon" | "sbs" | "mcts" | "dvts"
   int budget = 1;     // k, n, b1 or iterations; 1 for greedy
   // How it is read off its run: all of it, a subset size (maj/bon), or a checkpoint (mcts).
   enum class Source { kRun, kSubset, kCheckpoint } source = Source::kRun;

@@ -223,7 +223,8 @@ TEST_CASE("search refuses bad configurations with exit 2") {
   CHECK(test::Run(Steptree("search --mode greedy --model " + TinyModel() + " --synthetic 2")).exit_code == 2);  // no --out
   const auto source = test::Run(Steptree("search --mode sbs --value-source prm" + model));
   CHECK(source.exit_code == 2);
-  CHECK(source.output.find("--value-source expects model or oracle") != std::string::npos);
+  CHECK(source.output.find("search parameter value_source: expected model or oracle, got \"prm\"") !=
+        std::string::npos);
 }
 
 TEST_CASE("search --value-source oracle: no value head needed, +-1 values, recorded in the config, gold required") {

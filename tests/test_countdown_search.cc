@@ -133,7 +133,7 @@ TEST_CASE("countdown search: oracle values judge moves by the exact solver") {
                      std::nullopt));
 
   SearchConfig config = Sbs(TerminalReward::kValue);
-  config.oracle_values = true;
+  config.value_source = ValueSource::kOracle;
   FakeBackend backend(CountdownScript(), Enumerating());
   const SearchResult sbs = SearchProblem(backend, Puzzle("100"), config);
   CHECK(sbs.answer == "100");

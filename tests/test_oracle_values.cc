@@ -90,7 +90,7 @@ TEST_CASE("search oracle: SBS follows true prefix correctness where the value he
   const SearchResult by_model = SearchProblem(model, problem, config);
   CHECK(by_model.answer == "12");  // the head's favourite, wrong
 
-  config.oracle_values = true;
+  config.value_source = ValueSource::kOracle;
   FakeBackend generator(MisleadingScript(), Enumerating());
   const SearchResult by_oracle = SearchProblem(generator, problem, config);
   CHECK(by_oracle.answer == "10");
@@ -106,7 +106,7 @@ TEST_CASE("search oracle: SBS follows true prefix correctness where the value he
   CHECK(by_oracle.budget.generated_tokens > 0);
   FakeBackend twin(MisleadingScript(), Enumerating());
   SearchConfig model_config = config;
-  model_config.oracle_values = false;
+  model_config.value_source = ValueSource::kModel;
   model_config.sbs.b1 = 3;  // keeps every root child, as the oracle run expanded two of them
   config.sbs.b1 = 3;
   FakeBackend twin_oracle(MisleadingScript(), Enumerating());
@@ -125,7 +125,7 @@ TEST_CASE("search oracle: MCTS and best-of-N read oracle values, the root is +1,
   config.mcts.iterations = 12;
   config.mcts.b2 = 3;
   config.terminal_reward = TerminalReward::kValue;
-  config.oracle_values = true;
+  config.value_source = ValueSource::kOracle;
   FakeBackend backend(MisleadingScript(), Enumerating());
   const SearchResult mcts = SearchProblem(backend, problem, config);
   CHECK(mcts.tree.node(0).value == 1.0);
@@ -161,13 +161,15 @@ TEST_CASE("search oracle: config key only when set, round trip, no value head ne
   config.mode = SearchMode::kSbs;
   CHECK(ConfigToJson(config).dump().find("value_source") == std::string::npos);
   CHECK(NeedsValueHead(config));
-  config.oracle_values = true;
+  config.value_source = ValueSource::kOracle;
   const std::string text = ConfigToJson(config).dump();
   CHECK(text.find(R"("terminal_reward":"gold","value_source":"oracle"})") != std::string::npos);
-  CHECK(ConfigFromJson(nlohmann::json::parse(text)).oracle_values);
-  CHECK_FALSE(ConfigFromJson(nlohmann::json::parse(R"({"mode":"sbs","value_source":"model"})")).oracle_values);
+  CHECK(ConfigFromJson(nlohmann::json::parse(text)).value_source == ValueSource::kOracle);
+  CHECK(ConfigFromJson(nlohmann::json::parse(R"({"mode":"sbs","value_source":"model"})")).value_source ==
+        ValueSource::kModel);
   CHECK_THROWS_WITH_AS(ConfigFromJson(nlohmann::json::parse(R"({"mode":"sbs","value_source":"prm"})")),
-                       doctest::Contains("value_source model or oracle"), UsageError);
+                       doctest::Contains("search parameter value_source: expected model or oracle, got \"prm\""),
+                       UsageError);
   CHECK_FALSE(NeedsValueHead(config));
 
   std::vector<Problem> problems;

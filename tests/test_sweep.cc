@@ -120,13 +120,13 @@ TEST_CASE("sweep spec: the issue's config expands into 6 runs and 13 points, reu
   const std::vector<SweepRun> ceiling_runs = ExpandSweep(ceiling, "o.json");
   REQUIRE(ceiling_runs.size() == 5);
   CHECK(ceiling_runs[0].name == "sbs-value_source_model-b1_1");
-  CHECK_FALSE(ceiling_runs[0].config.oracle_values);
+  CHECK(ceiling_runs[0].config.value_source == ValueSource::kModel);
   CHECK(ceiling_runs[0].points[0].curve == "SBS(b1,5)");
   CHECK(ceiling_runs[2].name == "sbs-value_source_oracle-b1_1");
-  CHECK(ceiling_runs[2].config.oracle_values);
+  CHECK(ceiling_runs[2].config.value_source == ValueSource::kOracle);
   CHECK(ceiling_runs[3].points[0].curve == "SBS(b1,5) oracle");
   CHECK(ceiling_runs[3].points[0].label == "SBS(3,5) oracle");
-  CHECK(ceiling_runs[4].config.oracle_values);
+  CHECK(ceiling_runs[4].config.value_source == ValueSource::kOracle);
   CHECK(ceiling_runs[4].points[0].curve == "MCTS oracle");
 }
 
@@ -144,7 +144,8 @@ TEST_CASE("sweep spec: bad configs are refused with the file named") {
   refuse(R"({"synthetic": 5, "methods": [{"mode": "beam"}]})", "methods[0].mode");
   refuse(R"({"synthetic": 5, "methods": [{"mode": "maj", "k": [0, 2]}]})", "methods[0].k");
   refuse(R"({"synthetic": 5, "methods": [{"mode": "sbs", "c_puct": 2}]})", "c_puct");
-  refuse(R"({"synthetic": 5, "methods": [{"mode": "sbs", "value_source": "prm"}]})", "methods[0].value_source");
+  refuse(R"({"synthetic": 5, "methods": [{"mode": "sbs", "value_source": "prm"}]})",
+         "methods[0]: search parameter value_source: expected model or oracle");
   refuse(R"({"synthetic": 5, "methods": []})", "methods");
   refuse(R"({"methods": [{"mode": "greedy"}]})", "exactly one of");
   refuse(R"({"synthetic": 5, "sed": 3, "methods": [{"mode": "greedy"}]})", "sed");

@@ -1,10 +1,9 @@
-// How well the value head predicts whether a partial solution ends correct. No torch here.
+// How well the value head predicts whether a partial solution ends correct: the figures.
+// No torch here. policy/train/value_evaluation.h scores the prefixes (teacher forced, V read
+// at each step's last content token, the hidden state search reads) and calls these.
 //
-// Every prefix s_k = question + steps 1..k of a value path (mcts/value_records.h) is scored by
-// V(s_k) (value/value_head.h), teacher forced: one training-style forward per batch of whole
-// paths, V read at each step's last content token (policy/text/prompt.h StepValuePositions), the
-// same hidden state search reads. Each prefix is labelled with its path's outcome y (the
-// final Q > 0) and regressed against its Q target.
+// Every prefix s_k = question + steps 1..k of a value path (mcts/value_records.h) is
+// labelled with its path's outcome y (the final Q > 0) and regressed against its Q target.
 //
 //   AUC = (1 / (n+ n-)) sum_{i in +, j in -} ( [V_i > V_j] + 1/2 [V_i = V_j] )
 //         the Mann-Whitney U statistic over n+ n- pairs (Hanley & McNeil 1982), computed

@@ -75,8 +75,8 @@ PrefixKvCache::PrefixKvCache(int64_t budget_bytes) : root_(std::make_unique<Node
 PrefixKvCache::~PrefixKvCache() = default;
 
 void PrefixKvCache::Touch(const std::vector<Node*>& path) {
-  ++clock_;
-  for (Node* node : path) node->last_used = clock_;
+  ++last_use_stamp_;
+  for (Node* node : path) node->last_used = last_use_stamp_;
 }
 
 PrefixKvCache::Match PrefixKvCache::Lookup(const std::vector<int>& tokens, int64_t max_tokens) {

@@ -110,7 +110,7 @@ class PrefixKvCache {
   std::unique_ptr<Node> root_;
   int64_t budget_;
   int64_t bytes_ = 0;
-  uint64_t clock_ = 0;
+  uint64_t last_use_stamp_ = 0;  // increases by one per lookup; Node::last_used orders LRU eviction
   Stats stats_;
 };
 

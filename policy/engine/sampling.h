@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "core/rng.h"
-#include "policy/engine/step_generator.h"
+#include "core/step.h"
 
 namespace steptree {
 

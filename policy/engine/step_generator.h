@@ -62,13 +62,8 @@ class StepGenerator {
                                            Budget* stats = nullptr,
                                            PrefixKvCache* prefix_cache = nullptr) const;
 
-  // Whole solutions in one pass: each row keeps its KV cache across steps and decodes until
-  // EOS, a step cut at max_step_tokens (kLength), the context (kContext), or `max_steps`
-  // (>= 1) steps ending with the delimiter. Returns each row's steps in order; the last
-  // step's `end` says why the row stopped (kEos: a complete solution; kDelimiter: the step
-  // cap, or a delimiter that filled the context). Row i samples every token from one
-  // generator seeded with seeds[i]; with max_steps == 1 this is GenerateSteps.
-  // Several callers' rows in one batch (cross-tree batching): job j's steps, stats and use
+  // Several callers' rows in one batch (cross-tree batching), each decoded as
+  // GenerateSolutions decodes (below). Job j's steps, stats and use
   // of its prefix cache are exactly those of GenerateSolutions with job j alone (same bits,
   // same counts: a job's forward calls are its longest row's tokens, as alone). Identical
   // prefixes are shared within a job, never across jobs. Returns job j's rows in order.
@@ -76,6 +71,12 @@ class StepGenerator {
                                                                    const StepSampling& sampling,
                                                                    int max_steps) const;
 
+  // Whole solutions in one pass: each row keeps its KV cache across steps and decodes until
+  // EOS, a step cut at max_step_tokens (kCut), the context (kContext), or `max_steps`
+  // (>= 1) steps ending with the delimiter. Returns each row's steps in order; the last
+  // step's `end` says why the row stopped (kFinal: a complete solution; kStep: the step
+  // cap, or a delimiter that filled the context). Row i samples every token from one
+  // generator seeded with seeds[i]; with max_steps == 1 this is GenerateSteps.
   // A prefix cache only serves the prefill here (solutions are not expanded again).
   std::vector<std::vector<StepCandidate>> GenerateSolutions(
       const std::vector<std::vector<int>>& prefixes, const StepSampling& sampling,

@@ -11,6 +11,7 @@
 #include <numeric>
 
 #include "policy/model/attention.h"
+#include "policy/model/prefill_order.h"
 
 namespace steptree {
 namespace F = torch::nn::functional;
@@ -222,11 +223,7 @@ GptOutput GptImpl::Prefill(const std::vector<std::vector<int>>& prefixes, int64_
   torch::NoGradGuard no_grad;
   const int64_t rows = static_cast<int64_t>(prefixes.size());
   TORCH_CHECK(rows > 0, "Prefill: no prefixes");
-  // Longest rows first, so each chunk's window is close to its rows' lengths.
-  std::vector<int64_t> order(rows);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int64_t a, int64_t b) { return prefixes[a].size() > prefixes[b].size(); });
+  const std::vector<int64_t> order = LongestFirstOrder(prefixes);
   std::vector<std::vector<int>> sorted_prefixes(rows);
   for (int64_t i = 0; i < rows; ++i) sorted_prefixes[i] = prefixes[order[i]];
   GptOutput out = PrefillCached(sorted_prefixes, std::vector<int64_t>(rows, 0), capacity, nullptr, cache);

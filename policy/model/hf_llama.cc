@@ -7,6 +7,8 @@
 #include <limits>
 #include <numeric>
 
+#include "policy/model/prefill_order.h"
+
 namespace steptree {
 namespace F = torch::nn::functional;
 
@@ -257,10 +259,7 @@ LmOutput HfLlamaImpl::Prefill(const std::vector<std::vector<int>>& prefixes, int
   torch::NoGradGuard no_grad;
   const int64_t rows = static_cast<int64_t>(prefixes.size());
   TORCH_CHECK(rows > 0, "Prefill: no prefixes");
-  std::vector<int64_t> order(rows);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int64_t a, int64_t b) { return prefixes[a].size() > prefixes[b].size(); });
+  const std::vector<int64_t> order = LongestFirstOrder(prefixes);
   const int64_t longest = static_cast<int64_t>(prefixes[order[0]].size());
   TORCH_CHECK(longest <= config_.context, "Prefill: prefix longer than the context");
   TORCH_CHECK(capacity >= longest, "Prefill: capacity below the longest prefix");

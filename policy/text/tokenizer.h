@@ -1,5 +1,5 @@
-// Tokenizers behind one interface. The built-in one is byte level (ByteTokenizer); a later
-// issue adds Hugging Face tokenizer.json behind the same interface. No torch here.
+// Tokenizers behind one interface: the built-in byte-level one (ByteTokenizer) and Hugging
+// Face tokenizer.json models (policy/text/hf_prompt.h HfPolicyTokenizer). No torch here.
 #pragma once
 
 #include <memory>

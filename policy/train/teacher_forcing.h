@@ -1,7 +1,8 @@
 // Teacher forcing: whole training sequences through the policy's training forward, giving
 // the token cross-entropy of the imitated steps and the value head at every step end in
 // the same pass — the two terms of AlphaMath's loss (Chen et al. 2024, eq. 5). Shared by
-// the trainer (policy/train/trainer.h) and value evaluation (value/value_eval.h). Include only
+// the trainer (policy/train/trainer.h) and value evaluation (policy/train/value_evaluation.h).
+// Include only
 // from torch translation units.
 //
 //   CE  = mean over imitated solution tokens t of  -log p(t | tokens before t), tokens the

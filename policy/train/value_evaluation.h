@@ -1,4 +1,4 @@
-// Scoring a policy's value head on value-target paths (value/value_data.h format, read by
+// Scoring a policy's value head on value-target paths (the value-target JSONL of
 // mcts/value_records.h): every prefix s_k = question + steps 1..k of every path is scored
 // by V(s_k), teacher forced (policy/train/teacher_forcing.h): one training-style forward
 // per batch of whole paths, V read at each step's last content token, the same hidden
