@@ -75,8 +75,8 @@ std::vector<float> CountingBackend::Evaluate(TreeId tree, const std::vector<std:
 
 void CountingBackend::Record(int rows, long states, long state_tokens, double seconds, const Budget& work,
                              bool generating) const {
-  std::lock_guard<std::mutex> lock(counters_->mutex);
-  BackendCallStats& stats = counters_->stats;
+  std::lock_guard<std::mutex> lock(counters_.mutex);
+  BackendCallStats& stats = counters_.stats;
   ++stats.rows_histogram[rows];
   ++stats.calls;
   stats.rows += rows;
@@ -87,13 +87,13 @@ void CountingBackend::Record(int rows, long states, long state_tokens, double se
 }
 
 BackendCallStats CountingBackend::stats() const {
-  std::lock_guard<std::mutex> lock(counters_->mutex);
-  return counters_->stats;
+  std::lock_guard<std::mutex> lock(counters_.mutex);
+  return counters_.stats;
 }
 
 void CountingBackend::Reset() {
-  std::lock_guard<std::mutex> lock(counters_->mutex);
-  counters_->stats = BackendCallStats();
+  std::lock_guard<std::mutex> lock(counters_.mutex);
+  counters_.stats = BackendCallStats();
 }
 
 }  // namespace steptree::bench

@@ -45,7 +45,7 @@ struct BackendCallStats {
 class CountingBackend final : public SearchBackend {
  public:
   // `inner` must outlive this decorator.
-  explicit CountingBackend(const SearchBackend& inner) : inner_(inner), counters_(std::make_shared<Counters>()) {}
+  explicit CountingBackend(const SearchBackend& inner) : inner_(inner) {}
 
   std::vector<int> EncodeQuestion(const std::string& question) const override {
     return inner_.EncodeQuestion(question);
@@ -77,7 +77,7 @@ class CountingBackend final : public SearchBackend {
     BackendCallStats stats;  // guarded by mutex
   };
   const SearchBackend& inner_;
-  std::shared_ptr<Counters> counters_;
+  mutable Counters counters_;
 };
 
 }  // namespace steptree::bench

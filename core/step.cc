@@ -3,6 +3,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 namespace steptree {
 
 const char* StepEndName(StepEnd end) {
