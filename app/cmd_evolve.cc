@@ -18,29 +18,31 @@
 //   round-K/model/              the checkpoint after round K (round-0: the start, no head)
 //   round-K/eval/{greedy,sbs,mcts}.jsonl   held-out trees
 //   round-K/metrics.json        written last: the round is done
-// Each step runs as a child process of this binary (see Run). Every step resumes: searches at problem granularity (search --resume), training from its
-// last checkpoint (train --resume), and a round with metrics.json is never redone.
-#include <cerrno>
-#include <cstring>
+// Each step runs as a child process of this binary (see Run). With --launcher, a round's
+// data search runs instead as shards submitted to a cluster (app/shard_launcher.h,
+// round-K/shards/), merged into the same trees.jsonl. Every step resumes: searches at
+// problem granularity (search --resume), training from its last checkpoint (train
+// --resume), and a round with metrics.json is never redone.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cxxopts.hpp>
 
+#include "app/child_process.h"
 #include "app/command.h"
 #include "core/json_file.h"
 #include "app/default_model.h"
 #include "app/flag_parsing.h"
 #include "app/run_dir.h"
+#include "app/shard_launcher.h"
 #include "core/input_error.h"
 #include "core/jsonl.h"
 #include "core/output_path.h"
 #include "policy/model/blas_check.h"
 #include "policy/policy.h"
+#include "search/shard.h"
 #include "sweep/sweep_report.h"
 
 namespace steptree::app {
@@ -64,6 +66,7 @@ struct EvolveOptions {
   ProblemFamily family = ProblemFamily::kArithmetic;  // the synthetic problems trained and evaluated on
   uint64_t seed = 1;           // search seed
   int threads = 1;
+  ShardLaunch launch;          // with a launcher: each round's data search as shards on a cluster
 };
 
 // --difficulty, else the countdown default's training levels, else "" (the whole ladder).
@@ -94,25 +97,9 @@ void Run(const std::vector<std::string>& line) {
   // The child runs THIS binary through /proc/self/exe, which stays valid when the file on
   // disk is replaced or deleted during a long run (a rebuild, an upgrade): every round runs
   // the same code, and no step fails for a path that is gone.
-  const std::string self = "/proc/self/exe";
   std::vector<std::string> words = {"steptree"};
   words.insert(words.end(), line.begin(), line.end());
-  std::vector<char*> argv;
-  for (std::string& word : words) argv.push_back(word.data());
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("evolve: cannot start steptree " + line.front());
-  if (pid == 0) {
-    dup2(STDERR_FILENO, STDOUT_FILENO);
-    execv(self.c_str(), argv.data());
-    const std::string message = "evolve: cannot run " + self + ": " + std::strerror(errno) + "\n";
-    if (write(STDERR_FILENO, message.data(), message.size()) < 0) _exit(127);
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  const int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  const int rc = RunChildProcess("/proc/self/exe", words);
   if (rc == 2) throw UsageError("evolve: steptree " + line.front() + " refused its input (exit 2; message above)");
   if (rc != 0) throw std::runtime_error("evolve: steptree " + line.front() + " exited with " + std::to_string(rc));
 }
@@ -203,12 +190,21 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
                                          std::to_string(1000 + round), "-o", problems};
     if (!TrainingLevels(o).empty()) generate.insert(generate.end(), {"--difficulty", TrainingLevels(o)});
     Run(generate);
-    std::vector<std::string> search = {"search", "--model", previous, "--data", problems, "--mode", "mcts",
+    std::vector<std::string> search = {"--model", previous, "--data", problems, "--mode", "mcts",
                                        "--iterations", std::to_string(o.data_iterations), "--terminal-reward", "gold",
-                                       "--seed", std::to_string(o.seed + static_cast<uint64_t>(round)), "--out", trees,
-                                       "--resume", "--threads", t};
+                                       "--seed", std::to_string(o.seed + static_cast<uint64_t>(round)), "--threads", t};
     if (round == 1) search.push_back("--allow-untrained-value");  // round 0's head is fresh
-    Run(search);
+    if (o.launch.launcher.empty()) {
+      search.insert(search.begin(), "search");
+      search.insert(search.end(), {"--out", trees, "--resume"});
+      Run(search);
+    } else {
+      // The cluster runs the shards from its own working folder: every path absolute.
+      for (const std::string* path : {&previous, &problems}) {
+        std::replace(search.begin(), search.end(), *path, fs::absolute(*path).string());
+      }
+      RunShardedSearch(o.launch, search, (rd / "shards").string(), trees);
+    }
     Run({"export", "--trees", trees, "--format", "value", "-o", values});
     Run({"export", "--trees", trees, "--format", "sft", "-o", sft});
     if (CountLines(values) == 0) {
@@ -300,6 +296,13 @@ int RunEvolve(int argc, char** argv) {
        cxxopts::value<std::string>()->default_value("arithmetic"))
       ("seed", "search seed", cxxopts::value<uint64_t>()->default_value("1"))
       ("threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
+      ("launcher", "submit each round's data search as --shards shards through this cluster command, e.g. "
+       "'sbatch --wait --array={indices}' ({indices}: the shards to run, {shards}: their count, {script}: the "
+       "shard script, appended when not named); failed shards are resubmitted and resume, then merged "
+       "(docs/scale-out.md)", cxxopts::value<std::string>())
+      ("shards", "with --launcher: shards per data search", cxxopts::value<int>()->default_value("2"))
+      ("launcher-retries", "with --launcher: resubmissions of unfinished shards before giving up",
+       cxxopts::value<int>()->default_value("2"))
       ("json", "print the rounds as one JSON object")
       ("h,help", "show this help");
   const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
@@ -325,6 +328,15 @@ int RunEvolve(int argc, char** argv) {
   }
   if (o.rounds < 0 || o.problems < 1 || o.eval_problems < 1 || o.steps < 1 || o.data_iterations < 1 || !(o.lr > 0) || o.anchor_sft < 0) {
     throw UsageError("--rounds >= 0, --problems, --eval-problems, --steps, --data-iterations >= 1 and --lr > 0 are required");
+  }
+  if (args.count("launcher")) {
+    o.launch.launcher = args["launcher"].as<std::string>();
+    o.launch.shards = args["shards"].as<int>();
+    o.launch.retries = args["launcher-retries"].as<int>();
+    if (o.launch.launcher.empty() || o.launch.shards < 1 || o.launch.shards > kMaxShards || o.launch.retries < 0) {
+      throw UsageError("--launcher needs a command, --shards 1.." + std::to_string(kMaxShards) +
+                       " and --launcher-retries >= 0");
+    }
   }
   o.threads = ConfigureTorchThreads(args["threads"].as<int>());
   CheckOutputDir(o.run_dir, "--run-dir");  // after every other check: a refused run leaves no folder

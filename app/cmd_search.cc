@@ -1,5 +1,6 @@
 // steptree search: one search mode over a problem set, writing one scored tree per problem.
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <set>
@@ -22,6 +23,7 @@
 #include "policy/policy.h"
 #include "policy/engine/policy_backend.h"
 #include "search/config.h"
+#include "search/shard.h"
 
 namespace steptree::app {
 namespace {
@@ -61,10 +63,10 @@ int RunSearchCommand(int argc, char** argv) {
       "scores them with the value head (inference: use it to evaluate); target checks the whole\n"
       "path against the question's own target where it has one (countdown; no gold needed).\n"
       "--json prints the run summary {\"mode\", \"n\", \"searched\", \"resumed\", \"accuracy\",\n"
-      "\"correct\", \"solved_share\", \"by_difficulty\", \"tokens_per_problem\",\n"
-      "\"prefill_tokens_per_problem\", \"forward_calls_per_problem\", \"nodes_per_problem\",\n"
+      "\"correct\", \"graded\", \"solved_share\", \"by_difficulty\", \"tokens_per_problem\",\n"
+      "\"prefill_tokens_per_problem\", \"cached_tokens_per_problem\", \"forward_calls_per_problem\", \"nodes_per_problem\",\n"
       "\"generated_tokens\", \"seconds\", \"seconds_per_problem\", \"tokens_per_second\", \"threads\",\n"
-      "\"config\", \"out\", \"model\"}.");
+      "\"config\", \"out\", \"model\"}. A shard (--shard) also writes OUT.shard.json for `merge`.");
   options.add_options()
       ("data", "problem JSONL (any format the loaders read)", cxxopts::value<std::string>())
       ("synthetic", "instead of --data: this many held-out synthetic problems (of --family)", cxxopts::value<long>())
@@ -81,6 +83,11 @@ int RunSearchCommand(int argc, char** argv) {
       ("allow-untrained-value", "run bon/sbs/mcts/dvts with a model whose value head is untrained (values 0)")
       ("value-source", RowOf(SearchConfig::Table(), "value_source").help,
        cxxopts::value<std::string>()->default_value(ValueSourceName(SearchConfig().value_source)))
+      ("shard", "search only shard K of N of the problems (problem i is in shard i mod N), K/N or auto (from "
+       "Slurm's SLURM_ARRAY_TASK_ID or a Kubernetes Indexed Job's JOB_COMPLETION_INDEX); {shard} in --out and "
+       "--value-targets becomes K; `steptree merge` joins the shards (docs/scale-out.md)", cxxopts::value<std::string>())
+      ("shard-count", "with --shard auto: the number of shards N (required in a Kubernetes Indexed Job; in a Slurm "
+       "array the index is then SLURM_ARRAY_TASK_ID itself)", cxxopts::value<int>())
       ("threads", "problems searched in parallel, one core each (0 = all cores)", cxxopts::value<int>()->default_value("0"))
       ("json", "print the run summary as one JSON object")
       ("h,help", "show this help");
@@ -111,9 +118,21 @@ int RunSearchCommand(int argc, char** argv) {
   }
   SetParam(&config, "value_source", args["value-source"].as<std::string>());
   ValidateConfig(config);
+  std::optional<ShardSpec> shard;
+  if (args.count("shard")) {
+    shard = ParseShardFlag(args["shard"].as<std::string>(), args.count("shard-count") ? args["shard-count"].as<int>() : 0,
+                           [](const char* name) { return std::getenv(name); });
+  } else if (args.count("shard-count")) {
+    throw UsageError("--shard-count goes with --shard auto");
+  }
+  // A shard's outputs: {shard} in a path becomes its index.
+  const auto output_path = [&](const std::string& flag) {
+    const std::string path = args[flag].as<std::string>();
+    return shard ? ShardPath(path, shard->index) : path;
+  };
   // Outputs before any work: a mistyped second path must not cost the first file anything.
-  CheckOutputFile(args["out"].as<std::string>(), "--out");
-  if (args.count("value-targets")) CheckOutputFile(args["value-targets"].as<std::string>(), "--value-targets");
+  CheckOutputFile(output_path("out"), "--out");
+  if (args.count("value-targets")) CheckOutputFile(output_path("value-targets"), "--value-targets");
 
   std::vector<Problem> problems;
   if (args.count("data")) {
@@ -144,12 +163,13 @@ int RunSearchCommand(int argc, char** argv) {
   }
 
   SearchRunOptions run;
-  run.out = args["out"].as<std::string>();
+  run.out = output_path("out");
+  run.shard = shard;
   run.resume = args.count("resume") > 0;
   run.threads = threads;
   run.trees_per_worker = TreesPerWorkerFrom(args);
   run.max_batch_rows = MaxBatchFrom(args);
-  if (args.count("value-targets")) run.value_targets = args["value-targets"].as<std::string>();
+  if (args.count("value-targets")) run.value_targets = output_path("value-targets");
   run.model_digest = ModelDigest(model_dir);
   nlohmann::json summary = RunSearchToFile(problems, backend, config, run);
   summary["model"] = model_dir;

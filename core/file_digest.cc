@@ -101,8 +101,18 @@ std::string ModelDigest(const std::string& folder) {
     hasher.Add(name + '\0' + std::to_string(fs::file_size(path, ec)) + '\0');
     AddFile(path, &hasher);
   }
+  return DigestHex(hasher.Finish());
+}
+
+uint64_t BytesDigest(const std::string& bytes) {
+  Hasher hasher;
+  hasher.Add(bytes);
+  return hasher.Finish();
+}
+
+std::string DigestHex(uint64_t digest) {
   char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hasher.Finish()));
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(digest));
   return hex;
 }
 

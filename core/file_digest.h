@@ -21,4 +21,10 @@ uint64_t FileDigest(const std::string& path);
 // (a README, a run's logs) and hidden or temporary files do not count. 16 hex digits.
 std::string ModelDigest(const std::string& folder);
 
+// Digest of bytes in memory (the same hash as FileDigest of a file holding them).
+uint64_t BytesDigest(const std::string& bytes);
+
+// A digest as 16 lowercase hex digits.
+std::string DigestHex(uint64_t digest);
+
 }  // namespace steptree

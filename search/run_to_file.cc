@@ -16,25 +16,11 @@
 #include "mcts/value_records.h"
 #include "mcts/value_targets.h"
 #include "search/record.h"
+#include "search/run_summary.h"
 #include "search/runner.h"
 
 namespace steptree {
 namespace {
-
-// What the summary needs of one searched problem, from this run or from a resumed file.
-struct Outcome {
-  std::optional<bool> correct;
-  bool solved = false;  // some terminal of the tree is correct
-  Budget budget;
-};
-
-Outcome OutcomeOf(const SearchResult& result) {
-  Outcome outcome;
-  outcome.correct = result.correct;
-  outcome.budget = result.budget;
-  for (const Node& node : result.tree.nodes()) outcome.solved |= node.terminal && node.correct.value_or(false);
-  return outcome;
-}
 
 // Where a run writes until it finishes; renamed over the output at the end, so an existing
 // output stays byte-identical until a whole new one replaces it.
@@ -91,9 +77,9 @@ struct ResumeCheck {
 // Reads the records of an interrupted (or finished) run from `source`. Any bad complete
 // line, or a record of another configuration, problem or model, is an error naming the
 // line: resuming would mix two runs in one file.
-std::map<std::string, Outcome> ReadFinished(const std::string& source, const std::string& content,
+std::map<std::string, TreeOutcome> ReadFinished(const std::string& source, const std::string& content,
                                             const ResumeCheck& check) {
-  std::map<std::string, Outcome> finished;
+  std::map<std::string, TreeOutcome> finished;
   std::istringstream lines(content);
   std::string line;
   long number = 0;
@@ -132,17 +118,11 @@ std::map<std::string, Outcome> ReadFinished(const std::string& source, const std
                                            record["model_digest"].dump() + " is not this model's \"" +
                                            check.model_digest + "\"; use another --out or drop --resume");
     }
-    Outcome outcome;
-    if (record["correct"].is_boolean()) outcome.correct = record["correct"].get<bool>();
+    TreeOutcome outcome;
     try {
-      outcome.budget = BudgetFromJson(record.contains("budget") ? record["budget"] : nlohmann::json::object());
+      outcome = OutcomeOfRecord(record);
     } catch (const std::invalid_argument& e) {
       throw InputError(source, number, std::string("a tree record whose ") + e.what());
-    }
-    for (const nlohmann::json& node : record["tree"]) {
-      if (node.value("terminal", false) && node.contains("correct") && node["correct"].is_boolean()) {
-        outcome.solved |= node["correct"].get<bool>();
-      }
     }
     finished[id] = outcome;
   }
@@ -152,7 +132,7 @@ std::map<std::string, Outcome> ReadFinished(const std::string& source, const std
 // The value-target lines of problems whose tree is in the trees file: a kill between a
 // problem's paths and its tree line (or inside a line) must not leave paths of a problem
 // that will be searched again. Path ids are "<problem id>/<tag>".
-std::string ValueTargetsOf(const std::map<std::string, Outcome>& finished, const std::string& path) {
+std::string ValueTargetsOf(const std::map<std::string, TreeOutcome>& finished, const std::string& path) {
   std::istringstream lines(CompleteLines(path));
   std::string kept, line;
   while (std::getline(lines, line)) {
@@ -191,12 +171,10 @@ std::vector<ValuePathRecord> ValueRecords(const Problem& problem, const SearchRe
   return records;
 }
 
-double PerProblem(double total, long n) { return n > 0 ? total / n : 0.0; }
-
 // What a run starts from: the outcomes of the problems already in the output (with
 // --resume) and the complete lines of its trees and value-target files.
 struct Resumed {
-  std::map<std::string, Outcome> outcomes;
+  std::map<std::string, TreeOutcome> outcomes;
   std::string trees, paths;
 };
 
@@ -215,68 +193,35 @@ Resumed ReadResumed(const std::vector<Problem>& problems, const SearchConfig& co
   return resumed;
 }
 
-// The figures of this run (searched problems, generated tokens, wall seconds).
-struct RunFigures {
-  long searched = 0, resumed = 0, generated_tokens = 0;
-  double seconds = 0;
-};
-
-// The summary of RunSearchToFile (search/run_to_file.h): every input problem present in
-// the file, resumed or searched; wall-clock figures are this run's.
-nlohmann::json Summarise(const std::vector<Problem>& problems, const std::map<std::string, Outcome>& outcomes,
-                         const SearchConfig& config, const SearchRunOptions& options, const RunFigures& run) {
-  long n = 0, graded = 0, correct = 0, solved = 0;
-  Budget total;
-  std::map<int, std::pair<long, long>> by_difficulty;  // difficulty -> (correct, graded)
+// The summary over every input problem in the file (resumed or searched), in input order;
+// a shard also writes its manifest (search/shard.h) beside the published trees.
+nlohmann::json FinishedSummary(const std::vector<Problem>& problems, const std::map<std::string, TreeOutcome>& outcomes,
+                               const SearchConfig& config, const SearchRunOptions& options, const RunFigures& figures,
+                               const ShardManifest* shard) {
+  std::vector<TreeOutcome> in_order;
   for (const Problem& p : problems) {
-    auto it = outcomes.find(p.id);
+    const auto it = outcomes.find(p.id);
     if (it == outcomes.end()) continue;
-    const Outcome& o = it->second;
-    ++n;
-    total += o.budget;
-    solved += o.solved;
-    if (o.correct.has_value()) {
-      ++graded;
-      correct += *o.correct;
-      if (p.difficulty) {
-        auto& [c, g] = by_difficulty[*p.difficulty];
-        c += *o.correct;
-        ++g;
-      }
-    }
+    in_order.push_back(it->second);
+    in_order.back().difficulty = p.difficulty;
   }
-  nlohmann::json summary = {
-      {"mode", SearchModeName(config.mode)},
-      {"n", n},
-      {"searched", run.searched},
-      {"resumed", run.resumed},
-      {"accuracy", graded ? nlohmann::json(static_cast<double>(correct) / graded) : nlohmann::json()},
-      {"correct", correct},
-      {"solved_share", n ? static_cast<double>(solved) / n : 0.0},
-      {"by_difficulty", nlohmann::json::object()},
-      {"tokens_per_problem", PerProblem(total.generated_tokens, n)},
-      {"prefill_tokens_per_problem", PerProblem(total.prefill_tokens, n)},
-      {"cached_tokens_per_problem", PerProblem(total.cached_tokens, n)},
-      {"forward_calls_per_problem", PerProblem(total.forward_calls, n)},
-      {"nodes_per_problem", PerProblem(total.nodes, n)},
-      {"generated_tokens", total.generated_tokens},
-      {"seconds", run.seconds},
-      {"seconds_per_problem", PerProblem(run.seconds, run.searched)},
-      {"tokens_per_second", run.seconds > 0 ? run.generated_tokens / run.seconds : 0.0},
-      {"threads", options.threads},
-      {"config", ConfigToJson(config)},
-      {"out", options.out}};
-  for (const auto& [d, cg] : by_difficulty) {
-    summary["by_difficulty"][std::to_string(d)] = {{"accuracy", static_cast<double>(cg.first) / cg.second},
-                                                   {"n", cg.second}};
+  nlohmann::json summary = SummariseOutcomes(in_order, ConfigToJson(config), figures, options.out);
+  if (shard) {
+    ShardManifest manifest = *shard;
+    manifest.model_digest = options.model_digest;
+    manifest.config = ConfigToJson(config);
+    manifest.trees = options.out;
+    manifest.value_targets = options.value_targets;
+    manifest.summary = summary;
+    WriteShardManifest(manifest);
   }
   return summary;
 }
 
-}  // namespace
-
-nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const SearchBackend& backend,
-                               const SearchConfig& config, const SearchRunOptions& options) {
+// RunSearchToFile on the problems to search (a shard's share when `shard` is set).
+nlohmann::json RunProblemsToFile(const std::vector<Problem>& problems, const SearchBackend& backend,
+                                 const SearchConfig& config, const SearchRunOptions& options,
+                                 const ShardManifest* shard) {
   // Outputs are checked before any work, and written beside the target (PartialPath).
   CheckOutputFile(options.out, "--out");
   if (!options.value_targets.empty()) {
@@ -290,7 +235,7 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
     if (!input_ids.insert(p.id).second) throw UsageError("problem id \"" + p.id + "\" appears twice in the input");
   }
   Resumed resumed = ReadResumed(problems, config, options, out, value_targets);
-  std::map<std::string, Outcome>& outcomes = resumed.outcomes;
+  std::map<std::string, TreeOutcome>& outcomes = resumed.outcomes;
   std::set<std::string> resumed_ids;
   for (const auto& [id, outcome] : outcomes) resumed_ids.insert(id);
   RunFigures figures;
@@ -320,7 +265,7 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
       for (const ValuePathRecord& record : ValueRecords(problem, result)) value_writer->Write(ValuePathToJson(record));
     }
     writer->Write(SearchRecord(problem, config, result, options.model_digest));
-    outcomes[problem.id] = OutcomeOf(result);
+    outcomes[problem.id] = OutcomeOfResult(problem, result);
     ++figures.searched;
     correct_so_far += result.correct.value_or(false);
     figures.generated_tokens += result.budget.generated_tokens;
@@ -339,36 +284,20 @@ nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const Searc
     Publish(value_targets);
   }
   Publish(out);
-  return Summarise(problems, outcomes, config, options, figures);
+  figures.threads = options.threads;
+  return FinishedSummary(problems, outcomes, config, options, figures, shard);
 }
 
-std::string FormatSearchSummary(const nlohmann::json& s) {
-  std::ostringstream out;
-  char line[256];
-  std::snprintf(line, sizeof line, "%s: %ld problems (%ld searched, %ld resumed)\n",
-                s["mode"].get<std::string>().c_str(), s["n"].get<long>(), s["searched"].get<long>(),
-                s["resumed"].get<long>());
-  out << line;
-  if (!s["accuracy"].is_null()) {
-    std::snprintf(line, sizeof line, "  accuracy %.1f%% (%ld correct); a correct terminal in %.1f%% of trees\n",
-                  100 * s["accuracy"].get<double>(), s["correct"].get<long>(), 100 * s["solved_share"].get<double>());
-    out << line;
-    for (const auto& [d, v] : s["by_difficulty"].items()) {
-      std::snprintf(line, sizeof line, "    level %-2s %5.1f%%  (n %ld)\n", d.c_str(),
-                    100 * v["accuracy"].get<double>(), v["n"].get<long>());
-      out << line;
-    }
-  }
-  std::snprintf(line, sizeof line,
-                "  per problem: %.0f generated tokens, %.0f prefill tokens computed (%.0f served by the KV cache), "
-                "%.1f model calls, %.1f nodes\n"
-                "  %.1f s (%.3f s per problem searched, %.0f tokens/s, %d threads)\n",
-                s["tokens_per_problem"].get<double>(), s["prefill_tokens_per_problem"].get<double>(),
-                s.value("cached_tokens_per_problem", 0.0), s["forward_calls_per_problem"].get<double>(), s["nodes_per_problem"].get<double>(),
-                s["seconds"].get<double>(), s["seconds_per_problem"].get<double>(),
-                s["tokens_per_second"].get<double>(), s["threads"].get<int>());
-  out << line;
-  return out.str();
+}  // namespace
+
+nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const SearchBackend& backend,
+                               const SearchConfig& config, const SearchRunOptions& options) {
+  if (!options.shard) return RunProblemsToFile(problems, backend, config, options, nullptr);
+  ShardManifest shard;
+  shard.shard = *options.shard;
+  shard.problems = static_cast<long>(problems.size());
+  shard.data_digest = ProblemsDigest(problems);
+  return RunProblemsToFile(ShardProblems(problems, *options.shard), backend, config, options, &shard);
 }
 
 }  // namespace steptree

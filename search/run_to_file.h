@@ -13,9 +13,11 @@
 // file is left as it was); a last line cut by a kill is dropped, and the value targets keep
 // only the paths of problems whose tree is kept. The summary covers every problem in the
 // file (resumed and new); wall-clock figures cover this run only and never enter the trees
-// file.
+// file. A shard (`search --shard K/N`) runs the same way on its share of the problems and,
+// once its trees are published, writes its manifest (search/shard.h) for `merge`.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,8 @@
 #include "datasets/problem.h"
 #include "search/backend.h"
 #include "search/config.h"
+#include "search/run_summary.h"
+#include "search/shard.h"
 
 namespace steptree {
 
@@ -36,20 +40,13 @@ struct SearchRunOptions {
   std::string value_targets;  // when set: write value-target paths (mcts/value_records.h) here
   std::string model_digest;   // ModelDigest of the model folder: recorded in every tree, checked on resume
   std::string progress_label = "search";
+  std::optional<ShardSpec> shard;  // search only this shard of `problems`, and write its manifest
 };
 
-// Searches `problems`, writes `options.out`, returns the summary:
-// {"mode", "n", "searched", "resumed", "accuracy", "correct", "solved_share",
-//  "by_difficulty": {"1": {"accuracy", "n"}, ...}, "tokens_per_problem",
-//  "prefill_tokens_per_problem", "cached_tokens_per_problem", "forward_calls_per_problem", "nodes_per_problem",
-//  "generated_tokens", "seconds", "seconds_per_problem", "tokens_per_second", "threads",
-//  "config", "out"}
-// accuracy counts problems with a gold answer (null when none has one); solved_share is
-// the share whose tree holds at least one correct terminal (pass@tree).
+// Searches `problems` (with options.shard: only that shard's share, search/shard.h),
+// writes `options.out` (and a shard's manifest beside it) and returns the summary
+// (search/run_summary.h) of every problem in the file.
 nlohmann::json RunSearchToFile(const std::vector<Problem>& problems, const SearchBackend& backend,
                                const SearchConfig& config, const SearchRunOptions& options);
-
-// One line per figure for people: accuracy (by difficulty), tokens, nodes, seconds.
-std::string FormatSearchSummary(const nlohmann::json& summary);
 
 }  // namespace steptree

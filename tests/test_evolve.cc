@@ -103,3 +103,44 @@ TEST_CASE("evolve command: --difficulty sets the training levels, a binary delet
   CHECK(bad.output.find("--difficulty") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir.path() + "/bad"));
 }
+
+TEST_CASE("evolve --launcher: the data search as shards through a launcher, a lost shard resubmitted, same rounds") {
+  test::TempDir dir;
+  // A stand-in for `sbatch --wait --array={indices} SCRIPT`: runs SCRIPT once per index with
+  // SLURM_ARRAY_TASK_ID set, and loses shard 2 on its first call (a preempted task).
+  const std::string fake = dir.Write("fake-array.sh",
+                                     "indices=$1; script=$2; marker=$(dirname \"$0\")/launched-once\n"
+                                     "for k in $(echo \"$indices\" | tr , ' '); do\n"
+                                     "  if [ ! -e \"$marker\" ] && [ \"$k\" = 2 ]; then continue; fi\n"
+                                     "  SLURM_ARRAY_TASK_ID=$k sh \"$script\" || exit 1\n"
+                                     "done\n"
+                                     "touch \"$marker\"\n");
+  const std::string common = " --problems 6 --eval-problems 4 --steps 2 --data-iterations 5 --threads 1 --rounds 1 --json";
+  const test::CommandResult plain = test::Run(test::Binary() + " evolve --run-dir " + dir.path() + "/plain" + common);
+  REQUIRE_MESSAGE(plain.exit_code == 0, plain.output);
+  const test::CommandResult sharded = test::Run(test::Binary() + " evolve --run-dir " + dir.path() + "/sharded" +
+                                                common + " --shards 3 --launcher 'sh " + fake + " {indices}'");
+  REQUIRE_MESSAGE(sharded.exit_code == 0, sharded.output);
+  CHECK(sharded.output.find("submitting shards 0,1,2") != std::string::npos);
+  CHECK(sharded.output.find("submitting shards 2:") != std::string::npos);
+  nlohmann::json a = test::LastJsonObject(plain.output)["rounds"], b = test::LastJsonObject(sharded.output)["rounds"];
+  REQUIRE(a.size() == 2);
+  REQUIRE(b.size() == 2);
+  for (nlohmann::json* rounds : {&a, &b}) {
+    for (nlohmann::json& round : *rounds) round.erase("model");
+  }
+  CHECK(a == b);
+  std::ifstream plain_trees(dir.path() + "/plain/round-1/trees.jsonl"), sharded_trees(dir.path() + "/sharded/round-1/trees.jsonl");
+  const std::string plain_text((std::istreambuf_iterator<char>(plain_trees)), std::istreambuf_iterator<char>());
+  const std::string sharded_text((std::istreambuf_iterator<char>(sharded_trees)), std::istreambuf_iterator<char>());
+  CHECK(!plain_text.empty());
+  CHECK(plain_text == sharded_text);
+  CHECK(std::filesystem::exists(dir.path() + "/sharded/round-1/shards/trees.2.jsonl.shard.json"));
+
+  // A launcher that never runs anything: evolve gives up after its retries and says which shards.
+  const test::CommandResult stuck = test::Run(test::Binary() + " evolve --run-dir " + dir.path() + "/stuck" + common +
+                                              " --shards 2 --launcher-retries 1 --launcher true");
+  CHECK(stuck.exit_code != 0);
+  CHECK(stuck.output.find("shards 0,1") != std::string::npos);
+  CHECK(stuck.output.find("after 2 submissions") != std::string::npos);
+}
