@@ -15,6 +15,7 @@ packages=(
   libopenblas0-openmp   # without it torch's matmuls run on the reference BLAS, ~15x slower
   python3-torch         # the independent reference forward of tests/hf_reference (/usr/bin/python3)
   clang libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes for scripts/fuzz.sh
+  slurm-wlm munge       # a throwaway one-node cluster for tests/slurm (scripts/local_slurm.sh)
 )
 
 missing=()
