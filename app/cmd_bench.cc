@@ -60,6 +60,7 @@ struct BenchSettings {
   std::string model_dir, out_dir;
   bench::BenchSearchMode speedup_mode;
   bench::RawDecodeOptions decode;
+  int shards = 2;        // shard processes of the scale-out row (0: none)
   bool hf = false;       // --hf-shapes given: run the Hugging Face section
   bool hf_only = false;  // only that section (and the fp32 matmul peak it divides by)
   bench::HfBenchOptions hf_options;
@@ -152,7 +153,7 @@ std::optional<BenchSettings> ParseBenchFlags(int argc, char** argv) {
       "size: tokens_s, gflops, peak_fraction, ms_per_step, runs), \"search\" (greedy, sbs, mcts:\n"
       "tokens_s, nodes_s, problems_s, mean_batch, over_raw, batch_histogram, ...),\n"
       "\"prefill_per_generated\", \"kv_hit_rate\", \"thread_speedup\", \"outside_model_fraction\",\n"
-      "\"peak_rss_mb\", \"targets\" and set-up details (docs/performance.md lists every key).\n"
+      "\"shards\", \"peak_rss_mb\", \"targets\" and set-up details (docs/performance.md lists every key).\n"
       "--hf-shapes qwen2.5-0.5b adds a Hugging Face section: a random-weight model with\n"
       "Qwen2.5-0.5B's shapes written to a temporary folder (BF16), loaded in fp32 and in bf16:\n"
       "raw decode tokens/s, GFLOP/s and fraction of the fp32 / bf16 matmul peak at each\n"
@@ -175,6 +176,8 @@ std::optional<BenchSettings> ParseBenchFlags(int argc, char** argv) {
       ("seed", "search seed", cxxopts::value<uint64_t>()->default_value("1"))
       ("out-dir", "keep the searches' trees files here (default: a temporary folder, removed)",
        cxxopts::value<std::string>()->default_value(""))
+      ("shards", "the speedup mode also as this many `search --shard` processes against one process, merged "
+       "(problems/s and whether the merged trees are identical; 0: skip)", cxxopts::value<int>()->default_value("2"))
       ("json", "print the results as one JSON object")
       ("hf-shapes", "add the Hugging Face section on a random model of these shapes: qwen2.5-0.5b (or tiny)",
        cxxopts::value<std::string>())
@@ -204,6 +207,8 @@ std::optional<BenchSettings> ParseBenchFlags(int argc, char** argv) {
   settings.speedup_mode = bench::BenchSearchModeByKey(args["speedup-mode"].as<std::string>(), settings.seed);
   settings.model_dir = args.count("model") ? args["model"].as<std::string>() : "";
   settings.out_dir = args["out-dir"].as<std::string>();
+  settings.shards = args["shards"].as<int>();
+  if (settings.shards < 0 || settings.shards > 64) throw UsageError("--shards must be between 0 and 64");
   if (settings.quick) {
     settings.decode.prompt_tokens = 8;
     settings.decode.decode_tokens = 4;
@@ -302,6 +307,16 @@ int RunBench(int argc, char** argv) {
   const std::vector<Problem> problems = DefaultEvalProblems(settings.problems, settings.problem_seed);
   const bench::ScratchDir scratch(settings.out_dir, "steptree-bench");  // where trees go (--out-dir keeps them)
   MeasureSearches(settings, backend, problems, scratch.path(), &report);
+  if (settings.shards > 0) {
+    bench::ShardBenchOptions shard;
+    shard.model_dir = settings.model_dir;
+    shard.problems = settings.problems;
+    shard.problem_seed = settings.problem_seed;
+    shard.mode = settings.speedup_mode;
+    shard.shards = settings.shards;
+    shard.scratch_dir = scratch.path();
+    report.shards = bench::MeasureShards(shard);
+  }
   MeasureModels(settings, *policy, settings.decode, &report);
   std::optional<bench::HfBenchResult> hf;
   if (settings.hf) hf = bench::RunHfBench(settings.hf_options, report.matmul.gflops, /*progress=*/true);

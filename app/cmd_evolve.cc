@@ -30,8 +30,8 @@
 
 #include <cxxopts.hpp>
 
-#include "app/child_process.h"
 #include "app/command.h"
+#include "core/child_process.h"
 #include "core/json_file.h"
 #include "app/default_model.h"
 #include "app/flag_parsing.h"
@@ -370,7 +370,7 @@ int RunEvolve(int argc, char** argv) {
   return 0;
 }
 
-CommandRegistrar registrar({"evolve", "AlphaMath self-evolution rounds: MCTS data, export, joint training, evaluation",
+CommandRegistrar evolve_registrar({"evolve", "AlphaMath self-evolution rounds: MCTS data, export, joint training, evaluation",
                             RunEvolve});
 
 }  // namespace

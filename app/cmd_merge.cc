@@ -39,8 +39,8 @@ int RunMerge(int argc, char** argv) {
   const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
   if (!parsed) return 0;
   const cxxopts::ParseResult& args = *parsed;
-  if (!args.count("out")) throw UsageError("merge: -o MERGED.jsonl is required");
-  if (!args.count("shards")) throw UsageError("merge: give the trees file of every shard");
+  if (!args.count("out")) throw UsageError("-o MERGED.jsonl is required");
+  if (!args.count("shards")) throw UsageError("give the trees file of every shard (SHARD_TREES.jsonl...)");
   MergeOptions merge;
   merge.out = args["out"].as<std::string>();
   if (args.count("value-targets")) merge.value_targets = args["value-targets"].as<std::string>();
@@ -61,7 +61,7 @@ int RunMerge(int argc, char** argv) {
   return 0;
 }
 
-CommandRegistrar registrar({"merge", "merges the shards of a search run (search --shard) into one trees file",
+CommandRegistrar merge_registrar({"merge", "merges the shards of a search run (search --shard) into one trees file",
                             RunMerge});
 
 }  // namespace

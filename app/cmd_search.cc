@@ -119,11 +119,18 @@ int RunSearchCommand(int argc, char** argv) {
   SetParam(&config, "value_source", args["value-source"].as<std::string>());
   ValidateConfig(config);
   std::optional<ShardSpec> shard;
+  if (args.count("shard-count") && !args.count("shard")) throw UsageError("--shard-count goes with --shard auto");
+  if (args.count("shard-count") && args["shard-count"].as<int>() < 1) throw UsageError("--shard-count must be >= 1");
   if (args.count("shard")) {
     shard = ParseShardFlag(args["shard"].as<std::string>(), args.count("shard-count") ? args["shard-count"].as<int>() : 0,
                            [](const char* name) { return std::getenv(name); });
-  } else if (args.count("shard-count")) {
-    throw UsageError("--shard-count goes with --shard auto");
+    // N shards writing one file would overwrite each other.
+    for (const char* flag : {"out", "value-targets"}) {
+      if (shard->count > 1 && args.count(flag) && args[flag].as<std::string>().find("{shard}") == std::string::npos) {
+        throw UsageError(std::string("--") + flag + " " + args[flag].as<std::string>() + " names one file for " +
+                         std::to_string(shard->count) + " shards: put {shard} in it (e.g. trees.{shard}.jsonl)");
+      }
+    }
   }
   // A shard's outputs: {shard} in a path becomes its index.
   const auto output_path = [&](const std::string& flag) {
@@ -181,7 +188,7 @@ int RunSearchCommand(int argc, char** argv) {
   return 0;
 }
 
-CommandRegistrar registrar({"search", "greedy, maj@k, best-of-N, SBS or MCTS over problems, writing scored trees",
+CommandRegistrar search_registrar({"search", "greedy, maj@k, best-of-N, SBS or MCTS over problems, writing scored trees",
                             RunSearchCommand});
 
 }  // namespace

@@ -110,6 +110,9 @@ int main(int argc, char** argv) {
     } catch (const cxxopts::exceptions::exception& e) {
       std::cerr << "steptree " << name << ": usage error: " << e.what() << "\n";
       return 2;
+    } catch (const ExternalError& e) {
+      std::cerr << "steptree " << name << ": error: " << e.what() << "\n";
+      return 3;
     } catch (const std::filesystem::filesystem_error& e) {
       // A path the user gave that the system refused (permissions, a full disk, a file
       // where a folder should be): the user's to fix, so exit 2 with the path.

@@ -3,9 +3,9 @@
 
 #include <filesystem>
 #include <iostream>
-#include <stdexcept>
 
-#include "app/child_process.h"
+#include "core/child_process.h"
+#include "core/input_error.h"
 #include "core/json_file.h"
 #include "search/merge.h"
 #include "search/shard.h"
@@ -77,7 +77,7 @@ void RunShardedSearch(const ShardLaunch& launch, const std::vector<std::string>&
     const std::vector<int> unfinished = UnfinishedShards(pattern, launch.shards);
     if (unfinished.empty()) break;
     if (submission > launch.retries) {
-      throw std::runtime_error("evolve: shards " + CommaList(unfinished) + " of " + shard_dir + " did not finish after " +
+      throw ExternalError("shards " + CommaList(unfinished) + " of " + shard_dir + " did not finish after " +
                                std::to_string(submission) + " submissions through --launcher (its output is above)");
     }
     const std::string command = LauncherCommand(launch, unfinished, script);

@@ -25,7 +25,7 @@ struct ShardLaunch {
 
 // Searches with `search_flags` (every `steptree search` flag but --out, --shard and
 // --resume) as `launch.shards` shards whose files go to `shard_dir`, then merges them into
-// `out`. Throws std::runtime_error when shards are still missing after every retry.
+// `out`. Throws ExternalError (exit 3) when shards are still unfinished after every retry.
 void RunShardedSearch(const ShardLaunch& launch, const std::vector<std::string>& search_flags,
                       const std::string& shard_dir, const std::string& out);
 

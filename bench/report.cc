@@ -187,6 +187,7 @@ nlohmann::json ReportToJson(const BenchReport& r) {
                                      {"problems_s_2_threads", r.speedup_two.problems_s()},
                                      {"hardware_threads", r.hardware_threads}}},
           {"outside_model_fraction", OutsideModelFraction(r)},
+          {"shards", r.shards ? ShardMeasurementToJson(*r.shards) : Json()},
           {"peak_rss_mb", r.peak_rss_mb},
           {"peak_rss_mb_whole_bench", r.peak_rss_mb_whole},
           {"threads", r.threads},
@@ -262,6 +263,15 @@ std::string FormatReport(const BenchReport& r) {
                 j["kv_hit_rate"].get<double>(), kKvHitRateNote, r.speedup_one.label.c_str(), r.speedup_one.problems_s(), r.speedup_two.problems_s(),
                 ThreadSpeedup(r), r.peak_rss_mb, r.peak_rss_mb_whole);
   out << line;
+  if (r.shards) {
+    const ShardMeasurement& m = *r.shards;
+    std::snprintf(line, sizeof line,
+                  "%s as %d shard processes: %.2f problems/s against %.2f in one process (%.2fx, merge %.2f s); "
+                  "merged trees %s the one process's (digest %s)\n\n",
+                  m.label.c_str(), m.shards, m.problems_s_sharded(), m.problems_s_one_process(), m.speedup(),
+                  m.merge_seconds, m.identical() ? "identical to" : "DIFFER from", m.merged_digest.c_str());
+    out << line;
+  }
   out << "targets:\n";
   for (const auto& [key, t] : j["targets"].items()) {
     std::snprintf(line, sizeof line, "  %-4s %-30s %8.3f %s %.2f   %s\n", t["pass"].get<bool>() ? "PASS" : "FAIL",

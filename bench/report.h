@@ -14,10 +14,12 @@
 //     streams together, as the search's workers are), to compare with the search's seconds.
 //   thread_speedup = problems/s with 2 workers / problems/s with 1 worker (same problems,
 //     same mode).
+//   shards: one process against N shard processes, bench/shard_bench.h.
 //   outside_model_fraction (overall) = 1 - sum of seconds inside backend calls over the
 //     three modes / sum of (wall seconds * workers) over the three modes.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,7 @@
 #include "bench/matmul_peak.h"
 #include "bench/raw_decode.h"
 #include "bench/search_bench.h"
+#include "bench/shard_bench.h"
 #include "policy/model/format/gpt_config.h"
 
 namespace steptree::bench {
@@ -48,6 +51,7 @@ struct BenchReport {
   BenchModel default_model, wide_model;
   std::vector<SearchMeasurement> search;  // greedy, sbs, mcts at `threads` workers
   SearchMeasurement speedup_one, speedup_two;  // the speedup mode at 1 and 2 workers
+  std::optional<ShardMeasurement> shards;      // the speedup mode as N shard processes (--shards)
   double peak_rss_mb = 0;          // after the search runs (default model loaded)
   double peak_rss_mb_whole = 0;    // at the end (the wide model's decode included)
 };

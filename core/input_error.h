@@ -29,4 +29,11 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Work handed to something outside steptree did not get done (a cluster launcher's shards
+// still unfinished after every resubmission): neither the input's fault nor a bug. Exit 3.
+class ExternalError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace steptree

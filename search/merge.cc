@@ -193,14 +193,14 @@ nlohmann::json MergedSummary(const std::map<int, LoadedShard>& shards, const std
 }  // namespace
 
 nlohmann::json MergeShards(const std::vector<std::string>& shard_trees, const MergeOptions& options) {
-  if (shard_trees.empty()) throw UsageError("merge: give the trees file of every shard");
+  if (shard_trees.empty()) throw UsageError("give the trees file of every shard");
   CheckOutputFile(options.out, "-o");
   if (!options.value_targets.empty()) {
     CheckOutputFile(options.value_targets, "--value-targets");
     CheckDistinctOutputs(options.out, "-o", options.value_targets, "--value-targets");
   }
   for (const std::string& trees : shard_trees) {
-    if (OutputTarget(trees) == OutputTarget(options.out)) throw UsageError("merge: -o " + options.out + " is a shard");
+    if (OutputTarget(trees) == OutputTarget(options.out)) throw UsageError("-o " + options.out + " is one of the shards: merge into another file");
   }
   const std::map<int, LoadedShard> shards = LoadShards(shard_trees);
   const ShardManifest& first = shards.begin()->second.manifest;
@@ -209,10 +209,12 @@ nlohmann::json MergeShards(const std::vector<std::string>& shard_trees, const Me
     if (!shards.count(k)) missing.push_back(k);
   }
   if (!missing.empty() && !options.allow_missing) {
-    throw UsageError("merge: shard " + std::to_string(missing.front()) + "/" + std::to_string(first.shard.count) +
-                     " of " + first.trees + "'s run is missing" +
-                     (missing.size() > 1 ? " (with " + std::to_string(missing.size() - 1) + " more)" : "") +
-                     ": give every shard's trees file, or --allow-missing");
+    std::string given;
+    for (const auto& [index, shard] : shards) given += (given.empty() ? "" : ", ") + shard.manifest.trees;
+    throw UsageError("shard " + std::to_string(missing.front()) + "/" + std::to_string(first.shard.count) +
+                     (missing.size() > 1 ? " (and " + std::to_string(missing.size() - 1) + " more)" : "") +
+                     " is missing: the files given (" + given +
+                     ") are the others; give every shard's trees file, or --allow-missing");
   }
   std::map<int, std::map<std::string, std::vector<std::string>>> value_targets;
   if (!options.value_targets.empty()) {

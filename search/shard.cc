@@ -49,20 +49,25 @@ ShardSpec CheckedSpec(long index, long count, const std::string& source) {
   return ShardSpec{static_cast<int>(index), static_cast<int>(count)};
 }
 
+// Without --shard-count the array must be the whole run, indices 0..N-1 (`--array=0-N`):
+// a resubmission of some tasks (`--array=2,5`) has another count and minimum, and would
+// silently take another shard's index.
 ShardSpec ShardFromSlurm(long task_id, int count_flag, const EnvironmentLookup& environment) {
   if (count_flag > 0) return CheckedSpec(task_id, count_flag, "--shard auto (SLURM_ARRAY_TASK_ID, --shard-count)");
-  const long min = NumberFromEnvironment(environment, "SLURM_ARRAY_TASK_MIN").value_or(0);
+  const std::optional<long> min = NumberFromEnvironment(environment, "SLURM_ARRAY_TASK_MIN");
+  const std::optional<long> max = NumberFromEnvironment(environment, "SLURM_ARRAY_TASK_MAX");
   std::optional<long> count = NumberFromEnvironment(environment, "SLURM_ARRAY_TASK_COUNT");
+  if (!count && max) count = *max - min.value_or(0) + 1;
   if (!count) {
-    const std::optional<long> max = NumberFromEnvironment(environment, "SLURM_ARRAY_TASK_MAX");
-    if (!max) {
-      throw UsageError("--shard auto: SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_COUNT nor "
-                       "SLURM_ARRAY_TASK_MAX is; give --shard-count N");
-    }
-    count = *max - min + 1;
+    throw UsageError("--shard auto: SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_COUNT nor "
+                     "SLURM_ARRAY_TASK_MAX is; give --shard-count N");
   }
-  if (task_id < min) throw UsageError("--shard auto: SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN");
-  return CheckedSpec(task_id - min, *count, "--shard auto (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT)");
+  if (min.value_or(0) != 0 || (max && *max != *count - 1)) {
+    throw UsageError("--shard auto: this Slurm array is not the whole run 0.." + std::to_string(*count - 1) +
+                     " (SLURM_ARRAY_TASK_MIN/MAX/COUNT; a resubmission of some tasks?): give --shard-count N, "
+                     "and the index is SLURM_ARRAY_TASK_ID");
+  }
+  return CheckedSpec(task_id, *count, "--shard auto (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT)");
 }
 
 }  // namespace

@@ -42,10 +42,10 @@ struct ShardSpec {
 // Reads the environment; tests pass their own.
 using EnvironmentLookup = std::function<const char*(const char*)>;
 
-// `--shard` as given: "K/N", or "auto": from a Slurm job array (SLURM_ARRAY_TASK_ID; the
-// count from `count_flag` when given, the index then being the task id itself, else
-// SLURM_ARRAY_TASK_COUNT or MAX - MIN + 1 with the index ID - MIN) or a Kubernetes Indexed
-// Job (JOB_COMPLETION_INDEX; the count must come from `count_flag`, --shard-count).
+// `--shard` as given: "K/N", or "auto": from a Slurm job array (the index is
+// SLURM_ARRAY_TASK_ID; the count is `count_flag` when given, else SLURM_ARRAY_TASK_COUNT,
+// and then the array must be the whole run 0..N-1) or a Kubernetes Indexed Job
+// (JOB_COMPLETION_INDEX; the count must come from `count_flag`, --shard-count).
 // `count_flag` <= 0: not given. Throws UsageError naming the flag or variable.
 ShardSpec ParseShardFlag(const std::string& value, int count_flag, const EnvironmentLookup& environment);
 

@@ -156,6 +156,23 @@ TEST_CASE("bench --quick search figures: rates, batch histograms, prefill, time 
   CHECK(j["peak_rss_mb_whole_bench"].get<double>() >= j["peak_rss_mb"].get<double>());
 }
 
+TEST_CASE("bench --quick shard row: 2 shard processes against one, merged trees identical") {
+  const nlohmann::json& j = QuickBench();
+  const nlohmann::json& shards = j["shards"];
+  REQUIRE(shards.is_object());
+  CHECK(shards["mode"] == "mcts");
+  CHECK(shards["shards"] == 2);
+  CHECK(shards["problems"] == j["problems"]);
+  CHECK(shards["identical"] == true);
+  CHECK(shards["merged_digest"] == shards["one_process_digest"]);
+  CHECK(shards["merged_digest"].get<std::string>().size() == 16);
+  CHECK(shards["problems_s_one_process"].get<double>() > 0);
+  CHECK(shards["problems_s_sharded"].get<double>() > 0);
+  CHECK(Near(shards["speedup"].get<double>(),
+             shards["problems_s_sharded"].get<double>() / shards["problems_s_one_process"].get<double>()));
+  CHECK(shards["sharded_seconds"].get<double>() >= shards["merge_seconds"].get<double>());
+}
+
 TEST_CASE("bench --quick judges the issue's five targets against the measured figures") {
   const nlohmann::json& j = QuickBench();
   const nlohmann::json& targets = j["targets"];
@@ -202,4 +219,5 @@ TEST_CASE("bench refuses bad flags with exit 2") {
   CHECK(test::Run(Bench("--quick --problems 0")).exit_code == 2);
   CHECK(test::Run(Bench("--quick --speedup-mode beam")).exit_code == 2);
   CHECK(test::Run(Bench("--quick --model /nonexistent/steptree-model")).exit_code == 2);
+  CHECK(test::Run(Bench("--quick --shards -1")).exit_code == 2);
 }

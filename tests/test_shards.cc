@@ -53,8 +53,8 @@ TEST_CASE("--shard K/N and auto: Slurm arrays, Kubernetes Indexed Jobs, and clea
   }
   CHECK_THROWS_AS(ParseShardFlag("1/3", 4, none), UsageError);  // --shard-count disagrees
 
-  // Slurm: the index relative to the array's first task, the count from the array.
-  ShardSpec slurm = ParseShardFlag("auto", 0, Environment({{"SLURM_ARRAY_TASK_ID", "5"}, {"SLURM_ARRAY_TASK_MIN", "4"},
+  // Slurm: the index is the task id, the count the array's (a whole array 0..N-1).
+  ShardSpec slurm = ParseShardFlag("auto", 0, Environment({{"SLURM_ARRAY_TASK_ID", "1"}, {"SLURM_ARRAY_TASK_MIN", "0"},
                                                            {"SLURM_ARRAY_TASK_COUNT", "3"}}));
   CHECK(slurm.index == 1);
   CHECK(slurm.count == 3);
@@ -62,6 +62,16 @@ TEST_CASE("--shard K/N and auto: Slurm arrays, Kubernetes Indexed Jobs, and clea
                                                  {"SLURM_ARRAY_TASK_MAX", "2"}}));
   CHECK(slurm.index == 2);
   CHECK(slurm.count == 3);
+  // A part of an array (--array=2-3 resubmitted) without --shard-count would take another
+  // shard's index: refused.
+  CHECK_THROWS_WITH_AS(ParseShardFlag("auto", 0, Environment({{"SLURM_ARRAY_TASK_ID", "2"}, {"SLURM_ARRAY_TASK_MIN", "2"},
+                                                              {"SLURM_ARRAY_TASK_MAX", "3"},
+                                                              {"SLURM_ARRAY_TASK_COUNT", "2"}})),
+                       doctest::Contains("--shard-count"), UsageError);
+  CHECK_THROWS_AS(ParseShardFlag("auto", 0, Environment({{"SLURM_ARRAY_TASK_ID", "0"}, {"SLURM_ARRAY_TASK_MIN", "0"},
+                                                         {"SLURM_ARRAY_TASK_MAX", "4"},
+                                                         {"SLURM_ARRAY_TASK_COUNT", "2"}})),  // --array=0,4
+                  UsageError);
   // A resubmitted task (--array=2 alone: count 1) keeps its index with --shard-count.
   slurm = ParseShardFlag("auto", 3, Environment({{"SLURM_ARRAY_TASK_ID", "2"}, {"SLURM_ARRAY_TASK_MIN", "2"},
                                                  {"SLURM_ARRAY_TASK_COUNT", "1"}}));
@@ -145,7 +155,8 @@ TEST_CASE("a shard killed with SIGKILL mid-run and resumed merges to the one-pro
                                "/trees.{shard}.jsonl")).exit_code == 0);
   }
   // Killed once its partial file holds a tree (or at its end, when it is faster than the poll).
-  const auto kill = test::Run("bash -c '" + Steptree(common + " --shard 1/3 --out " + killed) + " & pid=$!; " +
+  const std::string pattern = dir.path() + "/trees.{shard}.jsonl";
+  const auto kill = test::Run("bash -c '" + Steptree(common + " --shard 1/3 --out " + pattern) + " & pid=$!; " +
                               "while kill -0 $pid 2>/dev/null && ! grep -q . " + killed + ".partial 2>/dev/null; do "
                               "sleep 0.02; done; kill -9 $pid 2>/dev/null; wait $pid; exit 0'");
   REQUIRE(kill.exit_code == 0);
@@ -157,7 +168,7 @@ TEST_CASE("a shard killed with SIGKILL mid-run and resumed merges to the one-pro
     CHECK(early.exit_code == 2);
     CHECK(early.output.find("--resume") != std::string::npos);
   }
-  const auto resumed = test::Run(Steptree(common + " --shard 1/3 --resume --json --out " + killed));
+  const auto resumed = test::Run(Steptree(common + " --shard 1/3 --resume --json --out " + pattern));
   REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
   CHECK(test::LastJsonObject(resumed.output)["n"] == 4);
   REQUIRE(test::Run(Steptree("merge -o " + merged + " " + shards)).exit_code == 0);
@@ -192,6 +203,14 @@ TEST_CASE("merge refuses foreign, missing and duplicated shards with exit 2 and 
   std::filesystem::copy_file(t1 + ".shard.json", twin + ".shard.json");
   refused(t0 + " " + twin + " " + t2, "expected each problem once");
   refused(t0 + " " + dir.path() + "/none.jsonl", "none.jsonl.shard.json: expected the manifest");
+
+  // Shards that would write one file, and a count of zero, are refused before any work.
+  const auto one_file = test::Run(Steptree(common + "/one.jsonl --shard 1/3"));
+  CHECK(one_file.exit_code == 2);
+  CHECK(one_file.output.find("put {shard} in it") != std::string::npos);
+  CHECK(test::Run(Steptree(common + "/t.{shard}.jsonl --shard 1/3 --shard-count 0")).exit_code == 2);
+  CHECK(test::Run(Steptree(common + "/t.{shard}.jsonl --shard-count 3")).exit_code == 2);
+  CHECK(!std::filesystem::exists(dir.path() + "/one.jsonl"));
 
   // --allow-missing merges what is there, in input order, and says what is missing.
   const auto partial = test::Run(Steptree("merge --allow-missing --json -o " + out + " " + t2 + " " + t0));

@@ -1,5 +1,5 @@
-// Child processes of the command line (app/child_process.h).
-#include "app/child_process.h"
+// Child processes (core/child_process.h).
+#include "core/child_process.h"
 
 #include <cerrno>
 #include <cstring>
@@ -8,9 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace steptree::app {
+namespace steptree {
 
-int RunChildProcess(const std::string& program, const std::vector<std::string>& argv) {
+int StartChildProcess(const std::string& program, const std::vector<std::string>& argv) {
   std::vector<std::string> words = argv;
   std::vector<char*> pointers;
   for (std::string& word : words) pointers.push_back(word.data());
@@ -24,10 +24,18 @@ int RunChildProcess(const std::string& program, const std::vector<std::string>& 
     if (write(STDERR_FILENO, message.data(), message.size()) < 0) _exit(127);
     _exit(127);
   }
+  return pid;
+}
+
+int WaitChildProcess(int pid) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-}  // namespace steptree::app
+int RunChildProcess(const std::string& program, const std::vector<std::string>& argv) {
+  return WaitChildProcess(StartChildProcess(program, argv));
+}
+
+}  // namespace steptree

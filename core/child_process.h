@@ -1,10 +1,10 @@
-// Child processes of the command line (evolve's steps, a cluster launcher).
+// Child processes: evolve's steps, a cluster launcher, bench's shard processes.
 #pragma once
 
 #include <string>
 #include <vector>
 
-namespace steptree::app {
+namespace steptree {
 
 // Runs `program` with `argv` (argv[0] included) as a child process and waits for it. The
 // child's standard output goes to our standard error: our standard output carries only the
@@ -12,4 +12,10 @@ namespace steptree::app {
 // it; 127 when `program` cannot be run (the child says why on standard error).
 int RunChildProcess(const std::string& program, const std::vector<std::string>& argv);
 
-}  // namespace steptree::app
+// The same in two halves: StartChildProcess returns the running child's pid (throws
+// std::runtime_error when no process can be made), WaitChildProcess its exit status as
+// above. Children started together run concurrently.
+int StartChildProcess(const std::string& program, const std::vector<std::string>& argv);
+int WaitChildProcess(int pid);
+
+}  // namespace steptree
