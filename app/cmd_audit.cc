@@ -95,7 +95,7 @@ int RunAudit(int argc, char** argv) {
   return 0;
 }
 
-CommandRegistrar registrar({"audit", "measure label quality against true step correctness (synthetic problems)", RunAudit});
+CommandRegistrar audit_registrar({"audit", "measure label quality against true step correctness (synthetic problems)", RunAudit});
 
 }  // namespace
 }  // namespace steptree::app

@@ -234,7 +234,7 @@ int RunDemo(int argc, char** argv) {
   return 0;
 }
 
-CommandRegistrar registrar({"demo", "the main job: greedy, maj@5, SBS(3,5), MCTS(40), DVTS with the default model", RunDemo});
+CommandRegistrar demo_registrar({"demo", "the main job: greedy, maj@5, SBS(3,5), MCTS(40), DVTS with the default model", RunDemo});
 
 }  // namespace
 }  // namespace steptree::app

@@ -107,7 +107,7 @@ int RunEval(int argc, char** argv) {
   return 0;
 }
 
-CommandRegistrar registrar({"eval", "accuracy of the policy alone (greedy or sampled)", RunEval});
+CommandRegistrar eval_registrar({"eval", "accuracy of the policy alone (greedy or sampled)", RunEval});
 
 }  // namespace
 }  // namespace steptree::app

@@ -71,7 +71,7 @@ int RunEvalValue(int argc, char** argv) {
   return 0;
 }
 
-CommandRegistrar registrar({"eval-value", "AUC, calibration and MSE of a value head on value paths", RunEvalValue});
+CommandRegistrar eval_value_registrar({"eval-value", "AUC, calibration and MSE of a value head on value paths", RunEvalValue});
 
 }  // namespace
 }  // namespace steptree::app

@@ -136,7 +136,7 @@ int RunExport(int argc, char** argv) {
   return 0;
 }
 
-CommandRegistrar registrar({"export", "turn scored trees into training data: sft, value, prm or pairs JSONL", RunExport});
+CommandRegistrar export_registrar({"export", "turn scored trees into training data: sft, value, prm or pairs JSONL", RunExport});
 
 }  // namespace
 }  // namespace steptree::app

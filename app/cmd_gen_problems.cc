@@ -73,8 +73,8 @@ int RunGenProblems(int argc, char** argv) {
   return 0;
 }
 
-CommandRegistrar registrar({"gen-problems", "make synthetic problems (arithmetic, countdown) with checked steps",
-                            RunGenProblems});
+CommandRegistrar gen_problems_registrar({"gen-problems", "make synthetic problems (arithmetic, countdown) with checked steps",
+                                         RunGenProblems});
 
 }  // namespace
 }  // namespace steptree::app

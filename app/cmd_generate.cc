@@ -160,7 +160,7 @@ int RunGenerate(int argc, char** argv) {
   return 0;
 }
 
-CommandRegistrar registrar({"generate", "the continuation of a prompt (built-in or Hugging Face model)", RunGenerate});
+CommandRegistrar generate_registrar({"generate", "the continuation of a prompt (built-in or Hugging Face model)", RunGenerate});
 
 }  // namespace
 }  // namespace steptree::app

@@ -136,7 +136,7 @@ int RunGrade(int argc, char** argv) {
   return GradePair(args["pred"].as<std::string>(), args["gold"].as<std::string>(), json);
 }
 
-CommandRegistrar registrar({"grade", "check answers: extract, normalise, compare", RunGrade});
+CommandRegistrar grade_registrar({"grade", "check answers: extract, normalise, compare", RunGrade});
 
 }  // namespace
 }  // namespace steptree::app

@@ -387,7 +387,7 @@ int RunInspect(int argc, char** argv) {
   return 0;
 }
 
-CommandRegistrar registrar({"inspect", "what a file is: data set, checkpoint or Hugging Face model", RunInspect});
+CommandRegistrar inspect_registrar({"inspect", "what a file is: data set, checkpoint or Hugging Face model", RunInspect});
 
 }  // namespace
 }  // namespace steptree::app

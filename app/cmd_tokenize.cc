@@ -66,7 +66,7 @@ int RunTokenize(int argc, char** argv) {
   return 0;
 }
 
-CommandRegistrar registrar({"tokenize", "token ids of text under a Hugging Face tokenizer.json", RunTokenize});
+CommandRegistrar tokenize_registrar({"tokenize", "token ids of text under a Hugging Face tokenizer.json", RunTokenize});
 
 }  // namespace
 }  // namespace steptree::app

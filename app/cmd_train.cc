@@ -147,7 +147,7 @@ int RunTrain(int argc, char** argv) {
   return 0;
 }
 
-CommandRegistrar registrar({"train", "train policy and value head on value paths (AlphaMath joint loss)", RunTrain});
+CommandRegistrar train_registrar({"train", "train policy and value head on value paths (AlphaMath joint loss)", RunTrain});
 
 }  // namespace
 }  // namespace steptree::app

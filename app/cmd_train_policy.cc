@@ -133,8 +133,8 @@ int RunTrainPolicy(int argc, char** argv) {
   return 0;
 }
 
-CommandRegistrar registrar({"train-policy", "train the built-in policy on reference solutions",
-                            RunTrainPolicy});
+CommandRegistrar train_policy_registrar({"train-policy", "train the built-in policy on reference solutions",
+                                         RunTrainPolicy});
 
 }  // namespace
 }  // namespace steptree::app

@@ -48,7 +48,7 @@ namespace {
 using answer_shape::Shape;
 using answer_shape::ShapeOf;
 
-constexpr int kMaxDepth = 8;
+constexpr int kMaxEquivalenceDepth = 8;
 
 bool Equivalent(const std::string& a, const std::string& b, int depth, StepBudget* budget);
 
@@ -157,7 +157,7 @@ bool RelationEqualsInterval(const Shape& relation, const std::string& interval, 
 
 bool Equivalent(const std::string& a, const std::string& b, int depth, StepBudget* budget) {
   if (a == b) return !a.empty();
-  if (a.empty() || b.empty() || depth > kMaxDepth) return false;
+  if (a.empty() || b.empty() || depth > kMaxEquivalenceDepth) return false;
   if (!budget->Spend(static_cast<int64_t>(a.size() + b.size()))) return false;
   using Kind = Shape::Kind;
   const Shape sa = ShapeOf(a), sb = ShapeOf(b);

@@ -5,6 +5,8 @@
 #include <climits>
 #include <cstdio>
 
+#include "datasets/answer_text.h"  // IsDigit
+
 namespace steptree {
 
 namespace {
@@ -106,7 +108,7 @@ std::optional<Rational> ExactDecimal(const std::string& integer_digits,
 
 // --- The parser ---------------------------------------------------------------------------
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+using answer_text::IsDigit;
 
 // One evaluation. Errors come in two kinds:
 //  - fatal (syntax, "too deep"): parsing stops at once, `fatal_error_` is set and every

@@ -15,11 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-bool Has(const json& record, const char* field) {
-  auto it = record.find(field);
-  return it != record.end() && !it->is_null();
-}
-
 bool StringFieldContains(const json& record, const char* field, const char* needle) {
   auto it = record.find(field);
   return it != record.end() && it->is_string() &&
@@ -75,13 +70,13 @@ std::string DetectFormat(const json& record, const RecordContext& where) {
     throw InputError(where.file, where.line,
                      std::string("a JSON object, found ") + record.type_name());
   }
-  if (Has(record, "steps")) return "steptree";
+  if (HasField(record, "steps")) return "steptree";
   auto source = record.find("source");
   if (source != record.end() && *source == "synthetic") return "steptree";
-  if (Has(record, "question") && StringFieldContains(record, "answer", "####")) return "gsm8k";
-  if (Has(record, "problem") || Has(record, "solution")) return "math";
+  if (HasField(record, "question") && StringFieldContains(record, "answer", "####")) return "gsm8k";
+  if (HasField(record, "problem") || HasField(record, "solution")) return "math";
   if (StringFieldContains(record, "answer", "\\boxed")) return "math";
-  if (Has(record, "question")) return "steptree";
+  if (HasField(record, "question")) return "steptree";
   throw InputError(where.file, where.line,
                    "a problem record: \"question\" (steptree, gsm8k) or \"problem\" (math); "
                    "for other fields use --question-field FIELD");

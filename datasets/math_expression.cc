@@ -27,7 +27,7 @@ using NodePtr = std::shared_ptr<const Node>;
 using Kind = Node::Kind;
 
 constexpr size_t kMaxLength = 2000;
-constexpr int kMaxDepth = 256;
+constexpr int kMaxExpressionDepth = 256;
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kE = 2.71828182845904523536;
 
@@ -76,7 +76,7 @@ class Parser {
   // Depth guard for the mutually recursive productions.
   struct DepthGuard {
     explicit DepthGuard(int* depth) : depth_(depth) {
-      if (++*depth_ > kMaxDepth) throw ParseFailure();
+      if (++*depth_ > kMaxExpressionDepth) throw ParseFailure();
     }
     ~DepthGuard() { --*depth_; }
     int* depth_;

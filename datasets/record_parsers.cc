@@ -5,20 +5,14 @@
 #include <cstddef>
 
 #include "datasets/answer.h"
+#include "datasets/answer_text.h"  // Trim
 #include "core/input_error.h"
 
 namespace steptree {
 namespace {
 
 using nlohmann::json;
-
-std::string Trim(const std::string& s) {
-  const char* kSpace = " \t\r\n\f\v";
-  const size_t begin = s.find_first_not_of(kSpace);
-  if (begin == std::string::npos) return "";
-  const size_t end = s.find_last_not_of(kSpace);
-  return s.substr(begin, end - begin + 1);
-}
+using answer_text::Trim;
 
 [[noreturn]] void Fail(const RecordContext& where, const std::string& expected) {
   throw InputError(where.file, where.line, expected);
@@ -26,11 +20,6 @@ std::string Trim(const std::string& s) {
 
 void RequireObject(const json& record, const RecordContext& where) {
   if (!record.is_object()) Fail(where, std::string("a JSON object, found ") + record.type_name());
-}
-
-bool Has(const json& record, const char* field) {
-  auto it = record.find(field);
-  return it != record.end() && !it->is_null();
 }
 
 // "id", else "unique_id", else "<source>-<line>".
@@ -88,6 +77,11 @@ int BlockDepthChange(const std::string& line) {
 }
 
 }  // namespace
+
+bool HasField(const nlohmann::json& record, const char* field) {
+  auto it = record.find(field);
+  return it != record.end() && !it->is_null();
+}
 
 std::string StripCalculatorAnnotations(const std::string& text) {
   std::string out;
@@ -191,7 +185,7 @@ Problem ParseSteptreeRecord(const json& record, const RecordContext& where) {
   p.gold = NonEmpty(OptionalStringOrNumber(record, "answer", where));
   p.source = OptionalString(record, "source", where).value_or("steptree");
   if (p.source.empty()) Fail(where, "field \"source\" to be non-empty");
-  if (Has(record, "steps")) {
+  if (HasField(record, "steps")) {
     const json& steps = record["steps"];
     if (!steps.is_array()) {
       Fail(where, std::string("field \"steps\" to be an array of strings, found ") +
@@ -205,7 +199,7 @@ Problem ParseSteptreeRecord(const json& record, const RecordContext& where) {
       p.reference_steps.push_back(steps[i].get<std::string>());
     }
   }
-  if (Has(record, "difficulty")) {
+  if (HasField(record, "difficulty")) {
     const json& d = record["difficulty"];
     if (!d.is_number_integer()) {
       Fail(where, std::string("field \"difficulty\" to be an integer, found ") + d.type_name());
@@ -256,14 +250,14 @@ Problem ParseMathRecord(const json& record, const RecordContext& where) {
   RequireObject(record, where);
   Problem p;
   p.source = "math";
-  if (Has(record, "problem")) {
+  if (HasField(record, "problem")) {
     p.question = RequireQuestion(record, "problem", where);
-  } else if (Has(record, "question")) {
+  } else if (HasField(record, "question")) {
     p.question = RequireQuestion(record, "question", where);
   } else {
     Fail(where, "field \"problem\" (or \"question\"), it is missing");
   }
-  if (Has(record, "solution")) {
+  if (HasField(record, "solution")) {
     // MATH as published: a worked solution, and maybe a separate short "answer".
     const std::string solution = RequireString(record, "solution", where);
     p.reference_steps = SplitSolutionSteps(solution);

@@ -23,6 +23,10 @@ Problem ParseMathRecord(const nlohmann::json& record, const RecordContext& where
 Problem ParseGenericRecord(const nlohmann::json& record, const RecordContext& where,
                            const std::string& question_field, const std::string& answer_field);
 
+// True when `record` has `field` and it is not null (the parsers and the format detection
+// of the loaders treat null as absent).
+bool HasField(const nlohmann::json& record, const char* field);
+
 // Text helpers, exposed for tests.
 
 // Removes GSM8K calculator annotations "<<48/2=24>>" (an unclosed "<<" is kept).

@@ -25,7 +25,6 @@ std::string DepthName(int bucket) {
 }
 
 double Ratio(long a, long b) { return b == 0 ? std::nan("") : static_cast<double>(a) / static_cast<double>(b); }
-nlohmann::json Figure(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
 
 void AddShare(const std::string& question, const std::vector<std::string>& steps_before_final, PathShare* share) {
   share->paths += 1;
@@ -49,19 +48,19 @@ void AddCorrectPaths(const Tree& tree, const std::vector<TreePath>& paths, PathS
 nlohmann::json AgreementJson(const LabelAgreement& a) {
   if (!a.used) return nullptr;
   const Confusion& c = a.confusion;
-  nlohmann::json json = {{"accuracy", Figure(c.Accuracy())}, {"precision", Figure(c.Precision())},
-                         {"recall", Figure(c.Recall())},     {"n", c.n()},
+  nlohmann::json json = {{"accuracy", FigureJson(c.Accuracy())}, {"precision", FigureJson(c.Precision())},
+                         {"recall", FigureJson(c.Recall())},     {"n", c.n()},
                          {"tp", c.tp}, {"fp", c.fp}, {"fn", c.fn}, {"tn", c.tn}};
   if (a.soft) {
     json["threshold"] = a.threshold;
-    json["auc"] = Figure(AreaUnderRoc(a.scores, a.truth));
+    json["auc"] = FigureJson(AreaUnderRoc(a.scores, a.truth));
   }
   return json;
 }
 
 nlohmann::json AucByDepthJson(const std::map<int, ScoredOutcomes>& by_depth) {
   nlohmann::json json = nlohmann::json::object();
-  for (const auto& [bucket, scored] : by_depth) json[DepthName(bucket)] = Figure(AreaUnderRoc(scored.scores, scored.positive));
+  for (const auto& [bucket, scored] : by_depth) json[DepthName(bucket)] = FigureJson(AreaUnderRoc(scored.scores, scored.positive));
   return json;
 }
 
@@ -76,7 +75,7 @@ double PooledAuc(const std::map<int, ScoredOutcomes>& by_depth) {
 
 nlohmann::json ShareJson(const PathShare& share) {
   return {{"paths", share.paths}, {"with_wrong_step", share.with_wrong_step},
-          {"share", Figure(Ratio(share.with_wrong_step, share.paths))}};
+          {"share", FigureJson(Ratio(share.with_wrong_step, share.paths))}};
 }
 
 // --- export records -------------------------------------------------------------------
@@ -282,7 +281,7 @@ nlohmann::json AuditReportToJson(const AuditReport& report, const AuditOptions& 
   const bool trees = report.input == "trees";
   nlohmann::json by_difficulty = nlohmann::json::object();
   for (const auto& [level, c] : report.hard_by_difficulty) {
-    by_difficulty[std::to_string(level)] = {{"accuracy", Figure(c.Accuracy())}, {"n", c.n()}};
+    by_difficulty[std::to_string(level)] = {{"accuracy", FigureJson(c.Accuracy())}, {"n", c.n()}};
   }
   nlohmann::json shares;
   if (trees) {
@@ -299,7 +298,7 @@ nlohmann::json AuditReportToJson(const AuditReport& report, const AuditOptions& 
           {"not_synthetic", report.not_synthetic},
           {"without_valid_terminal", report.without_valid_terminal},
           {"steps", report.steps},
-          {"truly_good_share", Figure(Ratio(report.truly_good_steps, report.steps))},
+          {"truly_good_share", FigureJson(Ratio(report.truly_good_steps, report.steps))},
           {"prm_hard", AgreementJson(report.prm_hard)},
           {"prm_soft", AgreementJson(report.prm_soft)},
           {"prm_soft_frac", AgreementJson(report.prm_soft_frac)},
@@ -308,13 +307,13 @@ nlohmann::json AuditReportToJson(const AuditReport& report, const AuditOptions& 
                                            {"chosen_good", report.pairs.chosen_good},
                                            {"rejected_bad", report.pairs.rejected_bad},
                                            {"agree", report.pairs.agree},
-                                           {"agree_share", Figure(Ratio(report.pairs.agree, report.pairs.pairs))}}
+                                           {"agree_share", FigureJson(Ratio(report.pairs.agree, report.pairs.pairs))}}
                           : nlohmann::json(nullptr)},
-          {"value_auc", trees ? Figure(PooledAuc(report.value_by_depth)) : nlohmann::json(nullptr)},
+          {"value_auc", trees ? FigureJson(PooledAuc(report.value_by_depth)) : nlohmann::json(nullptr)},
           {"value_auc_by_depth", trees ? AucByDepthJson(report.value_by_depth) : nlohmann::json(nullptr)},
-          {"q_auc", Figure(PooledAuc(report.q_by_depth))},
+          {"q_auc", FigureJson(PooledAuc(report.q_by_depth))},
           {"q_auc_by_depth", AucByDepthJson(report.q_by_depth)},
-          {"correct_answer_wrong_step_share", Figure(Ratio(report.share_trees.with_wrong_step, report.share_trees.paths))},
+          {"correct_answer_wrong_step_share", FigureJson(Ratio(report.share_trees.with_wrong_step, report.share_trees.paths))},
           {"correct_answer_wrong_step", shares}};
 }
 

@@ -40,8 +40,6 @@ void CountStepLabels(const ExportOptions& options, const ordered_json& record, E
   }
 }
 
-nlohmann::json Figure(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
-
 nlohmann::json TallyJson(const ExportTally& tally) {
   return {{"questions", tally.questions}, {"records", tally.records}, {"steps", tally.steps}};
 }
@@ -149,8 +147,8 @@ nlohmann::json ExportSummaryToJson(const ExportSummary& summary, const ExportOpt
   if (options.format == ExportFormat::kPrm || options.format == ExportFormat::kValue) {
     labels = {{"positive", summary.positive_labels},
               {"negative", summary.negative_labels},
-              {"positive_share", Figure(static_cast<double>(summary.positive_labels) / n_labels)},
-              {"mean", Figure(summary.label_sum / n_labels)}};
+              {"positive_share", FigureJson(static_cast<double>(summary.positive_labels) / n_labels)},
+              {"mean", FigureJson(summary.label_sum / n_labels)}};
   }
   nlohmann::json option_json = {{"min_visits", options.min_visits}};
   if (options.format != ExportFormat::kPairs) option_json["max_correct"] = PathCap(options.max_correct);
@@ -183,7 +181,7 @@ nlohmann::json ExportSummaryToJson(const ExportSummary& summary, const ExportOpt
           {"steps", summary.all.steps},
           {"labels", labels},
           {"mean_q_gap", options.format == ExportFormat::kPairs
-                             ? Figure(summary.q_gap_sum / static_cast<double>(summary.all.records))
+                             ? FigureJson(summary.q_gap_sum / static_cast<double>(summary.all.records))
                              : nlohmann::json(nullptr)},
           {"by_difficulty", by_difficulty},
           {"without_difficulty", TallyJson(summary.without_difficulty)},

@@ -2,6 +2,7 @@
 #include "export/records.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace steptree {
 namespace {
@@ -40,6 +41,8 @@ std::string PromptText(const std::string& question) {
   std::replace(line.begin(), line.end(), '\r', ' ');
   return "Q: " + line + "\n";
 }
+
+nlohmann::json FigureJson(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
 
 ordered_json SftRecord(const SearchedTree& source, const PrunedTree& pruned, const TreePath& path, SftStyle style) {
   const Tree& tree = pruned.tree;

@@ -41,6 +41,10 @@ enum class SftStyle { kChat, kCompletion };
 // "Q: " question "\n", the question on one line (policy/text/prompt.h's prompt without BOS).
 std::string PromptText(const std::string& question);
 
+// A figure of a JSON summary (the export's, the audit's): the number, or null when it is
+// not finite (a share of nothing, the AUC of an empty class).
+nlohmann::json FigureJson(double x);
+
 nlohmann::ordered_json SftRecord(const SearchedTree& source, const PrunedTree& pruned, const TreePath& path,
                                  SftStyle style);
 nlohmann::ordered_json ValueRecord(const SearchedTree& source, const PrunedTree& pruned, const TreeLabels& labels,

@@ -30,9 +30,6 @@ bool ValueBefore(const Tree& tree, int a, int b) {
   return tree.TagLess(a, b);
 }
 
-// A candidate a subtree may keep: still going, or a final step with a parsable answer.
-bool Keepable(const Node& node) { return !node.terminal || (node.end == StepEnd::kFinal && node.answer); }
-
 // The best keepable node of `group` (by value, ties in tag order), or kEnded if none.
 int BestOf(const Tree& tree, const std::vector<int>& group) {
   int best = kEnded;

@@ -17,9 +17,6 @@ void SortByValue(const Tree& tree, std::vector<int>* nodes) {
   });
 }
 
-// A candidate the beam may keep: still going, or a final step with a parsable answer.
-bool Keepable(const Node& node) { return !node.terminal || (node.end == StepEnd::kFinal && node.answer); }
-
 // Expands every beam node with one Expand call; returns all their children, beam order.
 std::vector<int> ExpandBeam(const TreeSession& session, const Problem& problem, const SbsParams& params,
                             uint64_t seed, const TerminalRules& rules, const std::vector<int>& beam, Tree* tree,

@@ -22,6 +22,12 @@ Tree StartTree(const TreeSession& session, const Problem& problem);
 // shorter than the backend's limit.
 bool Expandable(const Tree& tree, int node, const TerminalRules& rules);
 
+// Whether a beam (SBS, a DVTS subtree) may keep the node of a candidate: still going, or a
+// final step with a parsable answer.
+inline bool Keepable(const Node& node) {
+  return !node.terminal || (node.end == StepEnd::kFinal && node.answer);
+}
+
 // Adds candidates as children of `parent`, classifying every newly created child. Returns
 // the node holding each candidate, in order.
 std::vector<int> AddClassifiedChildren(Tree* tree, int parent, const std::vector<StepCandidate>& candidates,

@@ -19,9 +19,6 @@ namespace F = torch::nn::functional;
 namespace {
 
 constexpr double kLayerNormEps = 1e-5;
-// Prefill runs rows in chunks of at most this many (padded) tokens: bounds the [n, H, T, T]
-// score tensor while keeping matrix products large.
-constexpr int64_t kPrefillChunkTokens = 16384;
 
 torch::nn::LayerNorm MakeLayerNorm(int64_t d) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}).eps(kLayerNormEps));

@@ -14,10 +14,9 @@ namespace F = torch::nn::functional;
 
 namespace {
 
-// Prefill runs rows in chunks of at most this many (padded) tokens...
-constexpr int64_t kPrefillChunkTokens = 16384;
-// ...and inside a chunk, query blocks whose score tensor [n, H, block, keys] holds at most
-// this many floats (64 MiB) by default.
+// Prefill runs rows in chunks of at most kPrefillChunkTokens (padded) tokens
+// (policy/model/prefill_order.h), and inside a chunk, query blocks whose score tensor
+// [n, H, block, keys] holds at most this many floats (64 MiB) by default.
 constexpr int64_t kDefaultScoreBudget = int64_t{1} << 24;
 
 torch::ScalarType ParameterType(HfComputeDType dtype) {

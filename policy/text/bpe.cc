@@ -35,15 +35,15 @@ const ByteLevelTables& Tables() {
   return tables;
 }
 
-std::string Quote(const std::string& text) {
-  return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 uint64_t PairKey(int left, int right) {
   return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
 }
 
 }  // namespace
+
+std::string JsonQuoted(const std::string& text) {
+  return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 char32_t ByteLevelCodePoint(uint8_t byte) { return Tables().code_point_of_byte[byte]; }
 
@@ -77,7 +77,7 @@ BytePairEncoder::BytePairEncoder(std::unordered_map<std::string, int> token_ids,
     if (symbol_token_[symbol] >= 0) return;
     if (unk_id < 0) {
       throw InputError(file, 0,
-                       where + " " + Quote(BytesToByteLevel(bytes)) +
+                       where + " " + JsonQuoted(BytesToByteLevel(bytes)) +
                            " in \"model\".\"vocab\" (or an \"unk_token\")");
     }
     symbol_token_[symbol] = unk_id;

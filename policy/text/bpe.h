@@ -38,6 +38,9 @@ char32_t ByteLevelCodePoint(uint8_t byte);
 std::optional<std::string> ByteLevelToBytes(std::string_view token);
 // The byte-level form of raw bytes (inverse of ByteLevelToBytes).
 std::string BytesToByteLevel(std::string_view bytes);
+// `text` as a JSON string literal (invalid UTF-8 replaced by U+FFFD): tokens and names
+// read from tokenizer files, quoted in error messages.
+std::string JsonQuoted(const std::string& text);
 
 class BytePairEncoder {
  public:

@@ -10,16 +10,13 @@
 
 #include "core/input_error.h"
 #include "core/json_file.h"
+#include "policy/text/bpe.h"  // JsonQuoted
 #include "policy/text/hf_tokenizer.h"
 
 namespace steptree {
 namespace {
 
 using nlohmann::json;
-
-std::string Quote(const std::string& text) {
-  return json(text).dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 // A JSON object from the text of `path`: nesting checked before parsing.
 json ParseJsonObject(const std::string& content, const std::string& path) {
@@ -167,7 +164,7 @@ class HfTokenizerLoader {
       for (const json& item : normalizer["normalizers"]) LoadNormalizer(item);
     } else {
       Fail("normalizer null, NFC or a Sequence of them, got " +
-           Quote(type.empty() ? normalizer.dump() : type));
+           JsonQuoted(type.empty() ? normalizer.dump() : type));
     }
   }
 
@@ -178,7 +175,7 @@ class HfTokenizerLoader {
         decoder["decoders"].size() == 1) {
       return CheckDecoder(decoder["decoders"][0]);
     }
-    Fail("a ByteLevel \"decoder\" (byte-level BPE), got " + Quote(type.empty() ? decoder.dump() : type));
+    Fail("a ByteLevel \"decoder\" (byte-level BPE), got " + JsonQuoted(type.empty() ? decoder.dump() : type));
   }
 
   void LoadAddedTokens(const json& list, const json& config) {
@@ -227,7 +224,7 @@ class HfTokenizerLoader {
   void LoadModel(const json& model) {
     if (!model.is_object()) Fail("a \"model\" object");
     const std::string type = StringOr(model, "type", "BPE");
-    if (type != "BPE") Fail("model type BPE, got " + Quote(type));
+    if (type != "BPE") Fail("model type BPE, got " + JsonQuoted(type));
     if (Flag(model, "byte_fallback")) Fail("no \"byte_fallback\": true (byte-level BPE needs none)");
     for (const char* key : {"end_of_word_suffix", "continuing_subword_prefix"}) {
       if (!StringOr(model, key, "").empty()) Fail(std::string("an empty \"") + key + "\" (unsupported)");
@@ -254,7 +251,7 @@ class HfTokenizerLoader {
     for (const auto& [token, id_value] : vocab.items()) {
       if (!id_value.is_number_integer() || id_value.get<long>() < 0 || id_value.get<long>() >= id_limit) {
         Fail("vocabulary ids to be integers in 0.." + std::to_string(id_limit - 1) + ", got " + id_value.dump() +
-             " for " + Quote(token));
+             " for " + JsonQuoted(token));
       }
       const int id = id_value.get<int>();
       if (static_cast<int>(text.size()) <= id) text.resize(id + 1);
@@ -305,7 +302,7 @@ class HfTokenizerLoader {
       } else if (bytes && token_ids.count(*bytes)) {
         unk_id = token_ids.at(*bytes);
       } else {
-        Fail("\"unk_token\" " + Quote(*unk) + " to be a token of tokenizer.json");
+        Fail("\"unk_token\" " + JsonQuoted(*unk) + " to be a token of tokenizer.json");
       }
     }
     result_->bpe_.emplace(std::move(token_ids), merges, Flag(model, "ignore_merges"), unk_id,
@@ -332,7 +329,7 @@ class HfTokenizerLoader {
 
   int TokenIdOrFail(const std::string& token, const std::string& file, const std::string& what) const {
     const int id = result_->TokenId(token);
-    if (id < 0) throw InputError(file, 0, what + " " + Quote(token) + " to be a token of tokenizer.json");
+    if (id < 0) throw InputError(file, 0, what + " " + JsonQuoted(token) + " to be a token of tokenizer.json");
     return id;
   }
 
@@ -368,7 +365,7 @@ class HfTokenizerLoader {
       wrap = {token_of("cls"), HfTokenizer::kSequenceA, token_of("sep")};
     } else {
       Fail("post_processor null, ByteLevel, TemplateProcessing, BertProcessing, RobertaProcessing or "
-           "Sequence, got " + Quote(type.empty() ? processor.dump() : type));
+           "Sequence, got " + JsonQuoted(type.empty() ? processor.dump() : type));
     }
     result_->post_processors_.push_back(std::move(wrap));
   }

@@ -25,10 +25,7 @@
 namespace steptree {
 namespace {
 
-using Json = nlohmann::ordered_json;  // keeps header order
-
-constexpr const char* kMetadataKey = "__metadata__";
-
+using HeaderJson = nlohmann::ordered_json;  // keeps header order
 
 std::string Le64(uint64_t v) {
   std::string bytes(8, '\0');
@@ -122,20 +119,20 @@ void WriteAll(int fd, const void* data, size_t size, const std::string& tmp) {
 void WriteSafetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
                       const std::map<std::string, std::string>& metadata) {
   // Build and check the header first: nothing touches the disk for a bad request.
-  Json header = Json::object();
+  HeaderJson header = HeaderJson::object();
   if (!metadata.empty()) {
-    Json meta = Json::object();
+    HeaderJson meta = HeaderJson::object();
     for (const auto& [key, value] : metadata) {
       if (!IsValidUtf8(key) || !IsValidUtf8(value)) {
         throw std::invalid_argument("safetensors metadata must be UTF-8: " + Quoted(key));
       }
       meta[key] = value;
     }
-    header[kMetadataKey] = std::move(meta);
+    header[kSafetensorsMetadataKey] = std::move(meta);
   }
   uint64_t offset = 0;
   for (const TensorToWrite& t : tensors) {
-    if (!IsValidUtf8(t.name) || t.name == kMetadataKey) {
+    if (!IsValidUtf8(t.name) || t.name == kSafetensorsMetadataKey) {
       throw std::invalid_argument("bad safetensors tensor name " + Quoted(t.name));
     }
     if (header.contains(t.name)) {
@@ -150,9 +147,9 @@ void WriteSafetensors(const std::string& path, const std::vector<TensorToWrite>&
     if (nbytes > 0 && t.data == nullptr) {
       throw std::invalid_argument("tensor " + Quoted(t.name) + " has no data");
     }
-    header[t.name] = Json{{"dtype", DTypeName(t.dtype)},
-                          {"shape", t.shape},
-                          {"data_offsets", {offset, offset + nbytes}}};
+    header[t.name] = HeaderJson{{"dtype", DTypeName(t.dtype)},
+                                {"shape", t.shape},
+                                {"data_offsets", {offset, offset + nbytes}}};
     offset += nbytes;
   }
   std::string text = header.dump();

@@ -16,9 +16,7 @@
 namespace steptree {
 namespace {
 
-using Json = nlohmann::ordered_json;  // keeps header order
-
-constexpr const char* kMetadataKey = "__metadata__";
+using HeaderJson = nlohmann::ordered_json;  // keeps header order
 
 struct DTypeInfo {
   DType dtype;
@@ -64,23 +62,23 @@ uint64_t ReadLe64(const unsigned char* p) {
 
 // Parses the header text as JSON, rejecting duplicate keys in any object (nlohmann would
 // silently keep one of them) and nesting deeper than the format needs.
-Json ParseHeaderJson(const std::string& path, const char* begin, const char* end) {
+HeaderJson ParseHeaderJson(const std::string& path, const char* begin, const char* end) {
   std::vector<std::set<std::string>> keys;  // one set per open object
-  auto callback = [&](int depth, Json::parse_event_t event, Json& parsed) -> bool {
+  auto callback = [&](int depth, HeaderJson::parse_event_t event, HeaderJson& parsed) -> bool {
     switch (event) {
-      case Json::parse_event_t::object_start:
-      case Json::parse_event_t::array_start:
+      case HeaderJson::parse_event_t::object_start:
+      case HeaderJson::parse_event_t::array_start:
         if (depth >= kMaxSafetensorsHeaderDepth) {
           throw InputError(path, 0,
                            "a safetensors header nested at most " +
                                std::to_string(kMaxSafetensorsHeaderDepth) + " levels deep");
         }
-        if (event == Json::parse_event_t::object_start) keys.emplace_back();
+        if (event == HeaderJson::parse_event_t::object_start) keys.emplace_back();
         break;
-      case Json::parse_event_t::object_end:
+      case HeaderJson::parse_event_t::object_end:
         if (!keys.empty()) keys.pop_back();
         break;
-      case Json::parse_event_t::key: {
+      case HeaderJson::parse_event_t::key: {
         const std::string& key = parsed.get_ref<const std::string&>();
         if (!keys.empty() && !keys.back().insert(key).second) {
           throw InputError(path, 0,
@@ -95,8 +93,8 @@ Json ParseHeaderJson(const std::string& path, const char* begin, const char* end
     return true;
   };
   try {
-    return Json::parse(begin, end, callback);
-  } catch (const Json::exception& e) {
+    return HeaderJson::parse(begin, end, callback);
+  } catch (const HeaderJson::exception& e) {
     throw InputError(path, 0, "a JSON safetensors header (" + PrintableText(e.what(), 200) + ")");
   }
 }
@@ -186,7 +184,7 @@ SafetensorsHeader ParseSafetensorsHeader(const std::string& path, const unsigned
   if (!IsValidUtf8(std::string_view(text, header_size))) {
     throw InputError(path, 0, "a UTF-8 safetensors header");
   }
-  const Json header = ParseHeaderJson(path, text, text + header_size);
+  const HeaderJson header = ParseHeaderJson(path, text, text + header_size);
   if (!header.is_object()) {
     throw InputError(path, 0,
                      std::string("a JSON object as safetensors header, got ") + header.type_name());
@@ -196,8 +194,8 @@ SafetensorsHeader ParseSafetensorsHeader(const std::string& path, const unsigned
   std::vector<Span> spans;
   for (auto it = header.begin(); it != header.end(); ++it) {
     const std::string& name = it.key();
-    const Json& entry = it.value();
-    if (name == kMetadataKey) {
+    const HeaderJson& entry = it.value();
+    if (name == kSafetensorsMetadataKey) {
       if (!entry.is_object()) {
         throw InputError(path, 0, std::string("__metadata__ to be an object, got ") + entry.type_name());
       }
@@ -240,7 +238,7 @@ SafetensorsHeader ParseSafetensorsHeader(const std::string& path, const unsigned
       throw InputError(path, 0, "an array \"shape\" in " + where);
     }
     std::vector<int64_t> shape;
-    for (const Json& dim : *shape_it) {
+    for (const HeaderJson& dim : *shape_it) {
       // nlohmann stores non-negative integers as unsigned, negative ones as signed.
       if (!dim.is_number_unsigned() ||
           dim.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {

@@ -36,6 +36,8 @@ size_t DTypeSize(DType dtype);
 constexpr uint64_t kMaxSafetensorsHeaderBytes = 100'000'000;
 // Root object (depth 0) -> tensor entry (1) -> shape / data_offsets arrays (2).
 constexpr int kMaxSafetensorsHeaderDepth = 3;
+// The header key of the file's metadata (string values), which is not a tensor.
+constexpr const char* kSafetensorsMetadataKey = "__metadata__";
 
 // One tensor entry of a validated header.
 struct SafetensorsEntry {
