@@ -47,17 +47,26 @@ std::string RunDifference(const ShardManifest& m, const ShardManifest& reference
   return "";
 }
 
-// Reads a shard's trees, checking each against its manifest.
-std::vector<ShardTree> ReadShardTrees(const ShardManifest& m) {
-  std::ifstream in(m.trees, std::ios::binary);
-  if (!in) throw InputError(m.trees, 0, "a readable trees file of a finished shard");
-  std::vector<ShardTree> trees;
+// Calls visit(line, number, record) for each non-empty line of `path` (record is null
+// when the line is not JSON), after checking that the file can be read (`what` names it).
+template <typename Visit>
+void ForEachJsonLine(const std::string& path, const std::string& what, Visit visit) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, what);
   std::string line;
   long number = 0;
   while (std::getline(in, line)) {
     ++number;
     if (line.empty()) continue;
-    const nlohmann::json record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    visit(line, number, nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false));
+  }
+}
+
+// Reads a shard's trees, checking each against its manifest.
+std::vector<ShardTree> ReadShardTrees(const ShardManifest& m) {
+  std::vector<ShardTree> trees;
+  ForEachJsonLine(m.trees, "a readable trees file of a finished shard", [&](const std::string& line, long number,
+                                                                             const nlohmann::json& record) {
     if (!record.is_object() || record.value("format", "") != kTreeRecordFormat || !record.contains("id") ||
         !record["id"].is_string()) {
       throw InputError(m.trees, number, std::string("a \"") + kTreeRecordFormat + "\" tree record with an \"id\"");
@@ -77,7 +86,7 @@ std::vector<ShardTree> ReadShardTrees(const ShardManifest& m) {
       throw InputError(m.trees, number, std::string("a tree record whose ") + e.what());
     }
     trees.push_back(std::move(tree));
-  }
+  });
   const long expected = ShardSize(m.problems, m.shard);
   if (static_cast<long>(trees.size()) != expected) {
     throw InputError(m.trees, 0, "the " + std::to_string(expected) + " trees of shard " +
@@ -136,14 +145,8 @@ std::map<std::string, std::vector<std::string>> ReadShardValueTargets(const Load
   }
   std::map<std::string, std::vector<std::string>> by_problem;
   for (const ShardTree& tree : shard.trees) by_problem[tree.id];
-  std::ifstream in(m.value_targets, std::ios::binary);
-  if (!in) throw InputError(m.value_targets, 0, "the shard's readable value-target file");
-  std::string line;
-  long number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.empty()) continue;
-    const nlohmann::json record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  ForEachJsonLine(m.value_targets, "the shard's readable value-target file", [&](const std::string& line, long number,
+                                                                                 const nlohmann::json& record) {
     const std::string problem =
         record.is_object() && record.contains("id") && record["id"].is_string() ? PathProblem(record["id"]) : "";
     const auto group = by_problem.find(problem);
@@ -152,7 +155,7 @@ std::map<std::string, std::vector<std::string>> ReadShardValueTargets(const Load
                                                 "\"<problem id>/<tag>\")");
     }
     group->second.push_back(line);
-  }
+  });
   return by_problem;
 }
 
