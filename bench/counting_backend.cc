@@ -3,14 +3,10 @@
 
 #include <chrono>
 
+#include "bench/timing.h"
+
 namespace steptree::bench {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // Passes the call's own work on to the caller's budget (which may be null).
 void Forward(const Budget& work, Budget* budget) {

@@ -14,22 +14,21 @@
 
 #include "bench/matmul_peak.h"
 #include "bench/scratch_dir.h"
+#include "bench/timing.h"
 #include "core/input_error.h"
+#include "policy/engine/policy_backend.h"
 #include "policy/model/causal_lm.h"
 #include "policy/model/hf_synthetic.h"
 #include "policy/model/kv_cache.h"
 #include "policy/policy.h"
-#include "policy/engine/policy_backend.h"
 #include "search/seeds.h"
 
 namespace steptree::bench {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // A GSM8K-style question: its root state is about as long as a real one in ChatML.
 constexpr const char* kQuestion =

@@ -14,18 +14,13 @@
 
 #include <torch/torch.h>
 
+#include "bench/timing.h"
 #include "policy/model/causal_lm.h"
 #include "policy/model/kv_cache.h"
 #include "policy/policy.h"
 
 namespace steptree::bench {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // One timed run; returns its seconds.
 using Run = std::function<double()>;

@@ -4,13 +4,12 @@
 #include <chrono>
 #include <cmath>
 
-#include "search/run_to_file.h"
+#include "bench/timing.h"
 #include "core/input_error.h"
+#include "search/run_to_file.h"
 
 namespace steptree::bench {
 namespace {
-
-double Rate(double amount, double seconds) { return seconds > 0 ? amount / seconds : 0.0; }
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "bench/timing.h"
 #include "core/child_process.h"
 #include "core/file_digest.h"
 #include "search/config.h"
@@ -15,14 +16,6 @@
 
 namespace steptree::bench {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double Rate(double amount, double seconds) { return seconds > 0 ? amount / seconds : 0.0; }
 
 // `steptree search` arguments for the mode: every parameter of its configuration as a flag.
 std::vector<std::string> SearchArguments(const ShardBenchOptions& o, const std::string& out) {
