@@ -15,7 +15,6 @@
 #include "app/model_flags.h"
 #include "app/search_flags.h"
 #include "search/run_to_file.h"
-#include "core/file_digest.h"
 #include "core/input_error.h"
 #include "datasets/loaders.h"
 #include "core/output_path.h"
@@ -177,7 +176,7 @@ int RunSearchCommand(int argc, char** argv) {
   run.trees_per_worker = TreesPerWorkerFrom(args);
   run.max_batch_rows = MaxBatchFrom(args);
   if (args.count("value-targets")) run.value_targets = output_path("value-targets");
-  run.model_digest = ModelDigest(model_dir);
+  run.model_digest = ModelDigestAsRun(model_dir, *policy);
   nlohmann::json summary = RunSearchToFile(problems, backend, config, run);
   summary["model"] = model_dir;
   if (args.count("json")) {

@@ -1,5 +1,6 @@
 #include "app/model_flags.h"
 
+#include "core/file_digest.h"
 #include "core/input_error.h"
 
 namespace steptree::app {
@@ -62,6 +63,12 @@ std::unique_ptr<Policy> LoadPolicyWithFlags(const std::string& dir, const cxxopt
     throw UsageError(refused + " applies to Hugging Face model directories only; " + dir + " is a built-in checkpoint");
   }
   return policy;
+}
+
+std::string ModelDigestAsRun(const std::string& dir, const Policy& policy) {
+  std::string digest = ModelDigest(dir);
+  if (policy.calculator() != policy.checkpoint_calculator()) digest += policy.calculator() ? "+tool=calculator" : "+tool=none";
+  return digest;
 }
 
 }  // namespace steptree::app

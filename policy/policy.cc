@@ -119,7 +119,7 @@ std::unique_ptr<Policy> Policy::Create(const GptConfig& config, uint64_t seed) {
   policy->holder_ = std::make_unique<ModelHolder>(policy->config_, seed);
   policy->holder_->model->eval();
   policy->holder_->value_head->eval();
-  policy->calculator_ = policy->config_.tool == "calculator";
+  policy->calculator_ = policy->checkpoint_calculator_ = policy->config_.tool == "calculator";
   return policy;
 }
 
@@ -148,7 +148,7 @@ std::unique_ptr<Policy> Policy::Load(const std::string& dir, const PolicyLoadOpt
   CopyCheckedTensors(LoadTaggedTensors(weights_path, kFormat), model.named_parameters(), weights_path);
   policy->LoadValueHead(dir);
   model.eval();
-  policy->calculator_ = policy->config_.tool == "calculator";
+  policy->calculator_ = policy->checkpoint_calculator_ = policy->config_.tool == "calculator";
   return policy;
 }
 

@@ -89,6 +89,8 @@ class Policy {
   // too); the command line's --tool overrides it. A built-in policy saves the setting.
   bool calculator() const { return calculator_; }
   void set_calculator(bool on);
+  // The setting the checkpoint was loaded with, before any set_calculator.
+  bool checkpoint_calculator() const { return checkpoint_calculator_; }
   // Set by training that changes the backbone: Save then writes a Hugging Face model's
   // weights (otherwise it links the source's files).
   void set_backbone_trained(bool trained) { backbone_trained_ = trained; }
@@ -107,6 +109,7 @@ class Policy {
   bool value_head_trained_ = false;
   bool backbone_trained_ = false;
   bool calculator_ = false;
+  bool checkpoint_calculator_ = false;
 };
 
 }  // namespace steptree

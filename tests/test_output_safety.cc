@@ -107,6 +107,22 @@ TEST_CASE("search --resume refuses a file of another configuration, problem set 
                                   resume)),
                "model_digest");
   CHECK(ReadFile(trees) == before);
+  // A --tool that changes the checkpoint's setting changes the trees, hence the digest; the
+  // checkpoint's own setting named explicitly is the same run.
+  int accepted = 0, refused = 0;
+  for (const char* tool : {"none", "calculator"}) {
+    const auto r = test::Run(Steptree("search --model " + Model() + " --synthetic 2 --mode greedy --tool " + tool + resume));
+    if (r.exit_code == 0) {
+      ++accepted;
+    } else {
+      ++refused;
+      CheckRefused(r, "model_digest");
+      CHECK_MESSAGE(r.output.find(std::string("+tool=") + tool) != std::string::npos, r.output);
+    }
+  }
+  CHECK(accepted == 1);
+  CHECK(refused == 1);
+  CHECK(ReadFile(trees) == before);
   // The same run resumes: nothing to search, nothing changed.
   const auto same = test::Run(Steptree("search --model " + Model() + " --synthetic 2 --mode greedy --json" + resume));
   REQUIRE_MESSAGE(same.exit_code == 0, same.output);

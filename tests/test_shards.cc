@@ -183,6 +183,8 @@ TEST_CASE("merge refuses foreign, missing and duplicated shards with exit 2 and 
     REQUIRE(test::Run(Steptree(common + "/t.{shard}.jsonl --shard " + std::to_string(k) + "/3")).exit_code == 0);
   }
   REQUIRE(test::Run(Steptree(common + "/seed9.{shard}.jsonl --shard 2/3 --seed 9")).exit_code == 0);
+  // The tiny model has no tool: --tool calculator makes other trees, recorded in the digest.
+  REQUIRE(test::Run(Steptree(common + "/tool.{shard}.jsonl --shard 2/3 --tool calculator")).exit_code == 0);
   const std::string t0 = dir.path() + "/t.0.jsonl", t1 = dir.path() + "/t.1.jsonl", t2 = dir.path() + "/t.2.jsonl";
   const std::string out = dir.Write("merged.jsonl", "keep me\n");
   const auto refused = [&](const std::string& shards, const std::string& expected) {
@@ -193,6 +195,7 @@ TEST_CASE("merge refuses foreign, missing and duplicated shards with exit 2 and 
     CHECK(ReadFile(out) == "keep me\n");
   };
   refused(t0 + " " + t1 + " " + dir.path() + "/seed9.2.jsonl", "seed9.2.jsonl: expected a shard of the same run");
+  refused(t0 + " " + t1 + " " + dir.path() + "/tool.2.jsonl", "model digest");
   refused(t0 + " " + t1, "shard 2/3");
   refused(t0 + " " + t1 + " " + t2 + " " + t1, "t.1.jsonl: expected each shard once");
   // A problem of shard 0 written into shard 1 in place of one of its own.
