@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <cxxopts.hpp>
@@ -22,6 +23,7 @@
 #include "policy/policy.h"
 #include "policy/engine/policy_backend.h"
 #include "search/config.h"
+#include "search/long_prompts.h"
 #include "search/shard.h"
 
 namespace steptree::app {
@@ -65,7 +67,7 @@ int RunSearchCommand(int argc, char** argv) {
       "\"correct\", \"graded\", \"solved_share\", \"by_difficulty\", \"tokens_per_problem\",\n"
       "\"prefill_tokens_per_problem\", \"cached_tokens_per_problem\", \"forward_calls_per_problem\", \"nodes_per_problem\",\n"
       "\"generated_tokens\", \"seconds\", \"seconds_per_problem\", \"tokens_per_second\", \"threads\",\n"
-      "\"config\", \"out\", \"model\"}. A shard (--shard) also writes OUT.shard.json for `merge`.");
+      "\"config\", \"out\", \"model\", \"skipped_long_prompts\", \"truncated_long_prompts\"}. A shard (--shard) also writes OUT.shard.json for `merge`.");
   options.add_options()
       ("data", "problem JSONL (any format the loaders read)", cxxopts::value<std::string>())
       ("synthetic", "instead of --data: this many held-out synthetic problems (of --family)", cxxopts::value<long>())
@@ -87,6 +89,9 @@ int RunSearchCommand(int argc, char** argv) {
        "--value-targets becomes K; `steptree merge` joins the shards (docs/scale-out.md)", cxxopts::value<std::string>())
       ("shard-count", "with --shard auto: the number of shards N (required in a Kubernetes Indexed Job; in a Slurm "
        "array the index is then SLURM_ARRAY_TASK_ID itself)", cxxopts::value<int>())
+      ("on-long-prompt", "a question whose prompt fills the model's context: error (refuse the run, naming it) | "
+       "skip (leave it out; counted in the summary) | truncate-left (keep its last words, in half the context)",
+       cxxopts::value<std::string>()->default_value("error"))
       ("threads", "problems searched in parallel, one core each (0 = all cores)", cxxopts::value<int>()->default_value("0"))
       ("json", "print the run summary as one JSON object")
       ("h,help", "show this help");
@@ -107,6 +112,11 @@ int RunSearchCommand(int argc, char** argv) {
   if (!args.count("out")) throw UsageError("--out TREES.jsonl is required");
   if (args.count("data") == args.count("synthetic")) throw UsageError("give exactly one of --data F and --synthetic N");
   const ProblemFamily family = ParseFamily(args["family"].as<std::string>());
+  const std::optional<LongPromptPolicy> long_prompts = LongPromptPolicyFromName(args["on-long-prompt"].as<std::string>());
+  if (!long_prompts) {
+    throw UsageError("--on-long-prompt expects error, skip or truncate-left, got \"" +
+                     args["on-long-prompt"].as<std::string>() + "\"");
+  }
   const std::string mode_name = args["mode"].as<std::string>();
   const std::optional<SearchMode> mode = SearchModeFromName(mode_name);
   if (!mode) throw UsageError("--mode expects " + SearchModeNameList() + ", got \"" + mode_name + "\"");
@@ -177,12 +187,26 @@ int RunSearchCommand(int argc, char** argv) {
   run.max_batch_rows = MaxBatchFrom(args);
   if (args.count("value-targets")) run.value_targets = output_path("value-targets");
   run.model_digest = ModelDigestAsRun(model_dir, *policy);
+  const LongPromptReport long_report = ApplyLongPromptPolicy(&problems, backend, *long_prompts);
+  if (problems.empty()) throw UsageError("every problem's prompt is longer than the model's context; nothing to search");
   nlohmann::json summary = RunSearchToFile(problems, backend, config, run);
   summary["model"] = model_dir;
+  summary["skipped_long_prompts"] = long_report.skipped_ids.size();
+  summary["truncated_long_prompts"] = long_report.truncated_ids.size();
   if (args.count("json")) {
     std::cout << summary.dump() << std::endl;
   } else {
-    std::cout << "model " << model_dir << "\n" << FormatSearchSummary(summary) << "trees written to " << run.out << "\n";
+    std::cout << "model " << model_dir << "\n" << FormatSearchSummary(summary);
+    if (!long_report.skipped_ids.empty()) {
+      std::cout << "  " << long_report.skipped_ids.size() << " problems skipped: prompt longer than the context (first: "
+                << long_report.skipped_ids.front() << ")\n";
+    }
+    if (!long_report.truncated_ids.empty()) {
+      std::cout << "  " << long_report.truncated_ids.size()
+                << " questions truncated on the left to fit the context (first: " << long_report.truncated_ids.front()
+                << ")\n";
+    }
+    std::cout << "trees written to " << run.out << "\n";
   }
   return 0;
 }
