@@ -124,17 +124,32 @@ void AuditPrmRecord(const nlohmann::json& record, const RecordContext& where, co
   const bool final_correct = SolutionCorrect(question, gold_answer.value_or(*gold), steps, answer);
   const std::vector<bool> truth = PathTruth(question, steps, final_correct, options.truth);
   const std::optional<int> difficulty = RecordDifficulty(record);
+  // Soft numbers: "scores" beside true/false labels (export --labels soft-*), or, in files
+  // of older versions, numbers in "labels" itself.
+  const auto it = record.find("scores");
+  const bool has_scores = it != record.end();
+  if (has_scores && (!it->is_array() || it->size() != steps.size())) {
+    throw InputError(where.file, where.line, "field \"scores\" to be an array with one number per completion");
+  }
+  const auto soft = [&](const nlohmann::json& x, const char* field, size_t k) {
+    if (!x.is_number() || x.get<double>() < 0 || x.get<double>() > 1) {
+      throw InputError(where.file, where.line, std::string(field) + "[" + std::to_string(k) +
+                                                   "] to be a number in [0, 1], found " + x.dump());
+    }
+    report->prm_soft.AddSoft(x.get<double>(), truth[k]);
+  };
   for (size_t k = 0; k < steps.size(); ++k) {
     const nlohmann::json& label = labels[k];
     if (label.is_boolean()) {
       report->prm_hard.AddHard(label.get<bool>(), truth[k]);
       if (difficulty) report->hard_by_difficulty[*difficulty].Add(label.get<bool>(), truth[k]);
-    } else if (label.is_number() && label.get<double>() >= 0 && label.get<double>() <= 1) {
-      report->prm_soft.AddSoft(label.get<double>(), truth[k]);
+    } else if (label.is_number() && !has_scores) {
+      soft(label, "labels", k);
     } else {
       throw InputError(where.file, where.line,
                        "labels[" + std::to_string(k) + "] to be true, false or a number in [0, 1], found " + label.dump());
     }
+    if (has_scores) soft((*it)[k], "scores", k);
     report->steps += 1;
     report->truly_good_steps += truth[k] ? 1 : 0;
   }

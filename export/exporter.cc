@@ -23,10 +23,11 @@ void Tally(ExportTally* tally, long records, long steps) {
   tally->steps += steps;
 }
 
-// Counts the labels of one exported path record (prm: "labels"; value: the Q of "steps").
+// Counts the labels of one exported path record (prm: "scores" where written, else
+// "labels"; value: the Q of "steps").
 void CountStepLabels(const ExportOptions& options, const ordered_json& record, ExportSummary* summary) {
   if (options.format == ExportFormat::kPrm) {
-    for (const ordered_json& label : record["labels"]) {
+    for (const ordered_json& label : record.contains("scores") ? record["scores"] : record["labels"]) {
       const double x = label.is_boolean() ? (label.get<bool>() ? 1.0 : 0.0) : label.get<double>();
       (x >= 0.5 ? summary->positive_labels : summary->negative_labels) += 1;
       summary->label_sum += x;

@@ -83,21 +83,24 @@ ordered_json ValueRecord(const SearchedTree& source, const PrunedTree& pruned, c
 ordered_json PrmRecord(const SearchedTree& source, const PrunedTree& pruned, const TreeLabels& labels,
                        const TreePath& path, StepLabelRule rule, std::optional<double> threshold) {
   const Tree& tree = pruned.tree;
-  ordered_json label_list = ordered_json::array();
+  // TRL's PRMTrainer casts every label with int(): a soft label below 1 would become 0, so
+  // soft numbers go to "scores" and "labels" stays true/false (hard, or cut at a threshold).
+  const bool soft_scores = rule != StepLabelRule::kHard && !threshold;
+  ordered_json label_list = ordered_json::array(), score_list = ordered_json::array();
   for (int node : path.nodes) {
     if (threshold) {
       label_list.push_back(labels.Label(node, rule) >= *threshold);
-    } else if (rule == StepLabelRule::kHard) {
-      label_list.push_back(labels.Hard(node));
     } else {
-      label_list.push_back(labels.Label(node, rule));
+      label_list.push_back(labels.Hard(node));
     }
+    if (soft_scores) score_list.push_back(labels.Label(node, rule));
   }
   ordered_json record;
   record["id"] = PathId(source, pruned, path.terminal);
   record["prompt"] = source.question;
   record["completions"] = StepTexts(tree, path.nodes);
   record["labels"] = std::move(label_list);
+  if (soft_scores) record["scores"] = std::move(score_list);
   record["gold"] = Gold(source);
   AddDifficulty(source, &record);
   return record;

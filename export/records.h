@@ -14,9 +14,11 @@
 //   value   {"id", "question", "steps": [{"step", "Q"}], "gold", "difficulty"}: the layout
 //           `train --values` and `eval-value --data` read (mcts/value_records.h); Q is
 //           q_or_value (export/labels.h) and the last Q the outcome, +1 or -1
-//   prm     {"id", "prompt": question, "completions": [step, ...], "labels": [...], "gold",
-//           "difficulty"}: Hugging Face TRL's stepwise-supervision layout; labels true/false
-//           (hard, or a soft rule cut at a threshold) or numbers in [0, 1] (soft)
+//   prm     {"id", "prompt": question, "completions": [step, ...], "labels": [...],
+//           ("scores": [...],) "gold", "difficulty"}: Hugging Face TRL's stepwise-supervision
+//           layout; labels always true/false (hard, or a soft rule cut at a threshold), as
+//           TRL's PRMTrainer casts them with int(); a soft rule without a threshold also
+//           writes its numbers in [0, 1] as "scores"
 //   pairs   {"id", "prompt", "chosen", "rejected", "question", "prefix", "chosen_q",
 //           "rejected_q", "difficulty"}: prompt = "Q: " question "\n" + each prefix step + "\n";
 //           chosen and rejected are sibling steps (PairRecords below)

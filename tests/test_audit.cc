@@ -24,11 +24,12 @@ json AuditFixture(const AuditOptions& options, const std::string& source = "synt
   return AuditReportToJson(report, options);
 }
 
-json AuditExportOf(ExportFormat format, const std::string& audit_format) {
+json AuditExportOf(ExportFormat format, const std::string& audit_format, StepLabelRule labels = StepLabelRule::kHard) {
   test::TempDir dir;
   const std::string trees = dir.Write("trees.jsonl", test::FixtureTreeRecord().dump() + "\n");
   ExportOptions options;
   options.format = format;
+  options.labels = labels;
   options.max_incorrect = kNoPathLimit;
   const std::string out = dir.path() + "/export.jsonl";
   ExportTrees({trees}, options, out);
@@ -146,6 +147,12 @@ TEST_CASE("audit of exports: prm hard labels and value Q") {
   CHECK(prm["prm_soft"].is_null());
   CHECK(prm["correct_answer_wrong_step"]["export"]["share"].get<double>() == doctest::Approx(0.5));
 
+  // A soft-q export: the same hard labels, and its "scores" audited as soft labels.
+  const json soft = AuditExportOf(ExportFormat::kPrm, "prm", StepLabelRule::kSoftQ);
+  CHECK(soft["prm_hard"] == prm["prm_hard"]);
+  REQUIRE(soft["prm_soft"].is_object());
+  CHECK(soft["prm_soft"]["n"] == 15);
+
   const json value = AuditExportOf(ExportFormat::kValue, "value");
   CHECK(value["prm_soft"]["tp"] == 6);
   CHECK(value["prm_soft"]["fp"] == 1);
@@ -161,6 +168,9 @@ TEST_CASE("audit of an export without gold or of the wrong layout is an input er
   AuditReport report;
   const std::string no_gold = dir.Write("p.jsonl", R"({"prompt": "q", "completions": ["The answer is 1"], "labels": [true]})" "\n");
   CHECK_THROWS_AS(AuditExport(no_gold, "prm", AuditOptions{}, &report), InputError);
+  const std::string bad_scores = dir.Write(
+      "s.jsonl", R"({"prompt": "q", "completions": ["The answer is 1"], "labels": [true], "scores": [1.5], "gold": "1"})" "\n");
+  CHECK_THROWS_WITH_AS(AuditExport(bad_scores, "prm", AuditOptions{}, &report), doctest::Contains("scores[0]"), InputError);
   const std::string value_last = dir.Write("v.jsonl", R"({"question": "q", "steps": [{"step": "1+1=2", "Q": 0.5}]})" "\n");
   try {
     AuditExport(value_last, "value", AuditOptions{}, &report);

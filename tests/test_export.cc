@@ -277,22 +277,29 @@ TEST_CASE("export prm: hard, soft-q, soft-frac labels and a threshold") {
   const std::vector<json> frac = Records(tree, options, &summary);
   REQUIRE(frac.size() == 5);
   CHECK(frac[1]["id"] == "p1/0.0.0.1");
-  CHECK(frac[1]["labels"][0].get<double>() == doctest::Approx(1.0 / 3));
-  CHECK(frac[1]["labels"][1].get<double>() == doctest::Approx(0.5));
-  CHECK(frac[1]["labels"][2].get<double>() == 0.0);
+  // Soft numbers go to "scores"; "labels" stays true/false (TRL casts labels with int()).
+  CHECK(frac[1]["scores"][0].get<double>() == doctest::Approx(1.0 / 3));
+  CHECK(frac[1]["scores"][1].get<double>() == doctest::Approx(0.5));
+  CHECK(frac[1]["scores"][2].get<double>() == 0.0);
+  CHECK(frac[1]["labels"] == json({true, true, false}));
+  CHECK_FALSE(hard[0].contains("scores"));
   CHECK(summary.positive_labels + summary.negative_labels == 15);
 
   options.labels = StepLabelRule::kSoftQ;
   const std::vector<json> soft_q = Records(tree, options);
   CHECK(soft_q[2]["id"] == "p1/0.0.1.0");
-  CHECK(soft_q[2]["labels"][0].get<double>() == doctest::Approx(2.0 / 3));
-  CHECK(soft_q[2]["labels"][1].get<double>() == doctest::Approx(0.0));
+  CHECK(soft_q[2]["scores"][0].get<double>() == doctest::Approx(2.0 / 3));
+  CHECK(soft_q[2]["scores"][1].get<double>() == doctest::Approx(0.0));
+  for (const json& record : soft_q) {
+    for (const json& label : record["labels"]) CHECK(label.is_boolean());
+  }
 
   options.threshold = 0.5;
   const std::vector<json> cut = Records(tree, options);
   CHECK(cut[2]["labels"] == json({true, false, false}));
   CHECK(cut[3]["id"] == "p1/0.1.0.0");
   CHECK(cut[3]["labels"] == json({false, false, true}));  // Q = -1/3 -> soft-q 1/3 < 0.5
+  CHECK_FALSE(cut[3].contains("scores"));
 }
 
 TEST_CASE("export pairs: good siblings over bad ones by at least the margin") {
