@@ -12,6 +12,7 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
+#include "app/version.h"
 #include "core/input_error.h"
 
 namespace steptree::app {
@@ -24,7 +25,8 @@ std::vector<Command>& MutableCommands() {
 
 void PrintUsage(std::ostream& out) {
   out << "steptree: process-supervised math reasoning data with search\n\n"
-         "usage: steptree COMMAND [options]   (steptree COMMAND --help for its options)\n\n"
+         "usage: steptree COMMAND [options]   (steptree COMMAND --help for its options)\n"
+         "       steptree --version\n\n"
          "commands:\n";
   std::vector<Command> sorted = Commands();
   std::sort(sorted.begin(), sorted.end(),
@@ -96,6 +98,10 @@ int main(int argc, char** argv) {
       !std::strcmp(argv[1], "help")) {
     app::PrintUsage(std::cout);
     return argc < 2 ? 2 : 0;
+  }
+  if (!std::strcmp(argv[1], "--version") || !std::strcmp(argv[1], "version")) {
+    std::cout << app::VersionLine() << "\n";
+    return 0;
   }
   const std::string name = argv[1];
   if (const app::Command* command = app::FindCommand(name)) {

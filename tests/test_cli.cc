@@ -28,6 +28,12 @@ TEST_CASE("help lists the commands and each command has --help") {
     CHECK(r.output.find(command) != std::string::npos);
     CHECK(test::Run(Steptree(std::string(command) + " --help")).exit_code == 0);
   }
+  // --version: the project version and the commit built from (or "unknown" outside a checkout).
+  const auto version = test::Run(Steptree("--version"));
+  CHECK(version.exit_code == 0);
+  CHECK_MESSAGE(version.output.rfind("steptree 0.", 0) == 0, version.output);
+  CHECK_MESSAGE(version.output.find(" (git ") != std::string::npos, version.output);
+  CHECK(r.output.find("--version") != std::string::npos);
   CHECK(test::Run(Steptree("no-such-command")).exit_code == 2);
   CHECK(test::Run(Steptree("eval --no-such-flag")).exit_code == 2);
 }
@@ -182,6 +188,48 @@ TEST_CASE("search refuses bad configurations with exit 2") {
   CHECK(source.exit_code == 2);
   CHECK(source.output.find("search parameter value_source: expected model or oracle, got \"prm\"") !=
         std::string::npos);
+}
+
+TEST_CASE("search --on-long-prompt: a question longer than the context is refused by default, skipped or truncated") {
+  test::TempDir dir;
+  // The tiny model's context is 192 bytes: one short question, one of 400.
+  std::string long_question;
+  for (int i = 0; i < 50; ++i) long_question += "word" + std::to_string(i % 10) + " ";
+  long_question += "What is 2 plus 3?";
+  const std::string data = dir.Write("p.jsonl", "{\"id\": \"short\", \"question\": \"What is 2 plus 3?\", \"answer\": \"5\"}\n"
+                                                "{\"id\": \"too-long\", \"question\": \"" + long_question +
+                                                    "\", \"answer\": \"5\"}\n");
+  const std::string out = dir.Write("t.jsonl", "kept\n");
+  const std::string search = "search --mode greedy --threads 1 --model " + TinyModel() + " --data " + data + " --out " + out;
+  const auto refused = test::Run(Steptree(search));
+  CHECK(refused.exit_code == 2);
+  CHECK_MESSAGE(refused.output.find("problem \"too-long\"") != std::string::npos, refused.output);
+  CHECK(ReadFile(out) == "kept\n");
+  CHECK(test::Run(Steptree(search + " --on-long-prompt never")).exit_code == 2);
+
+  const auto skipped = test::Run(Steptree(search + " --on-long-prompt skip --json"));
+  REQUIRE_MESSAGE(skipped.exit_code == 0, skipped.output);
+  nlohmann::json summary = test::LastJsonObject(skipped.output);
+  CHECK(summary["skipped_long_prompts"] == 1);
+  CHECK(summary["n"] == 1);
+  CHECK(ReadFile(out).find("too-long") == std::string::npos);
+
+  const auto truncated = test::Run(Steptree(search + " --on-long-prompt truncate-left --json"));
+  REQUIRE_MESSAGE(truncated.exit_code == 0, truncated.output);
+  summary = test::LastJsonObject(truncated.output);
+  CHECK(summary["truncated_long_prompts"] == 1);
+  CHECK(summary["n"] == 2);
+  // The tree's root is the question's end; the problem record keeps the question as given.
+  std::istringstream lines(ReadFile(out));
+  std::string first, second;
+  std::getline(lines, first);
+  std::getline(lines, second);
+  const nlohmann::json record = nlohmann::json::parse(second);
+  CHECK(record["problem"]["question"] == long_question);
+  const std::string root = record["tree"][0]["step"].get<std::string>();
+  CHECK(root.size() < 96);
+  CHECK(long_question.size() > root.size());
+  CHECK(long_question.compare(long_question.size() - root.size(), root.size(), root) == 0);
 }
 
 TEST_CASE("search --value-source oracle: no value head needed, +-1 values, recorded in the config, gold required") {
