@@ -112,7 +112,10 @@ TEST_CASE("three shards merged equal one process, trees and value targets (MCTS 
   test::TempDir dir;
   for (const std::string mode : {"--mode mcts --iterations 6 --max-depth 3", "--mode sbs --b1 2 --b2 2 --max-depth 3"}) {
     CAPTURE(mode);
-    const std::string common = "search --model " + TinyModelWithValueHead() + " --synthetic 11 --seed 7 " + mode;
+    // Some of the 11 questions are longer than the tiny model's context (192): each shard
+    // must truncate the same ones the same way.
+    const std::string common = "search --model " + TinyModelWithValueHead() +
+                               " --synthetic 11 --seed 7 --on-long-prompt truncate-left " + mode;
     const std::string one = dir.path() + "/one.jsonl", one_targets = dir.path() + "/one-values.jsonl";
     REQUIRE(test::Run(Steptree(common + " --out " + one + " --value-targets " + one_targets)).exit_code == 0);
     const std::string shards = dir.path() + "/trees.{shard}.jsonl", targets = dir.path() + "/values.{shard}.jsonl";
@@ -147,7 +150,7 @@ TEST_CASE("three shards merged equal one process, trees and value targets (MCTS 
 TEST_CASE("a shard killed with SIGKILL mid-run and resumed merges to the one-process trees") {
   test::TempDir dir;
   const std::string common = "search --model " + TinyModelWithValueHead() +
-                             " --synthetic 11 --seed 7 --mode mcts --iterations 6 --max-depth 3";
+                             " --synthetic 11 --seed 7 --on-long-prompt truncate-left --mode mcts --iterations 6 --max-depth 3";
   const std::string one = dir.path() + "/one.jsonl", killed = dir.path() + "/trees.1.jsonl";
   REQUIRE(test::Run(Steptree(common + " --out " + one)).exit_code == 0);
   for (int k : {0, 2}) {
