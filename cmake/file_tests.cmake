@@ -6,14 +6,22 @@
 # passed but skipped for want of a prerequisite exits 77, which ctest reports as skipped.
 # Tests run side by side (ctest -j): one torch thread each, and threads that sleep when
 # they wait, so two test processes never fight over the cores.
+# EXCLUDE_SUITES: more suites the file entries leave out (the sanitizer builds leave out
+# `runs-binary`, the cases that run the steptree executable, which they do not build).
 function(steptree_add_file_tests binary)
-  cmake_parse_arguments(ARG "" "" "FILES;SUITES" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "FILES;SUITES;EXCLUDE_SUITES" ${ARGN})
   set(record_dir "${CMAKE_BINARY_DIR}/test-records")
-  add_test(NAME test-records-reset COMMAND ${CMAKE_COMMAND} -E rm -rf "${record_dir}")
-  set_tests_properties(test-records-reset PROPERTIES FIXTURES_SETUP test_records)
+  if(NOT TEST test-records-reset)  # one fixture for every binary of the build
+    add_test(NAME test-records-reset COMMAND ${CMAKE_COMMAND} -E rm -rf "${record_dir}")
+    set_tests_properties(test-records-reset PROPERTIES FIXTURES_SETUP test_records)
+  endif()
+  set(excluded "needs-*")
+  foreach(suite ${ARG_EXCLUDE_SUITES})
+    string(APPEND excluded ",${suite}")
+  endforeach()
   set(names)
   foreach(stem ${ARG_FILES})
-    add_test(NAME ${stem} COMMAND ${binary} "--source-file=*/tests/${stem}.cc" "--test-suite-exclude=needs-*"
+    add_test(NAME ${stem} COMMAND ${binary} "--source-file=*/tests/${stem}.cc" "--test-suite-exclude=${excluded}"
              --duration=true)
     list(APPEND names ${stem})
   endforeach()

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Sanitizer builds of the torch-free parts and their tests (cmake/sanitize_build.cmake):
+# Sanitizer builds of steptree's libraries and their tests (cmake/sanitize_build.cmake):
 #   asan  AddressSanitizer + UndefinedBehaviorSanitizer (and LeakSanitizer): every test file
-#         of the torch-free side, in build-asan/
+#         of the torch-free side and the engine, model, training and value-head files, in
+#         build-asan/
 #   tsan  ThreadSanitizer: the search runner, MCTS, DVTS and countdown-search test files
-#         (threads, virtual loss, cross-tree batching on the fake backend), in build-tsan/
+#         (threads, virtual loss, cross-tree batching on the fake backend) and the prefix
+#         cache, policy backend and tool-call files (the same on the real engine), in
+#         build-tsan/
 # Usage: scripts/sanitize.sh [asan] [tsan]   (both when none is named). Any report fails
 # the run: the sanitizers halt on the first error and the test exits non-zero.
 set -euo pipefail

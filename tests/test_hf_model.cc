@@ -466,7 +466,7 @@ TEST_CASE("hf: steptree generate prints the reference's greedy continuation" * d
   }
 }
 
-TEST_CASE("hf: broken model directories fail with exit 2 naming the file and the tensor") {
+TEST_CASE("hf: broken model directories fail with exit 2 naming the file and the tensor" * doctest::test_suite("runs-binary")) {
   test::TempDir dir;
   const TinySpec spec;
   const HfModelConfig config = HfModelConfig::FromJson(TinyConfig(spec), "config.json");
@@ -534,7 +534,7 @@ TEST_CASE("hf: broken model directories fail with exit 2 naming the file and the
   expect(m, {m + "/config.json", "GPT2LMHeadModel"});
 }
 
-TEST_CASE("hf: search runs on a model directory, train fits and saves its value head") {
+TEST_CASE("hf: search runs on a model directory, train fits and saves its value head" * doctest::test_suite("runs-binary")) {
   test::TempDir dir;
   TinySpec spec;
   spec.architecture = "Qwen2ForCausalLM";

@@ -364,7 +364,7 @@ TEST_CASE("prefix cache in search: identical trees, one prefill token per expans
   CHECK(two.prefill_tokens == big.prefill_tokens);
 }
 
-TEST_CASE("search --kv-cache-mb: the same trees file with the cache off, and exit 2 on a bad size") {
+TEST_CASE("search --kv-cache-mb: the same trees file with the cache off, and exit 2 on a bad size" * doctest::test_suite("runs-binary")) {
   test::TempDir dir;
   const std::string base = test::Binary() + " search --synthetic 3 --mode mcts --iterations 5 --threads 1 --out ";
   REQUIRE(test::Run(base + dir.path() + "/on.jsonl").exit_code == 0);

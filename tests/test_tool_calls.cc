@@ -185,7 +185,7 @@ TEST_CASE("tool calls: the tool's tokens are never a training target") {
   CHECK(EncodeTrainingPath(policy->prompt(), plain, kContext)->tool_written.empty());
 }
 
-TEST_CASE("tool calls: search trees record the tool's spans, identical with and without the prefix cache, resumed, at 1 and 2 threads") {
+TEST_CASE("tool calls: search trees record the tool's spans, identical with and without the prefix cache, resumed, at 1 and 2 threads" * doctest::test_suite("runs-binary")) {
   test::TempDir dir;
   std::unique_ptr<Policy> policy = ScriptedPolicy(Script(kNetwork));
   const std::string model = dir.path() + "/scripted";

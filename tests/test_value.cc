@@ -428,7 +428,7 @@ TEST_CASE("value data: every bad line is an error naming the line and what was e
   CHECK(LoaderError("") == ": expected at least one JSON record, the file is empty");
 }
 
-TEST_CASE("value cli: train writes a value head and prints its JSON summary, bad input exits 2") {
+TEST_CASE("value cli: train writes a value head and prints its JSON summary, bad input exits 2" * doctest::test_suite("runs-binary")) {
   const CliFixture& f = TrainedByCli();
   for (const char* key : {"steps", "train_loss", "value_loss", "heldout_loss", "heldout_value_mse",
                           "heldout_value_auc", "heldout_paths", "train_paths", "tokens", "value_targets",
@@ -450,7 +450,7 @@ TEST_CASE("value cli: train writes a value head and prints its JSON summary, bad
             .exit_code == 2);
 }
 
-TEST_CASE("value cli: eval-value prints the report, warns on an untrained head, bad input exits 2") {
+TEST_CASE("value cli: eval-value prints the report, warns on an untrained head, bad input exits 2" * doctest::test_suite("runs-binary")) {
   const CliFixture& f = TrainedByCli();
   auto r = test::Run(Steptree("eval-value --model " + f.out + " --data " + f.values + " --threads 1 --json"));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);

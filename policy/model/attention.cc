@@ -90,7 +90,15 @@ void Gemm4(const Tensor& a_in, bool ta, const Tensor& x_in, bool tx, float alpha
 //   backward: out[i] = g[i] c[i] + g[i+h] s[i+h],      out[i+h] = g[i+h] c[i+h] + g[i] s[i]
 // (the backward is the transpose: dx = dy cos + swap(dy sin)). One read and one write
 // instead of the five passes of mul/cat/mul/add.
-__attribute__((target_clones("arch=haswell", "default")))
+// Two clones picked at load time by an ifunc resolver. The resolver runs while the dynamic
+// linker relocates, before a sanitizer's runtime is up, and an instrumented one crashes
+// under ThreadSanitizer: the TSan build (cmake/sanitize_build.cmake) keeps the default.
+#if defined(__SANITIZE_THREAD__)
+#define STEPTREE_ROPE_CLONES
+#else
+#define STEPTREE_ROPE_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#endif
+STEPTREE_ROPE_CLONES
 void RopeRow(const float* x, const float* c, const float* s, float* out, int64_t half, bool backward) {
   if (!backward) {
     for (int64_t i = 0; i < half; ++i) {
