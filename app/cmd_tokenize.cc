@@ -29,8 +29,9 @@ std::string TextOf(const nlohmann::json& record, const RecordContext& where) {
 int RunTokenize(int argc, char** argv) {
   cxxopts::Options options(
       "steptree tokenize",
-      "Prints the token ids of text under a Hugging Face tokenizer (byte-level BPE:\n"
-      "GPT-2, Llama-3, Qwen2/Qwen3). DIR needs tokenizer.json and tokenizer_config.json.\n"
+      "Prints the token ids of text under a Hugging Face tokenizer (BPE: byte-level as\n"
+      "GPT-2, Llama-3, Qwen2/Qwen3, DeepSeek-V3; SentencePiece-style as Llama-2, Mistral,\n"
+      "Gemma, Gemma-3). DIR needs tokenizer.json and tokenizer_config.json.\n"
       "  --text T     prints the ids of T as a JSON array, e.g. [9707,11,1879]\n"
       "  --input F    F is JSONL, each line a JSON string or an object with \"text\";\n"
       "               prints one line {\"ids\": [...]} per input line\n"

@@ -17,7 +17,7 @@ void AddModelLoadFlags(cxxopts::Options& options) {
       ("dtype", "f32 | bf16: compute dtype (bf16: matrix products in bfloat16)",
        cxxopts::value<std::string>()->default_value("f32"))
       ("device", "cpu | cuda (needs a CUDA LibTorch)", cxxopts::value<std::string>()->default_value("cpu"))
-      ("prompt-format", "auto | alphamath | chatml | llama3 (overrides steptree.json)", cxxopts::value<std::string>())
+      ("prompt-format", "auto | template | alphamath | chatml | llama3 (overrides steptree.json)", cxxopts::value<std::string>())
       ("step-delimiter", "text that ends a reasoning step (overrides steptree.json; default \"\\n\\n\")",
        cxxopts::value<std::string>())
       ("system-prompt", "the system message of chat formats (overrides steptree.json)", cxxopts::value<std::string>());

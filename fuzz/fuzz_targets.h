@@ -25,6 +25,8 @@
 //   safetensors      a whole safetensors file -> ParseSafetensorsHeader
 //   weight_index     model.safetensors.index.json text -> ParseHfWeightIndex
 //   sweep_config     [selector] config text -> ParseSweepSpec as "sweep.json" or "sweep.yaml"
+//   chat_template    "template" or "template\0variables JSON" -> jinja::Template, rendered
+//                    with a fixed conversation and with the variables (small RenderLimits)
 //
 // A new target: fuzz/<name>.cc defining Fuzz<Name>, a line in AllFuzzTargets
 // (fuzz/fuzz_util.cc), <name> in STEPTREE_FUZZ_TARGETS (CMakeLists.txt), seeds in
@@ -47,6 +49,7 @@ int FuzzModelConfig(const uint8_t* data, size_t size);
 int FuzzSafetensors(const uint8_t* data, size_t size);
 int FuzzWeightIndex(const uint8_t* data, size_t size);
 int FuzzSweepConfig(const uint8_t* data, size_t size);
+int FuzzChatTemplate(const uint8_t* data, size_t size);
 
 struct FuzzTarget {
   const char* name;  // folder name under fuzz/corpus/ and tests/fuzz_regressions/

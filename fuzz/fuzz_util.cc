@@ -39,7 +39,7 @@ const std::vector<FuzzTarget>& AllFuzzTargets() {
       {"grader", FuzzGrader},                  {"calculator", FuzzCalculator},
       {"hf_tokenizer", FuzzHfTokenizer},       {"model_config", FuzzModelConfig},
       {"safetensors", FuzzSafetensors},        {"weight_index", FuzzWeightIndex},
-      {"sweep_config", FuzzSweepConfig},
+      {"sweep_config", FuzzSweepConfig},       {"chat_template", FuzzChatTemplate},
   };
   return targets;
 }

@@ -151,6 +151,55 @@ write("hf_tokenizer", "roberta", tokenizer_json(gpt2_pre, {"type": "RobertaProce
                                                            "cls": ["<|bos|>", 261]}, added=True) + "\0" + text)
 write("hf_tokenizer", "invalid-utf8", b"\xff\xfe the \xc3\x28 \xe2\x82 \xf0\x9f\x98")
 
+
+def spm_json(normalizer, pre, decoder, fallback=True):
+    """A SentencePiece-style tokenizer.json: <unk> <s> </s>, 256 byte tokens, a few merges."""
+    vocab = {"<unk>": 0, "<s>": 1, "</s>": 2}
+    for b in range(256):
+        vocab["<0x%02X>" % b] = 3 + b
+    for i, c in enumerate("\u2581helowrd"):
+        vocab[c] = 259 + i
+    merges = [("\u2581", "h"), ("l", "l"), ("\u2581h", "e"), ("ll", "o"), ("\u2581he", "llo"), ("\u2581", "\u2581")]
+    for i, (l, r) in enumerate(merges):
+        vocab[l + r] = 268 + i
+    added = [{"id": i, "content": c, "single_word": False, "lstrip": False, "rstrip": False, "normalized": False,
+              "special": True} for i, c in enumerate(["<unk>", "<s>", "</s>"])]
+    tok = {"version": "1.0", "added_tokens": added, "normalizer": normalizer, "pre_tokenizer": pre,
+           "post_processor": template_spm, "decoder": decoder,
+           "model": {"type": "BPE", "unk_token": "<unk>", "fuse_unk": True, "byte_fallback": fallback, "vocab": vocab,
+                     "merges": [l + " " + r for l, r in merges]}}
+    return json.dumps(tok, ensure_ascii=False)
+
+
+template_spm = {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
+                                                          {"Sequence": {"id": "A", "type_id": 0}}]}
+replace_space = {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"}
+spm_decoder = {"type": "Sequence", "decoders": [{"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "},
+                                                {"type": "ByteFallback"}, {"type": "Fuse"},
+                                                {"type": "Strip", "content": " ", "start": 1, "stop": 0}]}
+write("hf_tokenizer", "spm-llama2", spm_json({"type": "Sequence", "normalizers": [
+    {"type": "Prepend", "prepend": "\u2581"}, replace_space]}, None, spm_decoder) + "\0" +
+      json.dumps({"bos_token": "<s>", "tokenizer_class": "LlamaTokenizer"}) + "\0" + text)
+write("hf_tokenizer", "spm-legacy-free", spm_json(None, None, spm_decoder, fallback=False) + "\0" +
+      json.dumps({"tokenizer_class": "LlamaTokenizerFast", "legacy": False}) + "\0<s>hello \u2581 <s>")
+write("hf_tokenizer", "spm-gemma3", spm_json(replace_space, {"type": "Split", "pattern": {"String": " "},
+                                                             "behavior": "MergedWithPrevious", "invert": False},
+                                             {"type": "Sequence", "decoders": spm_decoder["decoders"][:3]}) + "\0{}\0" + text)
+write("hf_tokenizer", "spm-metaspace", spm_json(None, {"type": "Metaspace", "replacement": "\u2581", "add_prefix_space": True,
+                                                        "prepend_scheme": "first", "split": False},
+                                                {"type": "Metaspace", "replacement": "\u2581", "add_prefix_space": True})
+      + "\0{}\0" + text)
+deepseek_pre = {"type": "Sequence", "pretokenizers": [
+    {"type": "Split", "pattern": {"Regex": "\\p{N}{1,3}"}, "behavior": "Isolated", "invert": False},
+    {"type": "Split", "pattern": {"Regex": "[\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff]+"}, "behavior": "Isolated",
+     "invert": False},
+    {"type": "Split", "pattern": {"Regex": "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|"
+                                           "[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|"
+                                           "\\s*[\r\n]+|\\s+(?!\\S)|\\s+"}, "behavior": "Isolated", "invert": False},
+    {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}]}
+write("hf_tokenizer", "deepseek", tokenizer_json(deepseek_pre, {"type": "ByteLevel"}) + "\0{}\0" +
+      "$x+1 \u65e5\u672c\u8a9e\u3072\u3089 1234567 e\u0301t\u00e9 .Hello \U0001F600\n\n")
+
 # model_config: first byte even -> Hugging Face config.json, odd -> the built-in config.
 llama = {"architectures": ["LlamaForCausalLM"], "vocab_size": 512, "hidden_size": 64, "intermediate_size": 128,
          "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 256,
@@ -231,3 +280,20 @@ methods:
   - &sbs {mode: sbs, b1: [1, 2], b2: "4"}
   - {mode: maj, k: [*s, 8]}
 """)
+
+# chat_template: "template" or "template\0variables JSON".
+CHATML = ("{%- for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}"
+          "{%- if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
+write("chat_template", "chatml", CHATML)
+write("chat_template", "chatml-variables", CHATML + "\0" + json.dumps(
+    {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}], "add_generation_prompt": False}))
+write("chat_template", "statements", """{% set ns = namespace(n=0) %}{% macro m(a, b='x') %}{{ a ~ b ~ varargs|length }}{% endmacro %}
+{%- for x in messages if x.role != 'system' -%}
+  {%- if loop.first %}{{ m(x.role) }}{% elif x.content is string %}{{ x.content|trim|upper }}{% else %}{{ x.content|tojson(indent=2) }}{% endif %}
+  {%- set ns.n = ns.n + 1 -%}{% if ns.n > 2 %}{% break %}{% endif %}
+{%- else %}none{% endfor %}{% call m('c') %}body{% endcall %}{% filter lower %}ABC{% endfilter %}
+{#- comment -#}{{ raise_exception('stop') if ns.n > 5 }}""")
+write("chat_template", "expressions", "{{ (1 + 2 * 3 // 2 % 5 ** 2) ~ 'x'[0:1] ~ [1, 2][::-1]|join(',') ~ {'a': none}|items|list|string }}"
+      "{{ 'a' in 'abc' and not 1 == 2 or none is none }}{{ messages|selectattr('role', 'equalto', 'user')|map(attribute='content')|first }}"
+      "{{ range(3)|sort(reverse=true)|unique|length }}{{ '  s  '.strip().split() }}{{ 'ß'|upper }}{{ 2.5|round }}")
+write("chat_template", "errors", "{% if %}{{ x.y( }}{% for %}{% endif %}")

@@ -80,9 +80,9 @@ HfPolicyParts LoadHfPolicyParts(const std::string& dir, const HfLoadOptions& opt
   if (options.step_delimiter) parts.source.settings.step_delimiter = *options.step_delimiter;
   if (options.system_prompt) parts.source.settings.system_prompt = *options.system_prompt;
   const HfPromptSettings& settings = parts.source.settings;
-  if (settings.format != "auto" && settings.format != "alphamath" && settings.format != "chatml" &&
-      settings.format != "llama3") {
-    throw UsageError("--prompt-format expects auto, alphamath, chatml or llama3, got \"" + settings.format + "\"");
+  if (settings.format != "auto" && settings.format != "template" && settings.format != "alphamath" &&
+      settings.format != "chatml" && settings.format != "llama3") {
+    throw UsageError("--prompt-format expects auto, template, alphamath, chatml or llama3, got \"" + settings.format + "\"");
   }
   if (settings.step_delimiter.find_first_not_of(" \t") == std::string::npos) {
     throw UsageError("--step-delimiter must not be empty or blank");

@@ -6,8 +6,9 @@
 //   node scripts/gen_unicode_tables.js > policy/text/unicode_tables.cc
 //
 // Tables (all sorted by code point):
-//   - character classes: ranges of \p{L} (letters), \p{N} (numbers) and JavaScript's \s
-//     (ECMAScript WhiteSpace + LineTerminator, tested with /\s/u), as bit flags;
+//   - character classes: ranges of \p{L} (letters), \p{N} (numbers), JavaScript's \s
+//     (ECMAScript WhiteSpace + LineTerminator, tested with /\s/u), \p{P} (punctuation),
+//     \p{S} (symbols) and \p{M} (marks), as bit flags;
 //   - canonical decompositions: the full NFD of every code point whose NFD differs from
 //     itself, except Hangul syllables (decomposed algorithmically, Unicode 3.12);
 //   - canonical combining class ranks: for every code point with a non-zero
@@ -31,14 +32,16 @@ const chr = (cp) => String.fromCodePoint(cp);
 const cps = (s) => Array.from(s, (c) => c.codePointAt(0));
 
 // --- character classes -----------------------------------------------------------------
-const kLetter = 1, kNumber = 2, kSpace = 4;
+const kLetter = 1, kNumber = 2, kSpace = 4, kPunctuation = 8, kSymbol = 16, kMark = 32;
 const letter = /^\p{L}$/u, number = /^\p{N}$/u, space = /^\s$/u;
+const punctuation = /^\p{P}$/u, symbol = /^\p{S}$/u, mark = /^\p{M}$/u;
 const classRanges = [];
 for (let cp = 0; cp <= MAX; ++cp) {
   if (isSurrogate(cp)) continue;
   const c = chr(cp);
   const bits = (letter.test(c) ? kLetter : 0) | (number.test(c) ? kNumber : 0) |
-               (space.test(c) ? kSpace : 0);
+               (space.test(c) ? kSpace : 0) | (punctuation.test(c) ? kPunctuation : 0) |
+               (symbol.test(c) ? kSymbol : 0) | (mark.test(c) ? kMark : 0);
   if (bits === 0) continue;
   const last = classRanges[classRanges.length - 1];
   if (last && last.bits === bits && last.last === cp - 1) {

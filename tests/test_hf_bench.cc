@@ -140,7 +140,7 @@ TEST_CASE("hf inspect: a Hugging Face model directory is described, a broken one
   REQUIRE(j["tokenizer"].is_object());
   CHECK(j["tokenizer"]["vocab_size"] == 263);
   CHECK(j["tokenizer"]["chat_template"] == true);
-  CHECK(j["tokenizer"]["prompt_format"] == "chatml");
+  CHECK(j["tokenizer"]["prompt_format"] == "template");
   CHECK(j["tokenizer"]["step_delimiter"] == "\n\n");
   CHECK(j["value_head"].is_null());
 

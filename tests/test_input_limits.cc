@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
@@ -26,6 +27,7 @@
 #include "policy/model/format/gpt_config.h"
 #include "policy/model/format/hf_config.h"
 #include "policy/text/hf_tokenizer.h"
+#include "policy/text/tokenizer_json.h"
 #include "policy/model/format/hf_weights_index.h"
 #include "policy/model/format/safetensors.h"
 #include "sweep/sweep_spec.h"
@@ -56,9 +58,10 @@ uint64_t MappedBytes() {
 }
 #endif
 
-// Runs `parse`, which must throw InputError, under the memory and time bounds above.
-// Returns the error's message.
-std::string RefusedQuickly(const std::function<void()>& parse) {
+// Runs `parse`, which must throw InputError, under the memory and time bounds above (the
+// time bound is `bound_seconds`, ten times that under a sanitizer). Returns the error's
+// message.
+std::string RefusedQuickly(const std::function<void()>& parse, double bound_seconds = 1.0) {
   std::string message = "(no InputError)";
   bool bad_alloc = false;
   const auto start = std::chrono::steady_clock::now();
@@ -79,9 +82,9 @@ std::string RefusedQuickly(const std::function<void()>& parse) {
   }
 #ifndef STEPTREE_UNDER_SANITIZER
   ::setrlimit(RLIMIT_AS, &saved);
-  const double max_seconds = 1.0;
+  const double max_seconds = bound_seconds;
 #else
-  const double max_seconds = 10.0;
+  const double max_seconds = 10.0 * bound_seconds;
 #endif
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   INFO("message: " << message);
@@ -317,6 +320,46 @@ TEST_CASE("tokenizer.json counts and sweep grids over their limits are refused")
   const nlohmann::json index = {{"weight_map", {{"w", "../../etc/passwd"}}}};
   CHECK(RefusedQuickly([&] { ParseHfWeightIndex(index, "model.safetensors.index.json"); })
             .find("shard file name") != std::string::npos);
+}
+
+TEST_CASE("tokenizer.json is read in bounded memory: values, merges, tokens and bytes past their limits") {
+  // Each file would take far more than the 200 MB headroom as a JSON tree (nlohmann: 40 to
+  // 100 bytes a value); the reader refuses it at the limit with compact lists instead.
+  TempDir dir;
+  const std::string model = dir.path() + "/model";
+  std::filesystem::create_directories(model);
+  std::ofstream(model + "/tokenizer_config.json") << "{}";
+  auto write_tokenizer = [&](const std::string& text) {
+    std::ofstream(model + "/tokenizer.json", std::ios::binary) << text;
+  };
+  std::string text = "{\"padding\": [[]";  // 30 MB of empty arrays: 10M values, ~700 MB as a tree
+  text.reserve(uint64_t{31} << 20);
+  for (int i = 0; i < 10'000'000; ++i) text += ",[]";
+  // The files are read whole (and the lists to their limit) first: 5 s, for a busy machine.
+  write_tokenizer(text + "]}");
+  CHECK(RefusedQuickly([&] { HfTokenizer::Load(model); }, 5.0).find("at most 1048576 JSON values") !=
+        std::string::npos);
+
+  text = "{\"model\": {\"merges\": [\"a b\"";  // 4M + 1 merges in 24 MB, ~400 MB as a tree
+  for (size_t i = 0; i < kMaxTokenizerMerges; ++i) text += ",\"a b\"";
+  write_tokenizer(text + "]}}");
+  CHECK(RefusedQuickly([&] { HfTokenizer::Load(model); }, 5.0).find("at most 4194304 merges") != std::string::npos);
+
+  text = "{\"model\": {\"vocab\": {\"t\": 0";  // 2M + 1 distinct tokens, ~250 MB as a tree
+  for (size_t i = 0; i < kMaxTokenizerVocab; ++i) text += ",\"" + std::to_string(i) + "\": 0";
+  write_tokenizer(text + "}}}");
+  CHECK(RefusedQuickly([&] { HfTokenizer::Load(model); }, 5.0).find("a vocabulary of at most 2097152 tokens") !=
+        std::string::npos);
+  text.clear();
+  text.shrink_to_fit();
+
+  {
+    std::ofstream out(model + "/tokenizer.json", std::ios::binary | std::ios::trunc);
+    out.seekp(static_cast<std::streamoff>(kMaxTokenizerFileBytes));  // sparse: no disk used
+    out << ' ';
+  }
+  CHECK(RefusedQuickly([&] { HfTokenizer::Load(model); }).find("a file of at most 67108864 bytes") !=
+        std::string::npos);
 }
 
 }  // namespace steptree

@@ -1,5 +1,5 @@
 // The pieces below the Hugging Face tokenizer: the hand-written matchers of the GPT-2,
-// Llama-3 and Qwen2 pre-tokenizer regexes, UTF-8 with invalid bytes, NFC and the byte-level
+// Llama-3, Qwen2 and DeepSeek-V3 pre-tokenizer regexes, UTF-8 with invalid bytes, NFC and the byte-level
 // alphabet. Expected splits were checked against Node's RegExp running the patterns as
 // @lenml/tokenizers rewrites them.
 #include <doctest/doctest.h>
@@ -88,6 +88,40 @@ TEST_CASE("pretokenizer: one non-letter glues to the word after it (Llama-3 / Qw
   CHECK(Split(SplitRegex::kQwen2, "\xEF\xBB\xBFx") == Pieces{"\xEF\xBB\xBFx"});  // BOM: a JS \s
   CHECK(Split(SplitRegex::kGpt2, "\xEF\xBB\xBFx") == Pieces{"\xEF\xBB\xBF", "x"});
   CHECK(Split(SplitRegex::kQwen2, "a\xC2\x85" "b") == Pieces{"a", "\xC2\x85" "b"});  // NEL: not \s in JS
+}
+
+TEST_CASE("pretokenizer: DeepSeek-V3's three patterns") {
+  CHECK(RecognizeSplitRegex(R"(\p{N}{1,3})") == SplitRegex::kDigits1To3);
+  CHECK(RecognizeSplitRegex("[\u4E00-\u9FA5\u3040-\u309F\u30A0-\u30FF]+") == SplitRegex::kCjkKana);
+  CHECK(RecognizeSplitRegex("[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?"
+                            "[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+") ==
+        SplitRegex::kDeepSeek);
+  CHECK(Split(SplitRegex::kDigits1To3, "1234567") == Pieces{"123", "456", "7"});
+  CHECK(Split(SplitRegex::kDigits1To3, "ab12c") == Pieces{"ab", "12", "c"});
+  CHECK(Split(SplitRegex::kDigits1To3, "\xD9\xA3\xD9\xA4\xD9\xA5\xD9\xA6") ==
+        Pieces{"\xD9\xA3\xD9\xA4\xD9\xA5", "\xD9\xA6"});  // Arabic-Indic digits
+  // 日本語です。カタカナ: the ideographic full stop is no kana.
+  CHECK(Split(SplitRegex::kCjkKana, "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E\xE3\x81\xA7\xE3\x81\x99\xE3\x80\x82"
+                                    "\xE3\x82\xAB\xE3\x82\xBF") ==
+        Pieces{"\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E\xE3\x81\xA7\xE3\x81\x99", "\xE3\x80\x82",
+               "\xE3\x82\xAB\xE3\x82\xBF"});
+  CHECK(Split(SplitRegex::kCjkKana, "\xE9\xBE\xA6x\xE4\xB8\x80") == Pieces{"\xE9\xBE\xA6x", "\xE4\xB8\x80"});  // U+9FA6 is past
+  // Expected pieces printed by Node's RegExp on the pattern of the tokenizer.json.
+  CHECK(Split(SplitRegex::kDeepSeek, ".Hello $x+y") == Pieces{".Hello", " $", "x", "+y"});
+  CHECK(Split(SplitRegex::kDeepSeek, "don't stop") == Pieces{"don", "'t", " stop"});
+  CHECK(Split(SplitRegex::kDeepSeek, " e\xCC\x81t\xC3\xA9 \xCC\x81" "a") ==
+        Pieces{" e\xCC\x81t\xC3\xA9", " \xCC\x81" "a"});  // marks join words
+  CHECK(Split(SplitRegex::kDeepSeek, "a,,\n\nb") == Pieces{"a", ",,\n\n", "b"});
+  CHECK(Split(SplitRegex::kDeepSeek, "x  \n y  ") == Pieces{"x", "  \n", " y", "  "});
+  CHECK(Split(SplitRegex::kDeepSeek, "\xF0\x9F\x98\x80\xF0\x9F\x98\x80 ok") ==
+        Pieces{"\xF0\x9F\x98\x80\xF0\x9F\x98\x80", " ok"});  // emoji are \p{S}
+  CHECK(Split(SplitRegex::kDeepSeek, "3rd \tb") == Pieces{"3rd", " ", "\tb"});
+  CHECK(Split(SplitRegex::kDeepSeek, std::string("\0a", 2)) == Pieces{std::string("\0a", 2)});
+  CHECK(Split(SplitRegex::kDeepSeek, "(Hello) [x]") == Pieces{"(Hello", ")", " [", "x", "]"});
+  CHECK(Split(SplitRegex::kDeepSeek, "  ?!x") == Pieces{" ", " ?!", "x"});
+  CHECK(unicode::ClassesOf(U'\u0301') == unicode::kMarkClass);
+  CHECK(unicode::ClassesOf(U'+') == unicode::kSymbolClass);
+  CHECK(unicode::ClassesOf(U'\u3002') == unicode::kPunctuationClass);
 }
 
 TEST_CASE("pretokenizer: invalid UTF-8 bytes are 'other' and survive") {

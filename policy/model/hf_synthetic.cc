@@ -140,13 +140,18 @@ void WriteHfByteTokenizer(const std::string& dir, const std::string& style) {
                                                    {"tokens", {"<|begin_of_text|>"}}}}}}};
     config["bos_token"] = "<|begin_of_text|>";
     config["eos_token"] = "<|end_of_text|>";
-    config["chat_template"] = "{{ bos_token }}{% for m in messages %}<|start_header_id|>{{ m.role }}...{% endfor %}";
+    config["chat_template"] =
+        "{{ bos_token }}{% for m in messages %}{{ '<|start_header_id|>' + m.role + '<|end_header_id|>\\n\\n' + m.content + "
+        "'<|eot_id|>' }}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}"
+        "{% endif %}";
   } else {
     config["bos_token"] = nullptr;
     config["eos_token"] = "<|endoftext|>";
     config["pad_token"] = "<|endoftext|>";
     if (style == "qwen") {
-      config["chat_template"] = "{% for m in messages %}{{'<|im_start|>' + m.role + '\\n' + m.content }}{% endfor %}";
+      config["chat_template"] =
+          "{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}"
+          "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
     }
   }
   WriteText(dir + "/tokenizer.json", tokenizer.dump(1));

@@ -50,7 +50,9 @@ std::string WriteHfCheckpoint(const std::string& dir, const nlohmann::json& conf
 // Writes DIR/tokenizer.json and DIR/tokenizer_config.json of the tiny tokenizer above;
 // `style` is "qwen", "llama3" or "plain". Special tokens from id 260: Qwen / plain
 // <|endoftext|>, <|im_start|>, <|im_end|>; Llama-3 <|begin_of_text|>, <|end_of_text|>,
-// <|eot_id|>, <|start_header_id|>, <|end_header_id|>.
+// <|eot_id|>, <|start_header_id|>, <|end_header_id|>. Qwen and Llama-3 get chat templates
+// that render ChatML and Llama-3's layout (the prompt formats chatml and llama3 of
+// policy/text/hf_prompt.h), plain none.
 void WriteHfByteTokenizer(const std::string& dir, const std::string& style);
 
 }  // namespace steptree

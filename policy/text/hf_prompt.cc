@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <stdexcept>
 
 #include "core/input_error.h"
 #include "core/json_file.h"
@@ -10,7 +11,11 @@
 namespace steptree {
 namespace {
 
-const char* const kFormats[] = {"auto", "alphamath", "chatml", "llama3"};
+const char* const kFormats[] = {"auto", "template", "alphamath", "chatml", "llama3"};
+
+// The content of the assistant message ChatTemplateTerminator renders, to find what the
+// template writes after it.
+const char kTerminatorProbe[] = "The answer is 2.";
 
 bool IsKnownFormat(const std::string& format) {
   return std::find(std::begin(kFormats), std::end(kFormats), format) != std::end(kFormats);
@@ -34,7 +39,7 @@ HfPromptSettings HfPromptSettings::FromDirectory(const std::string& dir) {
     const std::string value = it.value().get<std::string>();
     if (it.key() == "prompt_format") {
       if (!IsKnownFormat(value)) {
-        throw InputError(path, 0, "prompt_format auto, alphamath, chatml or llama3, got \"" + value + "\"");
+        throw InputError(path, 0, "prompt_format auto, template, alphamath, chatml or llama3, got \"" + value + "\"");
       }
       settings.format = value;
     } else if (it.key() == "step_delimiter") {
@@ -82,19 +87,58 @@ bool HfPolicyTokenizer::EndsSolution(int id) const {
 
 std::string ResolveHfPromptFormat(const std::string& requested, const std::string& chat_template) {
   if (requested != "auto") return requested;
-  if (chat_template.find("<|im_start|>") != std::string::npos) return "chatml";
-  if (chat_template.find("<|start_header_id|>") != std::string::npos) return "llama3";
-  return "alphamath";
+  return chat_template.empty() ? "alphamath" : "template";
+}
+
+int ChatTemplateTerminator(const HfTokenizer& tokenizer, const ChatTemplate& chat_template,
+                           const std::string& system_prompt) {
+  nlohmann::ordered_json messages = nlohmann::ordered_json::array();
+  if (!system_prompt.empty()) messages.push_back({{"role", "system"}, {"content", system_prompt}});
+  messages.push_back({{"role", "user"}, {"content", "What is 1+1?"}});
+  messages.push_back({{"role", "assistant"}, {"content", kTerminatorProbe}});
+  std::string text;
+  try {
+    text = RenderChatTemplate(chat_template, messages, false);
+  } catch (const jinja::RenderError&) {
+    return -1;
+  } catch (const jinja::RaisedError&) {
+    return -1;
+  }
+  const size_t at = text.rfind(kTerminatorProbe);
+  if (at == std::string::npos) return -1;
+  const std::vector<int> after = tokenizer.EncodeWithoutSpecialTokens(text.substr(at + sizeof kTerminatorProbe - 1));
+  return !after.empty() && tokenizer.IsSpecial(after[0]) ? after[0] : -1;
 }
 
 HfPromptFormat::HfPromptFormat(const HfPolicyTokenizer& tokenizer, std::string format, std::string delimiter,
-                               std::string system_prompt)
+                               std::string system_prompt, std::optional<ChatTemplate> chat_template)
     : tokenizer_(tokenizer),
       format_(std::move(format)),
       delimiter_(std::move(delimiter)),
-      system_prompt_(std::move(system_prompt)) {}
+      system_prompt_(std::move(system_prompt)),
+      chat_template_(std::move(chat_template)) {
+  if (format_ == "template" && !chat_template_) throw std::logic_error("HfPromptFormat: \"template\" without a chat template");
+}
+
+nlohmann::ordered_json HfPromptFormat::Messages(const std::string& question, const std::string* answer) const {
+  nlohmann::ordered_json messages = nlohmann::ordered_json::array();
+  if (!system_prompt_.empty()) messages.push_back({{"role", "system"}, {"content", system_prompt_}});
+  messages.push_back({{"role", "user"}, {"content", question}});
+  if (answer) messages.push_back({{"role", "assistant"}, {"content", *answer}});
+  return messages;
+}
 
 std::string HfPromptFormat::PromptText(const std::string& question) const {
+  if (format_ == "template") {
+    const std::string what = "a chat template that renders a system and a user message (";
+    try {
+      return RenderChatTemplate(*chat_template_, Messages(question), true);
+    } catch (const jinja::RaisedError& e) {
+      throw InputError(chat_template_->compiled->source(), 0, what + "it raised: " + e.what() + ")");
+    } catch (const jinja::RenderError& e) {
+      throw InputError(chat_template_->compiled->source(), 0, what + e.what() + ")");
+    }
+  }
   if (format_ == "chatml") {
     return "<|im_start|>system\n" + system_prompt_ + "<|im_end|>\n<|im_start|>user\n" + question +
            "<|im_end|>\n<|im_start|>assistant\n";
@@ -105,6 +149,11 @@ std::string HfPromptFormat::PromptText(const std::string& question) const {
            "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n";
   }
   return "<question> " + question + " </question>\n";
+}
+
+std::vector<int> HfPromptFormat::EncodePrompt(const std::string& question) const {
+  const std::string text = PromptText(question);
+  return format_ == "template" ? tokenizer_.EncodeWithoutSpecialTokens(text) : tokenizer_.Encode(text);
 }
 
 std::string HfPromptFormat::SanitizedStep(const std::string& step) const {
@@ -123,7 +172,7 @@ std::string HfPromptFormat::SanitizedStep(const std::string& step) const {
 
 std::vector<int> HfPromptFormat::EncodePrefix(const std::string& question,
                                               const std::vector<std::string>& steps) const {
-  std::vector<int> ids = tokenizer_.Encode(PromptText(question));
+  std::vector<int> ids = EncodePrompt(question);
   for (const std::string& step : steps) {
     const std::vector<int> more = tokenizer_.EncodeContinuation(SanitizedStep(step) + delimiter_);
     ids.insert(ids.end(), more.begin(), more.end());
@@ -133,7 +182,7 @@ std::vector<int> HfPromptFormat::EncodePrefix(const std::string& question,
 
 std::vector<int> HfPromptFormat::EncodeSolution(const std::string& question, const std::vector<std::string>& steps,
                                                 size_t* prompt_length) const {
-  std::vector<int> ids = tokenizer_.Encode(PromptText(question));
+  std::vector<int> ids = EncodePrompt(question);
   if (prompt_length) *prompt_length = ids.size();
   for (size_t i = 0; i < steps.size(); ++i) {
     const bool last = i + 1 == steps.size();
@@ -148,11 +197,22 @@ HfText LoadHfText(const std::string& dir, const HfPromptSettings& settings) {
   HfTokenizerOptions options;
   options.step_delimiter = settings.step_delimiter;
   std::unique_ptr<HfTokenizer> inner = HfTokenizer::Load(dir, options);
-  const std::string format = ResolveHfPromptFormat(settings.format, inner->chat_template());
+  // The template is read (and parsed) only when it may be used.
+  std::optional<ChatTemplate> chat_template;
+  if (settings.format == "auto" || settings.format == "template") chat_template = LoadChatTemplate(dir);
+  const std::string format = ResolveHfPromptFormat(settings.format, chat_template ? "yes" : "");
   const std::string tokenizer_path = (std::filesystem::path(dir) / "tokenizer.json").string();
+  if (format == "template" && !chat_template) {
+    throw InputError((std::filesystem::path(dir) / "tokenizer_config.json").string(), 0,
+                     "a chat template for prompt_format \"template\" (\"chat_template\", or chat_template.jinja)");
+  }
   int terminator = inner->eos_id();
   const char* needed = "an EOS token (tokenizer_config.json eos_token or generation_config.json eos_token_id)";
-  if (format == "chatml") {
+  if (format == "template") {
+    const int after_answer = ChatTemplateTerminator(*inner, *chat_template, settings.system_prompt);
+    if (after_answer >= 0) terminator = after_answer;
+    needed = "an EOS token, or a special token after an assistant message in the chat template";
+  } else if (format == "chatml") {
     terminator = inner->TokenId("<|im_end|>");
     needed = "the token <|im_end|> for the chatml prompt format";
   } else if (format == "llama3") {
@@ -163,7 +223,8 @@ HfText LoadHfText(const std::string& dir, const HfPromptSettings& settings) {
   HfText text;
   text.tokenizer = std::make_unique<HfPolicyTokenizer>(std::move(inner), terminator);
   text.prompt = std::make_unique<HfPromptFormat>(*text.tokenizer, format, settings.step_delimiter,
-                                                 settings.system_prompt);
+                                                 settings.system_prompt, std::move(chat_template));
+  text.prompt->PromptText("What is 1+1?");  // a template that cannot render a question fails here
   return text;
 }
 

@@ -1,23 +1,28 @@
-// Encoding and decoding of HfTokenizer; loading is in hf_tokenizer_load.cc.
+// Encoding and decoding of HfTokenizer (hf_tokenizer.h); loading is in hf_tokenizer_load.cc.
 #include "policy/text/hf_tokenizer.h"
 
 #include <algorithm>
 
-#include "policy/text/unicode_nfc.h"
 #include "policy/text/unicode_text.h"
 
 namespace steptree {
 
 int HfTokenizer::MatchAddedToken(std::string_view text, size_t pos) const {
-  for (int index : added_by_first_byte_[static_cast<unsigned char>(text[pos])]) {
-    const std::string& content = added_[index].content;
-    if (text.compare(pos, content.size(), content) == 0) return index;  // longest first
+  int match = -1;
+  int node = added_root_[static_cast<unsigned char>(text[pos])];
+  for (size_t next = pos + 1; node >= 0; ++next) {
+    if (added_trie_[node].token >= 0) match = added_trie_[node].token;  // longer than the last
+    if (next == text.size()) break;
+    const auto& children = added_trie_[node].children;
+    const auto child = std::lower_bound(children.begin(), children.end(),
+                                        std::make_pair(static_cast<unsigned char>(text[next]), -1));
+    node = child != children.end() && child->first == static_cast<unsigned char>(text[next]) ? child->second : -1;
   }
-  return -1;
+  return match;
 }
 
 std::vector<int> HfTokenizer::Encode(const std::string& text) const {
-  std::vector<int> ids = EncodeText(text);  // steps 1 and 2
+  std::vector<int> ids = EncodeText(text);  // steps 0 to 2
   // 3. Post-processing: each template wraps the ids so far.
   for (const Template& wrap : post_processors_) {
     std::vector<int> wrapped;
@@ -39,9 +44,17 @@ std::vector<int> HfTokenizer::EncodeWithoutSpecialTokens(const std::string& text
 }
 
 std::vector<int> HfTokenizer::EncodeText(const std::string& text) const {
+  if (!legacy_free_ || text.empty()) return EncodeSections(text);
+  // 0. LlamaTokenizer without legacy: "▁" first, the text's own "▁" as spaces.
+  const char kMetaspace[] = "\xE2\x96\x81";  // U+2581
+  std::vector<int> ids = EncodeSections(kMetaspace + JsReplaceAll(text, kMetaspace, " "));
+  if (ids.size() > 1 && metaspace_id_ >= 0 && ids[0] == metaspace_id_ && IsSpecial(ids[1])) ids.erase(ids.begin());
+  return ids;
+}
+
+std::vector<int> HfTokenizer::EncodeSections(std::string_view all) const {
   // 1. Sections: the added tokens (leftmost, longest) and the text between them.
   std::vector<std::string_view> sections;
-  const std::string_view all(text);
   size_t start = 0;
   for (size_t pos = 0; pos < all.size();) {
     const int index = MatchAddedToken(all, pos);
@@ -73,38 +86,50 @@ std::vector<int> HfTokenizer::EncodeText(const std::string& text) const {
 
   // 2. Each section: an added token's id, or normalized, pre-tokenized, BPE-encoded text.
   std::vector<int> ids;
-  ids.reserve(text.size() / 3 + 4);
-  for (std::string_view section : sections) {
+  ids.reserve(all.size() / 3 + 4);
+  for (size_t index = 0; index < sections.size(); ++index) {
+    const std::string_view section = sections[index];
     if (section.empty()) continue;
     if (const AddedToken* token = added_token_of(section)) {
       ids.push_back(token->id);
     } else {
-      EncodeSection(section, &ids);
+      EncodeSection(section, index, &ids);
     }
   }
   return ids;
 }
 
-void HfTokenizer::EncodeSection(std::string_view section, std::vector<int>* ids) const {
+void HfTokenizer::EncodeSection(std::string_view section, size_t section_index, std::vector<int>* ids) const {
   std::string normalized;
-  if (nfc_) {
-    normalized = unicode::Nfc(section);
+  if (!normalizer_.is_identity()) {
+    normalized = normalizer_.Apply(section);
     if (normalized.empty()) return;
     section = normalized;
   }
   std::vector<std::string> pieces;
-  pre_tokenizer_->Split(section, &pieces);
+  pre_tokenizer_->Split(section, section_index, &pieces);
+  const size_t first = ids->size();
   for (const std::string& piece : pieces) bpe_->Encode(piece, ids);
+  if (fuse_unk_id_ < 0) return;
+  // fuse_unk: each run of unknown tokens of the section becomes one.
+  const auto fused = std::unique(ids->begin() + first, ids->end(),
+                                 [&](int a, int b) { return a == fuse_unk_id_ && b == fuse_unk_id_; });
+  ids->erase(fused, ids->end());
 }
 
 std::string HfTokenizer::DecodeIds(const std::vector<int>& ids, bool skip_special) const {
   std::string text;
+  std::vector<std::string> tokens;
   for (int id : ids) {
     if (id < 0 || id >= vocab_size()) continue;
     if (skip_special && special_[id]) continue;
-    text += token_text_[id];
+    if (decoder_) {
+      tokens.push_back(token_text_[id]);
+    } else {
+      text += token_text_[id];
+    }
   }
-  return text;
+  return decoder_ ? decoder_->Decode(std::move(tokens)) : text;
 }
 
 std::string HfTokenizer::Decode(const std::vector<int>& ids) const { return DecodeIds(ids, true); }
@@ -116,6 +141,7 @@ std::string HfTokenizer::DecodeWithSpecialTokens(const std::vector<int>& ids) co
 int HfTokenizer::TokenId(const std::string& token) const {
   const auto added = added_by_content_.find(token);
   if (added != added_by_content_.end()) return added_[added->second].id;
+  if (!byte_level_) return bpe_->TokenId(token);
   const auto other = other_vocab_.find(token);
   if (other != other_vocab_.end()) return other->second;
   const std::optional<std::string> bytes = ByteLevelToBytes(token);

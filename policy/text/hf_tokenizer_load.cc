@@ -1,6 +1,7 @@
-// HfTokenizer::Load: reads tokenizer.json, tokenizer_config.json and generation_config.json
-// of a Hugging Face model directory into the parts HfTokenizer runs. Every feature that
-// would change the ids and is not implemented is refused with an InputError naming the file.
+// HfTokenizer::Load (hf_tokenizer.h): reads tokenizer.json, tokenizer_config.json and
+// generation_config.json of a Hugging Face model directory into the parts HfTokenizer runs,
+// as @lenml/tokenizers 3.7.2 builds them. Every feature that would change the ids and is
+// not implemented is refused with an InputError naming the file.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -12,29 +13,36 @@
 #include "core/json_file.h"
 #include "policy/text/bpe.h"  // JsonQuoted
 #include "policy/text/hf_tokenizer.h"
+#include "policy/text/tokenizer_json.h"
 
 namespace steptree {
 namespace {
 
 using nlohmann::json;
 
-// A JSON object from the text of `path`: nesting checked before parsing.
-json ParseJsonObject(const std::string& content, const std::string& path) {
-  CheckJsonNesting(content, path);
-  try {
-    json value = json::parse(content);
-    if (!value.is_object()) throw InputError(path, 0, "a JSON object");
-    return value;
-  } catch (const json::exception& e) {
-    throw InputError(path, 0, std::string("valid JSON (") + e.what() + ")");
-  }
+// A JSON file of the tokenizer other than tokenizer.json, parsed with bounded memory.
+json ParseJsonFile(const std::string& path) {
+  return ParseTokenizerConfigJson(ReadTokenizerFile(path, "a readable file"), path);
 }
 
-json ParseJsonFile(const std::string& path) {
-  return ParseJsonObject(ReadTextFile(path, kMaxJsonFileBytes,
-                                    "a readable file (a Hugging Face tokenizer needs tokenizer.json and "
-                                    "tokenizer_config.json)"),
-                       path);
+// "ByteLevel", or a Sequence of exactly one ByteLevel.
+bool IsByteLevelDecoder(const json& decoder) {
+  if (!decoder.is_object()) return false;
+  const auto type = decoder.find("type");
+  if (type == decoder.end() || !type->is_string()) return false;
+  if (*type == "ByteLevel") return true;
+  const auto list = decoder.find("decoders");
+  return *type == "Sequence" && list != decoder.end() && list->is_array() && list->size() == 1 &&
+         IsByteLevelDecoder((*list)[0]);
+}
+
+// Any {"type": "ByteLevel"} inside a pre-tokenizer.
+bool HasByteLevel(const json& value) {
+  if (value.is_array()) return std::any_of(value.begin(), value.end(), HasByteLevel);
+  if (!value.is_object()) return false;
+  const auto type = value.find("type");
+  if (type != value.end() && *type == "ByteLevel") return true;
+  return std::any_of(value.begin(), value.end(), HasByteLevel);
 }
 
 // object[key], or null when absent; never copies.
@@ -93,9 +101,10 @@ class HfTokenizerLoader {
         options_(options) {}
 
   std::unique_ptr<HfTokenizer> Load() {
-    const json tokenizer = ParseJsonFile(tokenizer_json_path_);
-    const json config = ParseJsonFile(config_path_);
-    return Build(tokenizer, config);
+    const std::string what = "a readable file (a Hugging Face tokenizer needs tokenizer.json and tokenizer_config.json)";
+    TokenizerJson tokenizer = ParseTokenizerJson(ReadTokenizerFile(tokenizer_json_path_, what), tokenizer_json_path_);
+    const json config = ParseTokenizerConfigJson(ReadTokenizerFile(config_path_, what), config_path_);
+    return Build(&tokenizer, config);
   }
 
   // From the files' texts; no other file of a model directory is read.
@@ -103,24 +112,21 @@ class HfTokenizerLoader {
     side_files_ = false;
     tokenizer_json_path_ = "tokenizer.json";
     config_path_ = "tokenizer_config.json";
-    const json tokenizer = ParseJsonObject(tokenizer_text, tokenizer_json_path_);
-    const json config = ParseJsonObject(config_text, config_path_);
-    return Build(tokenizer, config);
+    TokenizerJson tokenizer = ParseTokenizerJson(tokenizer_text, tokenizer_json_path_);
+    const json config = ParseTokenizerConfigJson(config_text, config_path_);
+    return Build(&tokenizer, config);
   }
 
  private:
-  std::unique_ptr<HfTokenizer> Build(const json& tokenizer, const json& config) {
+  std::unique_ptr<HfTokenizer> Build(TokenizerJson* parts, const json& config) {
     if (options_.step_delimiter.empty()) throw std::invalid_argument("empty step delimiter");
+    const json& tokenizer = parts->document;
     result_.reset(new HfTokenizer());
     result_->step_delimiter_ = options_.step_delimiter;
-    CheckConfig(config);
-    LoadNormalizer(Field(tokenizer, "normalizer"));
-    result_->pre_tokenizer_.emplace(
-        PreTokenizer::FromJson(Field(tokenizer, "pre_tokenizer"), tokenizer_json_path_));
-    CheckDecoder(Field(tokenizer, "decoder"));
+    LoadPipeline(tokenizer, CheckConfig(config));
     const json& added = Field(tokenizer, "added_tokens");
     LoadAddedTokens(added.is_null() ? json::array() : added, config);
-    LoadModel(Field(tokenizer, "model"));
+    LoadModel(Field(tokenizer, "model"), parts);
     LoadPostProcessor(Field(tokenizer, "post_processor"));
     LoadSpecialIds(config);
     LoadChatTemplate(config);
@@ -133,8 +139,10 @@ class HfTokenizerLoader {
   }
 
   // tokenizer_config.json settings under which the reference would not run the
-  // tokenizer.json pipeline as it is.
-  void CheckConfig(const json& config) const {
+  // tokenizer.json pipeline as it is. True for a LlamaTokenizer whose "legacy" is false
+  // (or another JavaScript falsy value but null): the reference then replaces the
+  // normalizer and the pre-tokenizer (hf_tokenizer.h, step 0).
+  bool CheckConfig(const json& config) const {
     if (Flag(config, "remove_space")) {
       throw InputError(config_path_, 0, "no \"remove_space\": true (unsupported)");
     }
@@ -146,36 +154,37 @@ class HfTokenizerLoader {
       tokenizer_class.resize(tokenizer_class.size() - 4);
     }
     const auto legacy = config.find("legacy");
-    if (tokenizer_class == "LlamaTokenizer" && legacy != config.end() && legacy->is_boolean() &&
-        !legacy->get<bool>()) {
-      throw InputError(config_path_, 0,
-                       "no LlamaTokenizer with \"legacy\": false (SentencePiece-style pre-tokenization "
-                       "is unsupported)");
-    }
+    const bool falsy = legacy != config.end() &&
+                       ((legacy->is_boolean() && !legacy->get<bool>()) ||
+                        (legacy->is_number() && legacy->get<double>() == 0) ||
+                        (legacy->is_string() && legacy->get_ref<const std::string&>().empty()));
+    return tokenizer_class == "LlamaTokenizer" && falsy;
   }
 
-  void LoadNormalizer(const json& normalizer) {
-    if (normalizer.is_null()) return;
-    const std::string type = normalizer.is_object() ? StringOr(normalizer, "type", "") : "";
-    if (type == "NFC") {
-      result_->nfc_ = true;
-    } else if (type == "Sequence" && normalizer.contains("normalizers") &&
-               normalizer["normalizers"].is_array()) {
-      for (const json& item : normalizer["normalizers"]) LoadNormalizer(item);
+  // Normalizer, pre-tokenizer and decoder; byte-level or SentencePiece-style.
+  void LoadPipeline(const json& tokenizer, bool legacy_free) {
+    HfTokenizer& t = *result_;
+    const json& pre_tokenizer = Field(tokenizer, "pre_tokenizer");
+    if (legacy_free) {
+      // The reference replaces both, so they are not read (nor refused).
+      if (HasByteLevel(pre_tokenizer)) {
+        throw InputError(config_path_, 0,
+                         "no LlamaTokenizer with \"legacy\": false for a byte-level tokenizer.json (the reference "
+                         "would replace its ByteLevel pre-tokenizer with Metaspace)");
+      }
+      t.legacy_free_ = true;
+      t.pre_tokenizer_.emplace(PreTokenizer::LegacyFreeMetaspace());
     } else {
-      Fail("normalizer null, NFC or a Sequence of them, got " +
-           JsonQuoted(type.empty() ? normalizer.dump() : type));
+      t.normalizer_ = TextNormalizer::FromJson(Field(tokenizer, "normalizer"), tokenizer_json_path_);
+      t.pre_tokenizer_.emplace(PreTokenizer::FromJson(pre_tokenizer, tokenizer_json_path_, t.normalizer_));
     }
-  }
-
-  void CheckDecoder(const json& decoder) const {
-    const std::string type = decoder.is_object() ? StringOr(decoder, "type", "") : "";
-    if (type == "ByteLevel") return;
-    if (type == "Sequence" && decoder.contains("decoders") && decoder["decoders"].is_array() &&
-        decoder["decoders"].size() == 1) {
-      return CheckDecoder(decoder["decoders"][0]);
+    t.byte_level_ = t.pre_tokenizer_->byte_level();
+    const json& decoder = Field(tokenizer, "decoder");
+    if (!IsByteLevelDecoder(decoder)) t.decoder_.emplace(TokenDecoder::FromJson(decoder, tokenizer_json_path_));
+    if (t.byte_level_ && t.decoder_) Fail("a ByteLevel decoder with the ByteLevel pre-tokenizer");
+    if (!t.byte_level_ && !t.decoder_) {
+      Fail("a ByteLevel pre-tokenizer with the ByteLevel decoder (or a SentencePiece-style decoder)");
     }
-    Fail("a ByteLevel \"decoder\" (byte-level BPE), got " + JsonQuoted(type.empty() ? decoder.dump() : type));
   }
 
   void LoadAddedTokens(const json& list, const json& config) {
@@ -207,124 +216,154 @@ class HfTokenizerLoader {
       token.special = Flag(item, "special") || std::count(extra_special.begin(), extra_special.end(), token.content);
       result_->added_.push_back(std::move(token));
     }
-    result_->added_by_first_byte_.assign(256, {});
     for (int i = 0; i < static_cast<int>(result_->added_.size()); ++i) {
-      const HfTokenizer::AddedToken& token = result_->added_[i];
-      result_->added_by_content_[token.content] = i;  // a later duplicate wins, as in a JS Map
-      if (token.content.empty()) continue;           // never matches
-      result_->added_by_first_byte_[static_cast<unsigned char>(token.content[0])].push_back(i);
+      result_->added_by_content_[result_->added_[i].content] = i;  // a later duplicate wins, as in a JS Map
     }
-    for (std::vector<int>& bucket : result_->added_by_first_byte_) {
-      std::stable_sort(bucket.begin(), bucket.end(), [&](int a, int b) {
-        return result_->added_[a].content.size() > result_->added_[b].content.size();
-      });
+    BuildAddedTrie();
+  }
+
+  // The trie MatchAddedToken walks (an empty content never matches).
+  void BuildAddedTrie() {
+    HfTokenizer& t = *result_;
+    t.added_root_.assign(256, -1);
+    for (int i = 0; i < static_cast<int>(t.added_.size()); ++i) {
+      const std::string& content = t.added_[i].content;
+      if (content.empty()) continue;
+      int& root = t.added_root_[static_cast<unsigned char>(content[0])];
+      if (root < 0) {
+        root = static_cast<int>(t.added_trie_.size());
+        t.added_trie_.emplace_back();
+      }
+      int node = root;
+      for (size_t k = 1; k < content.size(); ++k) {
+        const auto byte = static_cast<unsigned char>(content[k]);
+        auto& children = t.added_trie_[node].children;
+        auto child = std::lower_bound(children.begin(), children.end(), std::make_pair(byte, -1));
+        if (child == children.end() || child->first != byte) {
+          const int created = static_cast<int>(t.added_trie_.size());
+          children.insert(child, {byte, created});
+          t.added_trie_.emplace_back();  // invalidates `children`: not used after this
+          node = created;
+        } else {
+          node = child->second;
+        }
+      }
+      t.added_trie_[node].token = i;
     }
   }
 
-  void LoadModel(const json& model) {
+  void LoadModel(const json& model, TokenizerJson* parts) {
+    HfTokenizer& t = *result_;
     if (!model.is_object()) Fail("a \"model\" object");
     const std::string type = StringOr(model, "type", "BPE");
     if (type != "BPE") Fail("model type BPE, got " + JsonQuoted(type));
-    if (Flag(model, "byte_fallback")) Fail("no \"byte_fallback\": true (byte-level BPE needs none)");
+    BpeSettings settings;
+    settings.code_points = !t.byte_level_;
+    settings.ignore_merges = Flag(model, "ignore_merges");
+    settings.byte_fallback = Flag(model, "byte_fallback");
+    if (settings.byte_fallback && t.byte_level_) {
+      Fail("no \"byte_fallback\": true with the ByteLevel pre-tokenizer (byte-level BPE needs none)");
+    }
     for (const char* key : {"end_of_word_suffix", "continuing_subword_prefix"}) {
       if (!StringOr(model, key, "").empty()) Fail(std::string("an empty \"") + key + "\" (unsupported)");
     }
-    const json& vocab = Field(model, "vocab");
-    if (!vocab.is_object()) Fail("\"model\".\"vocab\" to be an object of token -> id");
-    if (vocab.size() > kMaxTokenizerVocab) {
-      Fail("a vocabulary of at most " + std::to_string(kMaxTokenizerVocab) + " tokens, got " +
-           std::to_string(vocab.size()));
-    }
+    if (!parts->vocab_read) Fail("\"model\".\"vocab\" to be an object of token -> id");
+    if (!parts->merges_read) Fail("\"model\".\"merges\" to be an array");
 
-    // Per id: its decoded bytes. The raw-bytes -> id map the encoder uses is the
-    // reference's tokens_to_ids: the vocabulary, then the added tokens written over it.
-    std::vector<std::string>& text = result_->token_text_;
-    std::unordered_map<std::string, int> token_ids;
-    token_ids.reserve(vocab.size() + result_->added_.size());
+    std::unordered_map<std::string, int> token_ids = LoadVocabulary(parts->vocab);
+    parts->vocab = TokenIdList();  // free it before the encoder's tables are built
+    const std::optional<std::string> unk = ConfigToken(model, "unk_token", tokenizer_json_path_);
+    if (unk && Flag(model, "fuse_unk")) {
+      // The reference fuses runs of the vocabulary's id for unk_token (added tokens aside).
+      const std::optional<std::string> key = t.byte_level_ ? ByteLevelToBytes(*unk) : unk;
+      const auto& map = key ? token_ids : t.other_vocab_;
+      const auto it = map.find(key.value_or(*unk));
+      t.fuse_unk_id_ = it == map.end() ? -1 : it->second;
+    }
+    AddAddedTokens(&token_ids);
+    if (unk) settings.unk_id = UnknownId(*unk, token_ids);
+    StringPairList converted;
+    if (t.byte_level_) {
+      for (size_t i = 0; i < parts->merges.size(); ++i) {
+        // Parts outside the byte-level alphabet can never be formed: such a merge never fires.
+        const std::optional<std::string> left = ByteLevelToBytes(parts->merges.first(i));
+        const std::optional<std::string> right = ByteLevelToBytes(parts->merges.second(i));
+        if (left && right) converted.Add(*left, *right);
+      }
+      parts->merges = StringPairList();
+    }
+    t.bpe_.emplace(std::move(token_ids), t.byte_level_ ? converted : parts->merges, settings, tokenizer_json_path_);
+    if (t.legacy_free_) t.metaspace_id_ = t.TokenId("\xE2\x96\x81");
+  }
+
+  // The vocabulary-only token -> id map (byte-level: raw bytes -> id; the later of two
+  // equal tokens counts); fills token_text_ and other_vocab_.
+  std::unordered_map<std::string, int> LoadVocabulary(const TokenIdList& vocab) {
+    HfTokenizer& t = *result_;
     // Ids index arrays: a file from a stranger must not make them huge.
-    const long id_limit = static_cast<long>(vocab.size() + result_->added_.size()) + 65536;
-    for (const HfTokenizer::AddedToken& token : result_->added_) {
+    const long id_limit = static_cast<long>(vocab.size() + t.added_.size()) + 65536;
+    for (const HfTokenizer::AddedToken& token : t.added_) {
       if (token.id >= id_limit) {
         Fail("added token ids below " + std::to_string(id_limit) + ", got " + std::to_string(token.id));
       }
     }
-    for (const auto& [token, id_value] : vocab.items()) {
-      if (!id_value.is_number_integer() || id_value.get<long>() < 0 || id_value.get<long>() >= id_limit) {
-        Fail("vocabulary ids to be integers in 0.." + std::to_string(id_limit - 1) + ", got " + id_value.dump() +
-             " for " + JsonQuoted(token));
+    std::unordered_map<std::string, int> token_ids;
+    token_ids.reserve(vocab.size() + t.added_.size());
+    std::vector<std::optional<std::string>> bytes(t.byte_level_ ? vocab.size() : 0);
+    for (size_t i = 0; i < vocab.size(); ++i) {
+      if (vocab.id(i) >= id_limit) {
+        Fail("vocabulary ids to be integers in 0.." + std::to_string(id_limit - 1) + ", got " +
+             std::to_string(vocab.id(i)) + " for " + JsonQuoted(std::string(vocab.token(i))));
       }
-      const int id = id_value.get<int>();
-      if (static_cast<int>(text.size()) <= id) text.resize(id + 1);
-      if (std::optional<std::string> bytes = ByteLevelToBytes(token)) {
-        text[id] = *bytes;
-        token_ids[std::move(*bytes)] = id;
+      if (!t.byte_level_) {
+        token_ids.insert_or_assign(std::string(vocab.token(i)), vocab.id(i));
+      } else if ((bytes[i] = ByteLevelToBytes(vocab.token(i)))) {
+        token_ids.insert_or_assign(*bytes[i], vocab.id(i));
       } else {
-        text[id] = token;  // not byte-level: decodes to itself, reachable only by TokenId
-        result_->other_vocab_[token] = id;
+        t.other_vocab_.insert_or_assign(std::string(vocab.token(i)), vocab.id(i));  // only TokenId reaches it
       }
     }
-    for (const HfTokenizer::AddedToken& token : result_->added_) {
-      if (static_cast<int>(text.size()) <= token.id) text.resize(token.id + 1);
-      text[token.id] = token.content;
-      if (std::optional<std::string> bytes = ByteLevelToBytes(token.content)) token_ids[*bytes] = token.id;
+    // Per id its text, from the entries that count (as the reference's id -> token array).
+    for (size_t i = 0; i < vocab.size(); ++i) {
+      const int id = vocab.id(i);
+      const bool in_alphabet = !t.byte_level_ || bytes[i].has_value();
+      const std::string key = in_alphabet && t.byte_level_ ? *bytes[i] : std::string(vocab.token(i));
+      const auto& map = in_alphabet ? token_ids : t.other_vocab_;
+      if (map.at(key) != id) continue;
+      if (static_cast<int>(t.token_text_.size()) <= id) t.token_text_.resize(id + 1);
+      t.token_text_[id] = key;  // byte-level: the bytes; else the token as written
     }
-    result_->special_.assign(text.size(), 0);
-    for (const HfTokenizer::AddedToken& token : result_->added_) {
-      if (token.special) result_->special_[token.id] = 1;
-    }
-
-    std::vector<std::pair<std::string, std::string>> merges;
-    const json& merge_list = Field(model, "merges");
-    if (!merge_list.is_array()) Fail("\"model\".\"merges\" to be an array");
-    if (merge_list.size() > kMaxTokenizerMerges) {
-      Fail("at most " + std::to_string(kMaxTokenizerMerges) + " merges, got " + std::to_string(merge_list.size()));
-    }
-    merges.reserve(merge_list.size());
-    for (size_t i = 0; i < merge_list.size(); ++i) {
-      std::pair<std::string, std::string> pair;
-      if (!ParseMerge(merge_list[i], &pair)) {
-        Fail("merge " + std::to_string(i) + " to be \"a b\" or [\"a\", \"b\"], got " + merge_list[i].dump());
-      }
-      // Parts outside the byte-level alphabet can never be formed: such a merge never fires.
-      std::optional<std::string> left = ByteLevelToBytes(pair.first), right = ByteLevelToBytes(pair.second);
-      if (left && right) merges.emplace_back(std::move(*left), std::move(*right));
-    }
-    int unk_id = -1;
-    if (const std::optional<std::string> unk = ConfigToken(model, "unk_token", tokenizer_json_path_)) {
-      // As TokenId, before the encoder exists: added tokens, then the vocabulary.
-      const auto added = result_->added_by_content_.find(*unk);
-      const auto other = result_->other_vocab_.find(*unk);
-      const std::optional<std::string> bytes = ByteLevelToBytes(*unk);
-      if (added != result_->added_by_content_.end()) {
-        unk_id = result_->added_[added->second].id;
-      } else if (other != result_->other_vocab_.end()) {
-        unk_id = other->second;
-      } else if (bytes && token_ids.count(*bytes)) {
-        unk_id = token_ids.at(*bytes);
-      } else {
-        Fail("\"unk_token\" " + JsonQuoted(*unk) + " to be a token of tokenizer.json");
-      }
-    }
-    result_->bpe_.emplace(std::move(token_ids), merges, Flag(model, "ignore_merges"), unk_id,
-                          tokenizer_json_path_);
+    return token_ids;
   }
 
-  // "a b" (the reference splits at the first space and keeps the next piece) or ["a", "b"].
-  static bool ParseMerge(const json& merge, std::pair<std::string, std::string>* pair) {
-    if (merge.is_string()) {
-      const std::string& text = merge.get_ref<const std::string&>();
-      const size_t space = text.find(' ');
-      if (space == std::string::npos) return false;
-      const size_t end = text.find(' ', space + 1);
-      pair->first = text.substr(0, space);
-      pair->second = text.substr(space + 1, end == std::string::npos ? std::string::npos : end - space - 1);
-      return true;
+  // The added tokens written over the vocabulary (the reference's tokens_to_ids).
+  void AddAddedTokens(std::unordered_map<std::string, int>* token_ids) {
+    HfTokenizer& t = *result_;
+    for (const HfTokenizer::AddedToken& token : t.added_) {
+      if (static_cast<int>(t.token_text_.size()) <= token.id) t.token_text_.resize(token.id + 1);
+      t.token_text_[token.id] = token.content;
+      if (!t.byte_level_) {
+        (*token_ids)[token.content] = token.id;
+      } else if (std::optional<std::string> bytes = ByteLevelToBytes(token.content)) {
+        (*token_ids)[*bytes] = token.id;
+      }
     }
-    if (merge.is_array() && merge.size() == 2 && merge[0].is_string() && merge[1].is_string()) {
-      *pair = {merge[0].get<std::string>(), merge[1].get<std::string>()};
-      return true;
+    t.special_.assign(t.token_text_.size(), 0);
+    for (const HfTokenizer::AddedToken& token : t.added_) {
+      if (token.special) t.special_[token.id] = 1;
     }
-    return false;
+  }
+
+  // The id the unknown token is written as: added tokens, then the vocabulary.
+  int UnknownId(const std::string& unk, const std::unordered_map<std::string, int>& token_ids) const {
+    const HfTokenizer& t = *result_;
+    const auto added = t.added_by_content_.find(unk);
+    if (added != t.added_by_content_.end()) return t.added_[added->second].id;
+    const auto other = t.other_vocab_.find(unk);
+    if (other != t.other_vocab_.end()) return other->second;
+    const std::optional<std::string> key = t.byte_level_ ? ByteLevelToBytes(unk) : unk;
+    if (key && token_ids.count(*key)) return token_ids.at(*key);
+    Fail("\"unk_token\" " + JsonQuoted(unk) + " to be a token of tokenizer.json");
   }
 
   int TokenIdOrFail(const std::string& token, const std::string& file, const std::string& what) const {
@@ -412,7 +451,7 @@ class HfTokenizerLoader {
       const std::string jinja = (dir_ / "chat_template.jinja").string();
       const std::string json_path = (dir_ / "chat_template.json").string();
       if (std::filesystem::exists(jinja)) {
-        result_->chat_template_ = ReadTextFile(jinja);
+        result_->chat_template_ = ReadTokenizerFile(jinja, "a readable file");
       } else if (std::filesystem::exists(json_path)) {
         result_->chat_template_ = StringOr(ParseJsonFile(json_path), "chat_template", "");
       }
@@ -421,11 +460,14 @@ class HfTokenizerLoader {
     }
   }
 
+  // A token ends a step when its text, decoded alone, holds the delimiter.
   void MarkStepEnds() {
     HfTokenizer& t = *result_;
     t.ends_step_.assign(t.token_text_.size(), 0);
     for (size_t id = 0; id < t.token_text_.size(); ++id) {
-      t.ends_step_[id] = !t.special_[id] && t.token_text_[id].find(t.step_delimiter_) != std::string::npos;
+      if (t.special_[id]) continue;
+      const std::string& text = t.token_text_[id];
+      t.ends_step_[id] = (t.decoder_ ? t.decoder_->Decode({text}) : text).find(t.step_delimiter_) != std::string::npos;
     }
   }
 

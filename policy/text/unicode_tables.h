@@ -15,6 +15,9 @@ enum CharClass : uint8_t {
   kLetterClass = 1,  // \p{L}
   kNumberClass = 2,  // \p{N}
   kSpaceClass = 4,   // JavaScript's \s: WhiteSpace + LineTerminator (includes U+FEFF, not U+0085)
+  kPunctuationClass = 8,  // \p{P}
+  kSymbolClass = 16,      // \p{S}
+  kMarkClass = 32,        // \p{M}
 };
 
 // Invariant: sorted by `first`, disjoint, each with a non-zero `classes`.

@@ -75,6 +75,16 @@ void AppendUtf8(char32_t c, std::string* out) {
   }
 }
 
+std::vector<char32_t> CodePointsOf(std::string_view text) {
+  std::vector<char32_t> code_points;
+  for (size_t pos = 0; pos < text.size();) {
+    int length;
+    code_points.push_back(DecodeAt(text, pos, &length));
+    pos += length;
+  }
+  return code_points;
+}
+
 uint8_t ClassesOf(char32_t c) {
   if (c < 128) return AsciiClasses()[c];
   if (c >= kInvalidByteBase) return 0;

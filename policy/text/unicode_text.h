@@ -24,6 +24,8 @@ constexpr char32_t kInvalidByteBase = 0x110000;
 char32_t DecodeAt(std::string_view text, size_t pos, int* length);
 // Appends the UTF-8 of `code_point` (or the raw byte of an invalid-byte pseudo code point).
 void AppendUtf8(char32_t code_point, std::string* out);
+// The code points of `text`, in order (invalid bytes as their pseudo code points).
+std::vector<char32_t> CodePointsOf(std::string_view text);
 
 // CharClass bits of a code point (0 for invalid bytes and everything else).
 uint8_t ClassesOf(char32_t code_point);

