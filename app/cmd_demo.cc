@@ -22,6 +22,7 @@
 #include "app/default_model.h"
 #include "app/evaluation.h"
 #include "app/flag_parsing.h"
+#include "app/provenance.h"
 #include "app/search_flags.h"
 #include "search/run_to_file.h"
 #include "app/value_recipe.h"
@@ -189,14 +190,15 @@ int RunDemo(int argc, char** argv) {
   const PolicyBackend backend(*policy, KvCacheBytesFrom(args));
   const std::vector<Problem> problems = DefaultEvalProblems(n, args["problem-seed"].as<uint64_t>(), family);
 
-  const std::string model_digest = ModelDigest(model_dir);
+  const ModelDigests digests = DigestModelFolder(model_dir);
   nlohmann::json methods = nlohmann::json::array();
   for (const Method& method : DemoMethods(args["seed"].as<uint64_t>(), countdown, countdown || args.count("oracle"))) {
     SearchRunOptions run;
     run.out = out_dir + "/" + method.file + ".jsonl";
     run.threads = threads;
     run.progress_label = "demo " + method.label;
-    run.model_digest = model_digest;
+    run.model_digest = digests.folder;
+    run.provenance = TreeProvenance(model_dir, digests, *policy);
     const nlohmann::json s = RunSearchToFile(problems, backend, method.config, run);
     methods.push_back({{"mode", s["mode"]},
                        {"label", method.label},

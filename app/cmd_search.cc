@@ -14,6 +14,7 @@
 #include "app/evaluation.h"
 #include "app/flag_parsing.h"
 #include "app/model_flags.h"
+#include "app/provenance.h"
 #include "app/search_flags.h"
 #include "search/run_to_file.h"
 #include "core/input_error.h"
@@ -28,6 +29,9 @@
 
 namespace steptree::app {
 namespace {
+
+// The step controls every mode takes (search/config.h), each a flag of its own.
+const char* const kStepControlKeys[] = {"top_k", "top_p", "max_step_tokens", "max_new_tokens", "stop"};
 
 std::string FlagName(std::string key) {
   std::replace(key.begin(), key.end(), '_', '-');
@@ -95,6 +99,13 @@ int RunSearchCommand(int argc, char** argv) {
       ("threads", "problems searched in parallel, one core each (0 = all cores)", cxxopts::value<int>()->default_value("0"))
       ("json", "print the run summary as one JSON object")
       ("h,help", "show this help");
+  for (const char* key : kStepControlKeys) {
+    const auto& row = RowOf(SearchConfig::Table(), key);
+    SearchConfig defaults;
+    options.add_options("step controls")(FlagName(key), std::string(row.help) + " (default " +
+                                                            TextOf(row.Bind(&defaults)) + ")",
+                                         cxxopts::value<std::string>());
+  }
   const std::map<std::string, ParamFlag> param_flags = AllParamFlags();
   for (const auto& [key, flag] : param_flags) {
     options.add_options("search parameters")(FlagName(key), flag.help + " (" + flag.defaults + ")",
@@ -126,6 +137,9 @@ int RunSearchCommand(int argc, char** argv) {
     if (args.count(FlagName(key))) SetParam(&config, key, args[FlagName(key)].as<std::string>());
   }
   SetParam(&config, "value_source", args["value-source"].as<std::string>());
+  for (const char* key : kStepControlKeys) {
+    if (args.count(FlagName(key))) SetParam(&config, key, args[FlagName(key)].as<std::string>());
+  }
   ValidateConfig(config);
   std::optional<ShardSpec> shard;
   if (args.count("shard-count") && !args.count("shard")) throw UsageError("--shard-count goes with --shard auto");
@@ -186,7 +200,9 @@ int RunSearchCommand(int argc, char** argv) {
   run.trees_per_worker = TreesPerWorkerFrom(args);
   run.max_batch_rows = MaxBatchFrom(args);
   if (args.count("value-targets")) run.value_targets = output_path("value-targets");
-  run.model_digest = ModelDigestAsRun(model_dir, *policy);
+  const ModelDigests digests = DigestModelFolder(model_dir);
+  run.model_digest = ModelDigestAsRun(digests.folder, *policy);
+  run.provenance = TreeProvenance(model_dir, digests, *policy);
   const LongPromptReport long_report = ApplyLongPromptPolicy(&problems, backend, *long_prompts);
   if (problems.empty()) throw UsageError("every problem's prompt is longer than the model's context; nothing to search");
   nlohmann::json summary = RunSearchToFile(problems, backend, config, run);

@@ -22,6 +22,7 @@
 #include "core/json_file.h"
 #include "app/default_model.h"
 #include "app/evaluation.h"
+#include "app/provenance.h"
 #include "app/run_dir.h"
 #include "app/search_flags.h"
 #include "search/run_to_file.h"
@@ -131,7 +132,7 @@ int RunSweep(int argc, char** argv) {
   const std::string model_dir = spec.model.empty() ? RequireDefaultModelDir(spec.family) : spec.model;
   const std::unique_ptr<Policy> policy = Policy::Load(model_dir);
   const PolicyBackend backend(*policy, KvCacheBytesFrom(args));
-  const std::string model_digest = ModelDigest(model_dir);
+  const ModelDigests digests = DigestModelFolder(model_dir);
   for (const SweepRun& run : runs) {
     if (NeedsValueHead(run.config) && !backend.has_value_head()) {
       throw UsageError("run " + run.name + " ranks by value but " + model_dir +
@@ -152,7 +153,8 @@ int RunSweep(int argc, char** argv) {
       SearchRunOptions options;
       options.out = trees.string();
       options.resume = true;
-      options.model_digest = model_digest;
+      options.model_digest = digests.folder;
+      options.provenance = TreeProvenance(model_dir, digests, *policy);
       options.threads = threads;
       options.progress_label = "sweep run " + std::to_string(i + 1) + "/" + std::to_string(runs.size()) +
                                " (points " + std::to_string(points_done) + "/" + std::to_string(total_points) +

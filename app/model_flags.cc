@@ -65,8 +65,8 @@ std::unique_ptr<Policy> LoadPolicyWithFlags(const std::string& dir, const cxxopt
   return policy;
 }
 
-std::string ModelDigestAsRun(const std::string& dir, const Policy& policy) {
-  std::string digest = ModelDigest(dir);
+std::string ModelDigestAsRun(const std::string& folder_digest, const Policy& policy) {
+  std::string digest = folder_digest;
   if (policy.calculator() != policy.checkpoint_calculator()) digest += policy.calculator() ? "+tool=calculator" : "+tool=none";
   return digest;
 }

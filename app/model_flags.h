@@ -25,10 +25,10 @@ PolicyLoadOptions ModelLoadFlagsFrom(const cxxopts::ParseResult& args);
 // checkpoint and any of these flags was given.
 std::unique_ptr<Policy> LoadPolicyWithFlags(const std::string& dir, const cxxopts::ParseResult& args);
 
-// The model_digest a run records (search/record.h): ModelDigest(dir) (core/file_digest.h),
-// followed by "+tool=none" or "+tool=calculator" when --tool changed the checkpoint's
+// The model_digest a run records (search/record.h): the model folder's digest
+// (`folder_digest`, ModelDigest of core/file_digest.h), followed by "+tool=none" or "+tool=calculator" when --tool changed the checkpoint's
 // setting. A tool setting changes the trees, so --resume and merge, which compare digests,
 // refuse to mix runs with different ones; a default run keeps the plain digest.
-std::string ModelDigestAsRun(const std::string& dir, const Policy& policy);
+std::string ModelDigestAsRun(const std::string& folder_digest, const Policy& policy);
 
 }  // namespace steptree::app

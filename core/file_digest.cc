@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <vector>
 
 #include "core/input_error.h"
@@ -58,13 +59,14 @@ class Hasher {
   uint64_t length_ = 0;
 };
 
-void AddFile(const std::string& path, Hasher* hasher) {
+// Adds the bytes of `path` to every hasher in `hashers`.
+void AddFile(const std::string& path, std::initializer_list<Hasher*> hashers) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, 0, "a readable file");
   std::vector<char> buffer(1 << 20);
   while (in) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    hasher->Add(buffer.data(), static_cast<size_t>(in.gcount()));
+    for (Hasher* hasher : hashers) hasher->Add(buffer.data(), static_cast<size_t>(in.gcount()));
   }
   if (in.bad()) throw InputError(path, 0, "a readable file (I/O error)");
 }
@@ -82,11 +84,11 @@ bool CountsForModel(const std::string& name) {
 
 uint64_t FileDigest(const std::string& path) {
   Hasher hasher;
-  AddFile(path, &hasher);
+  AddFile(path, {&hasher});
   return hasher.Finish();
 }
 
-std::string ModelDigest(const std::string& folder) {
+ModelDigests DigestModelFolder(const std::string& folder) {
   std::vector<std::string> names;
   std::error_code ec;
   for (const fs::directory_entry& entry : fs::directory_iterator(folder, ec)) {
@@ -95,14 +97,20 @@ std::string ModelDigest(const std::string& folder) {
   }
   if (ec) throw InputError(folder, 0, "a readable model folder (" + ec.message() + ")");
   std::sort(names.begin(), names.end());
-  Hasher hasher;
+  Hasher folder_hasher;
+  ModelDigests digests;
   for (const std::string& name : names) {
     const std::string path = (fs::path(folder) / name).string();
-    hasher.Add(name + '\0' + std::to_string(fs::file_size(path, ec)) + '\0');
-    AddFile(path, &hasher);
+    folder_hasher.Add(name + '\0' + std::to_string(fs::file_size(path, ec)) + '\0');
+    Hasher file_hasher;
+    AddFile(path, {&folder_hasher, &file_hasher});
+    digests.files.emplace_back(name, DigestHex(file_hasher.Finish()));
   }
-  return DigestHex(hasher.Finish());
+  digests.folder = DigestHex(folder_hasher.Finish());
+  return digests;
 }
+
+std::string ModelDigest(const std::string& folder) { return DigestModelFolder(folder).folder; }
 
 uint64_t BytesDigest(const std::string& bytes) {
   Hasher hasher;

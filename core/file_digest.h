@@ -10,6 +10,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace steptree {
 
@@ -20,6 +22,14 @@ uint64_t FileDigest(const std::string& path);
 // tokenizer files (*.safetensors, *.json, *.model, *.txt), in name order; other files
 // (a README, a run's logs) and hidden or temporary files do not count. 16 hex digits.
 std::string ModelDigest(const std::string& folder);
+
+// ModelDigest and, from the same single read, each counted file's own digest (FileDigest as
+// 16 hex digits), in name order: what a tree's provenance records (search/record.h).
+struct ModelDigests {
+  std::string folder;                                       // ModelDigest(folder)
+  std::vector<std::pair<std::string, std::string>> files;   // (file name, digest)
+};
+ModelDigests DigestModelFolder(const std::string& folder);
 
 // Digest of bytes in memory (the same hash as FileDigest of a file holding them).
 uint64_t BytesDigest(const std::string& bytes);

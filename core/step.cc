@@ -26,7 +26,7 @@ std::optional<StepEnd> StepEndFromName(const std::string& name) {
 
 bool operator==(const StepSampling& a, const StepSampling& b) {
   return a.temperature == b.temperature && a.top_k == b.top_k && a.top_p == b.top_p &&
-         a.max_step_tokens == b.max_step_tokens;
+         a.max_step_tokens == b.max_step_tokens && a.stop == b.stop && a.max_new_tokens == b.max_new_tokens;
 }
 
 double StepCandidate::MeanTokenProbability() const {

@@ -35,6 +35,12 @@ struct StepSampling {
   int top_k = 0;             // keep the k most likely tokens; 0 = off
   float top_p = 1.f;         // nucleus: smallest set with mass >= top_p; 1 = off
   int max_step_tokens = 96;  // tokens per step before it is cut (kCut); tool tokens count
+  // Texts that end a step (kStep) besides the policy's step delimiter, wherever they appear
+  // in the step's decoded text (a stop may span tokens); the step's text stops before it.
+  std::vector<std::string> stop;
+  // Search only (search/terminal.h): a solution whose steps hold this many tokens is cut
+  // (0 = off). The step decoder does not read it.
+  int max_new_tokens = 0;
 };
 bool operator==(const StepSampling& a, const StepSampling& b);
 

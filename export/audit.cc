@@ -120,7 +120,9 @@ void AuditPrmRecord(const nlohmann::json& record, const RecordContext& where, co
   }
   const std::optional<std::string> gold_answer = ExtractAnswer(*gold);
   const std::optional<std::string> answer = ExtractAnswer(steps.back());
-  const std::string question = StringOr(record, "prompt");
+  // The question: "question" (exports since provenance), else "prompt" (older files, where
+  // it held the bare question).
+  const std::string question = record.contains("question") ? StringOr(record, "question") : StringOr(record, "prompt");
   const bool final_correct = SolutionCorrect(question, gold_answer.value_or(*gold), steps, answer);
   const std::vector<bool> truth = PathTruth(question, steps, final_correct, options.truth);
   const std::optional<int> difficulty = RecordDifficulty(record);

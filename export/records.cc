@@ -15,10 +15,15 @@ std::vector<std::string> StepTexts(const Tree& tree, const std::vector<int>& nod
   return steps;
 }
 
-std::string JoinSteps(const std::vector<std::string>& steps) {
+// The steps as the model writes them: each but the last followed by the step delimiter.
+std::string JoinSteps(const std::vector<std::string>& steps, const std::string& delimiter) {
   std::string text;
-  for (size_t k = 0; k < steps.size(); ++k) text += (k ? "\n" : "") + steps[k];
+  for (size_t k = 0; k < steps.size(); ++k) text += (k ? delimiter : "") + steps[k];
   return text;
+}
+
+ordered_json AssistantMessage(std::string content) {
+  return ordered_json{{"role", "assistant"}, {"content", std::move(content)}};
 }
 
 std::string PathId(const SearchedTree& source, const PrunedTree& pruned, int node) {
@@ -35,13 +40,6 @@ ordered_json Gold(const SearchedTree& source) {
 
 }  // namespace
 
-std::string PromptText(const std::string& question) {
-  std::string line = question;
-  std::replace(line.begin(), line.end(), '\n', ' ');
-  std::replace(line.begin(), line.end(), '\r', ' ');
-  return "Q: " + line + "\n";
-}
-
 nlohmann::json FigureJson(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
 
 ordered_json SftRecord(const SearchedTree& source, const PrunedTree& pruned, const TreePath& path, SftStyle style) {
@@ -49,12 +47,21 @@ ordered_json SftRecord(const SearchedTree& source, const PrunedTree& pruned, con
   const std::vector<std::string> steps = StepTexts(tree, path.nodes);
   ordered_json record;
   record["id"] = PathId(source, pruned, path.terminal);
+  const std::string completion = JoinSteps(steps, source.step_delimiter);
+  const bool chat_model = source.messages.is_array();
   if (style == SftStyle::kChat) {
-    record["messages"] = ordered_json::array({ordered_json{{"role", "user"}, {"content", source.question}},
-                                              ordered_json{{"role", "assistant"}, {"content", JoinSteps(steps)}}});
+    // TRL's conversational language modelling: the model's own conversation, then its answer.
+    ordered_json messages = chat_model ? source.messages
+                                       : ordered_json::array({ordered_json{{"role", "user"}, {"content", source.question}}});
+    messages.push_back(AssistantMessage(completion));
+    record["messages"] = std::move(messages);
+  } else if (chat_model) {
+    // TRL's conversational prompt-completion: both sides message lists.
+    record["prompt"] = source.messages;
+    record["completion"] = ordered_json::array({AssistantMessage(completion)});
   } else {
-    record["prompt"] = PromptText(source.question);
-    record["completion"] = JoinSteps(steps);
+    record["prompt"] = source.prompt;
+    record["completion"] = completion;
   }
   record["question"] = source.question;
   record["steps"] = steps;
@@ -97,10 +104,11 @@ ordered_json PrmRecord(const SearchedTree& source, const PrunedTree& pruned, con
   }
   ordered_json record;
   record["id"] = PathId(source, pruned, path.terminal);
-  record["prompt"] = source.question;
+  record["prompt"] = source.prompt;
   record["completions"] = StepTexts(tree, path.nodes);
   record["labels"] = std::move(label_list);
   if (soft_scores) record["scores"] = std::move(score_list);
+  record["question"] = source.question;
   record["gold"] = Gold(source);
   AddDifficulty(source, &record);
   return record;
@@ -138,8 +146,8 @@ std::vector<ordered_json> PairRecords(const SearchedTree& source, const PrunedTr
     std::vector<int> prefix_nodes = tree.PathFromRoot(pair.parent);
     prefix_nodes.erase(prefix_nodes.begin());
     const std::vector<std::string> prefix = StepTexts(tree, prefix_nodes);
-    std::string prompt = PromptText(source.question);
-    for (const std::string& step : prefix) prompt += step + "\n";
+    std::string prompt = source.prompt;
+    for (const std::string& step : prefix) prompt += step + source.step_delimiter;
     ordered_json record;
     record["id"] = source.id + "/" + pruned.source_tags[pair.chosen] + "~" + pruned.source_tags[pair.rejected];
     record["prompt"] = prompt;

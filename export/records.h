@@ -1,27 +1,33 @@
 // The records of each export format, built from one pruned tree (docs/formats.md, "Export
 // formats", has every field with an example and a Python loader).
 //
-// Text layout: the question and steps are laid out as steptree's own model reads them
-// (policy/text/prompt.h: "Q: " question "\n" step_1 "\n" ... step_n, newlines inside the question
-// folded into spaces), so an export trains steptree directly:
+// Text layout: each record is laid out as the tree's model read its text (SearchedTree's
+// prompt, step delimiter and chat messages, from the tree's provenance; trees without one
+// are the built-in model's: "Q: " question "\n" and "\n" between steps). "steps joined"
+// below means each step but the last followed by the model's step delimiter.
 //   sft     one record per correct path, in one of two styles. Both also carry the native
 //           problem fields "id", "question", "steps", "answer" (and "difficulty"), which is
-//           what `train --sft` reads, so the same file trains steptree and chat/completion
-//           trainers alike:
-//             chat        "messages": [{"role": "user", "content": question},
-//                                      {"role": "assistant", "content": steps joined by "\n"}]
-//             completion  "prompt": "Q: " question "\n", "completion": steps joined by "\n"
+//           what `train --sft` reads, so the same file trains steptree and TRL's SFTTrainer:
+//             chat        "messages": a chat model's own conversation ([system,] user) or
+//                         [{"role": "user", "content": question}], then
+//                         {"role": "assistant", "content": steps joined}
+//             completion  a chat model: "prompt": its messages, "completion": [the assistant
+//                         message] (TRL's conversational prompt-completion); any other:
+//                         "prompt": the prompt text, "completion": steps joined
 //   value   {"id", "question", "steps": [{"step", "Q"}], "gold", "difficulty"}: the layout
 //           `train --values` and `eval-value --data` read (mcts/value_records.h); Q is
 //           q_or_value (export/labels.h) and the last Q the outcome, +1 or -1
-//   prm     {"id", "prompt": question, "completions": [step, ...], "labels": [...],
-//           ("scores": [...],) "gold", "difficulty"}: Hugging Face TRL's stepwise-supervision
-//           layout; labels always true/false (hard, or a soft rule cut at a threshold), as
-//           TRL's PRMTrainer casts them with int(); a soft rule without a threshold also
-//           writes its numbers in [0, 1] as "scores"
+//   prm     {"id", "prompt": the prompt text, "completions": [step, ...], "labels": [...],
+//           ("scores": [...],) "question", "gold", "difficulty"}: TRL's stepwise-supervision
+//           layout (PRMTrainer joins completions with its step_separator: set it to the
+//           model's delimiter); labels always true/false (hard, or a soft rule cut at a
+//           threshold), as TRL's PRMTrainer casts them with int(); a soft rule without a
+//           threshold also writes its numbers in [0, 1] as "scores"
 //   pairs   {"id", "prompt", "chosen", "rejected", "question", "prefix", "chosen_q",
-//           "rejected_q", "difficulty"}: prompt = "Q: " question "\n" + each prefix step + "\n";
-//           chosen and rejected are sibling steps (PairRecords below)
+//           "rejected_q", "difficulty"}: TRL's standard preference layout; prompt = the
+//           prompt text + each prefix step followed by the delimiter (a text even for chat
+//           models: a step continues an unfinished assistant turn, which a conversational
+//           pair cannot hold); chosen and rejected are sibling steps (PairRecords below)
 // Keys in this order ("difficulty" only when known; "gold" null without one).
 #pragma once
 
@@ -39,9 +45,6 @@
 namespace steptree {
 
 enum class SftStyle { kChat, kCompletion };
-
-// "Q: " question "\n", the question on one line (policy/text/prompt.h's prompt without BOS).
-std::string PromptText(const std::string& question);
 
 // A figure of a JSON summary (the export's, the audit's): the number, or null when it is
 // not finite (a share of nothing, the AUC of an empty class).

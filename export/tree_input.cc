@@ -1,6 +1,7 @@
 // Trees files in (export/tree_input.h).
 #include "export/tree_input.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "core/input_error.h"
@@ -36,7 +37,42 @@ void ReadProblemFields(const nlohmann::json& problem, const RecordContext& where
   }
 }
 
+// The text layout of `provenance` (search/record.h) into *out.
+void ReadTextLayout(const nlohmann::json& provenance, const RecordContext& where, SearchedTree* out) {
+  if (!provenance.is_object()) throw InputError(where.file, where.line, "field \"provenance\" to be an object");
+  const auto prompt = provenance.find("prompt");
+  if (prompt == provenance.end() || !prompt->is_string()) {
+    throw InputError(where.file, where.line, "field \"provenance\".\"prompt\" to be a string (the question's prompt)");
+  }
+  const auto delimiter = provenance.find("step_delimiter");
+  if (delimiter == provenance.end() || !delimiter->is_string() || delimiter->get<std::string>().empty()) {
+    throw InputError(where.file, where.line, "field \"provenance\".\"step_delimiter\" to be a non-empty string");
+  }
+  out->prompt = prompt->get<std::string>();
+  out->step_delimiter = delimiter->get<std::string>();
+  out->messages = nullptr;
+  const auto messages = provenance.find("messages");
+  if (messages == provenance.end()) return;
+  const char* expected = "field \"provenance\".\"messages\" to be an array of {\"role\": string, \"content\": string}";
+  if (!messages->is_array() || messages->empty()) throw InputError(where.file, where.line, expected);
+  out->messages = nlohmann::ordered_json::array();
+  for (const nlohmann::json& message : *messages) {
+    if (!message.is_object() || !message.contains("role") || !message["role"].is_string() ||
+        !message.contains("content") || !message["content"].is_string()) {
+      throw InputError(where.file, where.line, expected);
+    }
+    out->messages.push_back({{"role", message["role"]}, {"content", message["content"]}});
+  }
+}
+
 }  // namespace
+
+std::string BuiltinPromptText(const std::string& question) {
+  std::string line = question;
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  std::replace(line.begin(), line.end(), '\r', ' ');
+  return "Q: " + line + "\n";
+}
 
 TreeFileReader::TreeFileReader(const std::string& path) : reader_(path) {}
 
@@ -80,6 +116,14 @@ bool TreeFileReader::Next(SearchedTree* out) {
   }
   out->question = out->tree.root().step;
   ReadProblemFields(*problem, RecordContext{file, line}, out);
+  const auto provenance = record.find("provenance");
+  if (provenance != record.end()) {
+    ReadTextLayout(*provenance, RecordContext{file, line}, out);
+  } else {
+    out->prompt = BuiltinPromptText(out->question);
+    out->step_delimiter = "\n";
+    out->messages = nullptr;
+  }
   return true;
 }
 

@@ -127,6 +127,16 @@ SearchConfig ConfigFromJson(const nlohmann::json& json) {
   return config;
 }
 
+StepSampling StepControlsOf(const SearchConfig& config) {
+  StepSampling controls;
+  controls.top_k = config.top_k;
+  controls.top_p = static_cast<float>(config.top_p);
+  controls.max_step_tokens = config.max_step_tokens;
+  controls.max_new_tokens = config.max_new_tokens;
+  controls.stop = config.stop;
+  return controls;
+}
+
 bool NeedsValueHead(const SearchConfig& config) {
   if (config.value_source == ValueSource::kOracle) return false;  // the oracle gives every value
   return config.mode == SearchMode::kBestOfN || config.mode == SearchMode::kSbs || config.mode == SearchMode::kMcts ||

@@ -17,7 +17,9 @@
 // Values: integers and numbers as JSON numbers (or decimal text), answer_by as
 // "q_value" | "value" | "visits" | "majority", terminal_reward as "gold" | "value" | "target".
 // Every mode also takes value_source "model" | "oracle", written only when "oracle" (its
-// own flag, --value-source; not among the keys above).
+// own flag, --value-source; not among the keys above), and the step controls top_k, top_p,
+// max_step_tokens, max_new_tokens and stop (a list of texts), each written only when not
+// its default (flags of their own too).
 #pragma once
 
 #include <cstdint>
@@ -63,8 +65,15 @@ struct SearchConfig {
   // "value_source": "oracle", written only when set (absent = "model"), so model-valued
   // configs keep their exact text.
   ValueSource value_source = ValueSource::kModel;
-  // seed, terminal_reward and value_source, each declared once (search/param_table.h); every
-  // mode takes them, after its own.
+  // Step controls (every mode; how one step is decoded, search/tree_session.h), each in the
+  // JSON only when not its default, so configs written before they existed keep their text:
+  int top_k = 0;             // sample among the k most likely tokens (0 = all)
+  double top_p = 1;          // nucleus sampling: the smallest set with this much mass (1 = all)
+  int max_step_tokens = 96;  // a step is cut (reward -1) after this many tokens
+  int max_new_tokens = 0;    // a solution is cut (reward -1) once its steps hold this many tokens (0 = off)
+  TextList stop;             // texts that end a step besides the model's step delimiter
+  // seed, terminal_reward, value_source and the step controls, each declared once
+  // (search/param_table.h); every mode takes them, after its own.
   static const std::vector<ParamRow<SearchConfig>>& Table();
 };
 
@@ -76,7 +85,17 @@ inline const std::vector<ParamRow<SearchConfig>>& SearchConfig::Table() {
        &SearchConfig::terminal_reward, 0},
       {"value_source", "model (the value head) | oracle (a perfect step and answer verifier on synthetic "
        "problems: the upper bound a value head could reach; needs gold answers)",
-       &SearchConfig::value_source, 0, kUnbounded, ParamPresence::kUnlessDefault}};
+       &SearchConfig::value_source, 0, kUnbounded, ParamPresence::kUnlessDefault},
+      {"top_k", "sample each token among the k most likely (0 = all)", &SearchConfig::top_k, 0, 1e9,
+       ParamPresence::kUnlessDefault},
+      {"top_p", "nucleus sampling: each token among the smallest set of this probability mass (1 = all)",
+       &SearchConfig::top_p, 1e-6, 1, ParamPresence::kUnlessDefault},
+      {"max_step_tokens", "tokens one step may take before it is cut (reward -1); tool tokens count",
+       &SearchConfig::max_step_tokens, 1, 65536, ParamPresence::kUnlessDefault},
+      {"max_new_tokens", "tokens one solution's steps may take before it is cut (reward -1; 0 = the context)",
+       &SearchConfig::max_new_tokens, 0, 1e9, ParamPresence::kUnlessDefault},
+      {"stop", "texts that end a step besides the step delimiter: a JSON array of strings, or one text",
+       &SearchConfig::stop, 0, 16, ParamPresence::kUnlessDefault}};
   return table;
 }
 
@@ -106,6 +125,9 @@ nlohmann::ordered_json ConfigToJson(const SearchConfig& config);
 // The inverse of ConfigToJson (unknown keys, bad values and configs ValidateConfig refuses
 // throw UsageError; missing keys keep their defaults).
 SearchConfig ConfigFromJson(const nlohmann::json& json);
+
+// The step controls of `config` (temperature left at 0: each mode sets its own).
+StepSampling StepControlsOf(const SearchConfig& config);
 
 // Whether the search chooses by the model's value head (bon, sbs, mcts, dvts, unless
 // value_source oracle replaces it); greedy and maj never read values.

@@ -97,6 +97,24 @@ void ParseInto(const Param& param, const std::string& text) {
       if (!source) BadValue(param, "model or oracle", text);
       *field = *source;
     }
+    void operator()(TextList* field) const {
+      const char* expected = "a JSON array of non-empty strings, or one text";
+      if (text.empty()) BadValue(param, expected, text);
+      if (text[0] != '[') {
+        *field = {text};
+        return;
+      }
+      const nlohmann::json list = nlohmann::json::parse(text, nullptr, false);
+      if (list.is_discarded() || !list.is_array() || list.size() > static_cast<size_t>(param.max)) {
+        BadValue(param, expected, text);
+      }
+      TextList texts;
+      for (const nlohmann::json& item : list) {
+        if (!item.is_string() || item.get<std::string>().empty()) BadValue(param, expected, text);
+        texts.push_back(item.get<std::string>());
+      }
+      *field = std::move(texts);
+    }
   };
   std::visit(Visitor{param, text}, param.field);
 }
@@ -109,6 +127,7 @@ nlohmann::ordered_json ValueOf(const Param& param) {
     nlohmann::ordered_json operator()(const AnswerBy* field) const { return AnswerByName(*field); }
     nlohmann::ordered_json operator()(const TerminalReward* field) const { return TerminalRewardName(*field); }
     nlohmann::ordered_json operator()(const ValueSource* field) const { return ValueSourceName(*field); }
+    nlohmann::ordered_json operator()(const TextList* field) const { return *field; }
   };
   return std::visit(Visitor{}, param.field);
 }

@@ -50,7 +50,10 @@ enum class ParamPresence {
 };
 
 // A field of one params struct, as a pointer.
-using FieldRef = std::variant<int*, double*, uint64_t*, AnswerBy*, TerminalReward*, ValueSource*>;
+// A list of texts (stop strings) reads as a JSON array of strings, or one bare text that is
+// not such an array; it is written as a JSON array.
+using TextList = std::vector<std::string>;
+using FieldRef = std::variant<int*, double*, uint64_t*, AnswerBy*, TerminalReward*, ValueSource*, TextList*>;
 
 // A row bound to one struct: what ParseInto, ValueOf and TextOf work on.
 struct Param {
@@ -66,7 +69,7 @@ struct Param {
 template <typename Params>
 struct ParamRow {
   using Member = std::variant<int Params::*, double Params::*, uint64_t Params::*, AnswerBy Params::*,
-                              TerminalReward Params::*, ValueSource Params::*>;
+                              TerminalReward Params::*, ValueSource Params::*, TextList Params::*>;
   const char* key;   // JSON key and CLI flag name
   const char* help;  // one line for --help
   Member field;      // the field it sets

@@ -41,7 +41,7 @@ nlohmann::ordered_json ProblemJson(const Problem& problem) {
 }
 
 nlohmann::ordered_json SearchRecord(const Problem& problem, const SearchConfig& config, const SearchResult& result,
-                                    const std::string& model_digest) {
+                                    const std::string& model_digest, const nlohmann::ordered_json& provenance) {
   const Tree& tree = result.tree;
   nlohmann::ordered_json record;
   record["format"] = kTreeRecordFormat;
@@ -50,6 +50,7 @@ nlohmann::ordered_json SearchRecord(const Problem& problem, const SearchConfig& 
   record["problem"] = ProblemJson(problem);
   record["config"] = ConfigToJson(config);
   if (!model_digest.empty()) record["model_digest"] = model_digest;
+  if (!provenance.is_null()) record["provenance"] = provenance;
   record["budget"] = BudgetToJson(result.budget);
   record["answer"] = OrNull(result.answer);
   record["correct"] = OrNull(result.correct);

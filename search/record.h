@@ -4,6 +4,15 @@
 //    "problem": <the input record as read, or {"id", "question", "gold"} when there is none>,
 //    "config": <ConfigToJson: mode and every parameter>,
 //    "model_digest": <ModelDigest of the model folder (core/file_digest.h); only when known>,
+//    "provenance": <what made the tree and how its model read it; only when known>:
+//        {"steptree_version": <what steptree --version prints>,
+//         "model": {"path", "digest" (= model_digest), "files": {<file name>: <digest>}},
+//         "tool": "none" | "calculator", "prompt_format": <PromptFormat::name()>,
+//         "step_delimiter": <text after every step but the last>,
+//         "prompt": <the question's prompt as text (PromptFormat::PromptText)>,
+//         "messages": [{"role", "content"}, ...]  (only when "prompt" is a chat template's
+//                     rendering of these messages, with add_generation_prompt)}
+//        export rebuilds each record in the model's own layout from it (export/records.h)
 //    "budget": {"generated_tokens", "prefill_tokens", "cached_tokens", ["tool_tokens",]
 //               "forward_calls", "nodes"}  (core/step.h BudgetToJson),
 //    "answer": <string or null>, "correct": <true, false, or null without gold>,
@@ -25,9 +34,10 @@ namespace steptree {
 inline constexpr const char* kTreeRecordFormat = "steptree-tree";
 inline constexpr int kTreeRecordVersion = 1;
 
-// `model_digest` empty: the key is left out.
+// `model_digest` empty or `provenance` null: that key is left out.
 nlohmann::ordered_json SearchRecord(const Problem& problem, const SearchConfig& config, const SearchResult& result,
-                                    const std::string& model_digest = "");
+                                    const std::string& model_digest = "",
+                                    const nlohmann::ordered_json& provenance = nlohmann::ordered_json());
 
 // The record's "problem": the input record as read, or {"id", "question", "gold"}.
 nlohmann::ordered_json ProblemJson(const Problem& problem);

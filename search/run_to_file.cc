@@ -264,7 +264,8 @@ nlohmann::json RunProblemsToFile(const std::vector<Problem>& problems, const Sea
     if (value_writer) {
       for (const ValuePathRecord& record : ValueRecords(problem, result)) value_writer->Write(ValuePathToJson(record));
     }
-    writer->Write(SearchRecord(problem, config, result, options.model_digest));
+    writer->Write(SearchRecord(problem, config, result, options.model_digest,
+                               options.provenance ? options.provenance(problem) : nlohmann::ordered_json()));
     outcomes[problem.id] = OutcomeOfResult(problem, result);
     ++figures.searched;
     correct_so_far += result.correct.value_or(false);

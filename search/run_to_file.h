@@ -17,6 +17,7 @@
 // once its trees are published, writes its manifest (search/shard.h) for `merge`.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ struct SearchRunOptions {
   int max_batch_rows = 0;     // cross-tree batching: run a merged batch at this many rows (0 = wait for all)
   std::string value_targets;  // when set: write value-target paths (mcts/value_records.h) here
   std::string model_digest;   // ModelDigest of the model folder: recorded in every tree, checked on resume
+  // The provenance of a problem's tree (search/record.h), called once per searched problem;
+  // unset: trees carry none.
+  std::function<nlohmann::ordered_json(const Problem&)> provenance;
   std::string progress_label = "search";
   std::optional<ShardSpec> shard;  // search only this shard of `problems`, and write its manifest
 };

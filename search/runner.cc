@@ -91,7 +91,7 @@ SearchResult SearchProblem(const SearchBackend& backend, const Problem& problem,
   if (config.value_source == ValueSource::kOracle) oracle.emplace(backend, problem.question, problem.gold);
   // One tree for this problem: the backend's per-tree state (e.g. a prefix KV cache) lives
   // from here to the end of the search.
-  const TreeSession session(oracle ? static_cast<const SearchBackend&>(*oracle) : backend);
+  const TreeSession session(oracle ? static_cast<const SearchBackend&>(*oracle) : backend, StepControlsOf(config));
   const uint64_t seed = config.seed;
   const TerminalReward reward = config.terminal_reward;
   switch (config.mode) {

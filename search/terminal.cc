@@ -1,5 +1,7 @@
 #include "search/terminal.h"
 
+#include <algorithm>
+
 #include "datasets/answer.h"
 #include "datasets/answer_text.h"
 #include "datasets/synthetic.h"
@@ -35,6 +37,10 @@ TerminalRules MakeTerminalRules(const Problem& problem, const TreeSession& sessi
   rules.reward = reward;
   rules.max_depth = max_depth;
   rules.max_state_tokens = session.max_state_tokens();
+  if (session.max_new_tokens() > 0) {
+    const long prompt_tokens = static_cast<long>(session.EncodeQuestion(problem.question).size());
+    rules.max_state_tokens = std::min(rules.max_state_tokens, prompt_tokens + session.max_new_tokens());
+  }
   rules.question = problem.question;
   rules.has_target = HasTargetCheck(problem.question);
   return rules;

@@ -190,6 +190,41 @@ TEST_CASE("search refuses bad configurations with exit 2") {
         std::string::npos);
 }
 
+TEST_CASE("search step controls: stop strings, step and solution token limits, recorded in the config" *
+          doctest::test_suite("runs-binary")) {
+  test::TempDir dir;
+  const std::string base = "search --mode greedy --model " + TinyModel() + " --synthetic 4 --threads 1 --out ";
+  const std::string plain = dir.path() + "/plain.jsonl", stopped = dir.path() + "/stopped.jsonl";
+  auto r = test::Run(Steptree(base + plain));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  r = test::Run(Steptree(base + stopped + " --stop '[\"=\", \"+\"]' --max-step-tokens 40 --max-new-tokens 60"));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  const auto records = [](const std::string& path) {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+    return out;
+  };
+  int steps = 0;
+  for (const nlohmann::json& record : records(stopped)) {
+    CHECK(record["config"]["stop"] == nlohmann::json::array({"=", "+"}));
+    CHECK(record["config"]["max_step_tokens"] == 40);
+    CHECK(record["config"]["max_new_tokens"] == 60);
+    for (const nlohmann::json& node : record["tree"]) {
+      if (node["depth"] == 0) continue;
+      ++steps;
+      CHECK(node["step"].get<std::string>().find_first_of("=+") == std::string::npos);  // cut before a stop
+      CHECK(node["tokens"].get<int>() <= 40);
+    }
+  }
+  CHECK(steps > 0);
+  for (const nlohmann::json& record : records(plain)) CHECK_FALSE(record["config"].contains("stop"));
+  // Bad values are refused before any work.
+  r = test::Run(Steptree(base + dir.path() + "/bad.jsonl --top-p 1.5"));
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("top_p") != std::string::npos);
+}
+
 TEST_CASE("search --on-long-prompt: a question longer than the context is refused by default, skipped or truncated") {
   test::TempDir dir;
   // The tiny model's context is 192 bytes: one short question, one of 400.

@@ -268,7 +268,7 @@ TEST_CASE("export prm: hard, soft-q, soft-frac labels and a threshold") {
   REQUIRE(hard.size() == 2);
   CHECK(hard[0].dump() ==
         R"({"completions":["2*3=6","6+4=10","The answer is 10"],"difficulty":2,"gold":"10","id":"p1/0.0.0.0",)"
-        R"("labels":[true,true,true],"prompt":"Calculate 2*3+4."})");
+        R"("labels":[true,true,true],"prompt":"Q: Calculate 2*3+4.\n","question":"Calculate 2*3+4."})");
   CHECK(hard[1]["labels"] == json({true, true, true}));  // the lucky path: every step "good"
 
   options.max_incorrect = kNoPathLimit;
@@ -381,4 +381,99 @@ TEST_CASE("export command: --json summary, exit 2 on bad trees") {
 
   const test::CommandResult usage = test::Run(test::Binary() + " export --trees " + trees + " --format sft --labels hard -o " + out);
   CHECK(usage.exit_code == 2);
+}
+
+namespace {
+
+// The fixture's tree as a chat model made it: its provenance (search/record.h) says which
+// messages the prompt rendered and which delimiter ends a step.
+SearchedTree ChatModelTree(const test::TempDir& dir, bool chat) {
+  json record = test::FixtureTreeRecord();
+  const std::string prompt = "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nCalculate 2*3+4.<|im_end|>\n"
+                             "<|im_start|>assistant\n";
+  record["provenance"] = {{"prompt_format", chat ? "template" : "chatml"}, {"step_delimiter", "\n\n"}, {"prompt", prompt}};
+  if (chat) {
+    record["provenance"]["messages"] = json::array({json{{"role", "system"}, {"content", "Be brief."}},
+                                                    json{{"role", "user"}, {"content", "Calculate 2*3+4."}}});
+  }
+  const std::string file = dir.Write("chat.jsonl", record.dump() + "\n");
+  TreeFileReader reader(file);
+  SearchedTree tree;
+  REQUIRE(reader.Next(&tree));
+  return tree;
+}
+
+}  // namespace
+
+TEST_CASE("export lays records out as the tree's model read them: its prompt, messages and step delimiter") {
+  test::TempDir dir;
+  const SearchedTree chat = ChatModelTree(dir, true);
+  CHECK(chat.step_delimiter == "\n\n");
+  const std::string rendered = chat.prompt;
+  CHECK(rendered.rfind("<|im_start|>system", 0) == 0);
+  ExportOptions options;
+  options.format = ExportFormat::kSft;
+  options.max_correct = 1;
+
+  // sft, chat style: TRL's conversational form, the model's own conversation first.
+  const std::vector<json> sft = Records(chat, options);
+  REQUIRE(sft.size() == 1);
+  CHECK(sft[0]["messages"] ==
+        json::parse(R"([{"role":"system","content":"Be brief."},{"role":"user","content":"Calculate 2*3+4."},)"
+                    R"({"role":"assistant","content":"2*3=6\n\n6+4=10\n\nThe answer is 10"}])"));
+  CHECK(sft[0]["steps"] == json({"2*3=6", "6+4=10", "The answer is 10"}));  // what train --sft reads
+
+  // sft, completion style: conversational prompt-completion, both sides message lists.
+  options.sft_style = SftStyle::kCompletion;
+  const std::vector<json> completion = Records(chat, options);
+  CHECK(completion[0]["prompt"] == chat.messages);
+  CHECK(completion[0]["completion"] ==
+        json::parse(R"([{"role":"assistant","content":"2*3=6\n\n6+4=10\n\nThe answer is 10"}])"));
+
+  // prm: the prompt is the rendered template; the question stays beside it for the audit.
+  options.format = ExportFormat::kPrm;
+  options.max_incorrect = 0;
+  const std::vector<json> prm = Records(chat, options);
+  CHECK(prm[0]["prompt"] == rendered);
+  CHECK(prm[0]["question"] == "Calculate 2*3+4.");
+  CHECK(prm[0]["completions"] == json({"2*3=6", "6+4=10", "The answer is 10"}));
+
+  // pairs: the prompt text, then the prefix steps each ended by the model's delimiter.
+  options.format = ExportFormat::kPairs;
+  const std::vector<json> pairs = Records(chat, options);
+  REQUIRE(pairs.size() == 3);
+  CHECK(pairs[1]["prompt"] == rendered + "2*3=6\n\n6+4=10\n\n");
+
+  // A model without a chat template (a fixed layout): the plain form with its prompt text.
+  const SearchedTree plain = ChatModelTree(dir, false);
+  CHECK_FALSE(plain.messages.is_array());
+  options.format = ExportFormat::kSft;
+  const std::vector<json> plain_completion = Records(plain, options);
+  CHECK(plain_completion[0]["prompt"] == rendered);
+  CHECK(plain_completion[0]["completion"] == "2*3=6\n\n6+4=10\n\nThe answer is 10");
+  options.sft_style = SftStyle::kChat;
+  CHECK(Records(plain, options)[0]["messages"][0] == json{{"role", "user"}, {"content", "Calculate 2*3+4."}});
+}
+
+TEST_CASE("export refuses a tree whose provenance does not say how its text was laid out") {
+  test::TempDir dir;
+  for (const json& provenance : {json::array(), json{{"step_delimiter", "\n"}}, json{{"prompt", "Q"}},
+                                 json{{"prompt", "Q"}, {"step_delimiter", ""}},
+                                 json{{"prompt", "Q"}, {"step_delimiter", "\n"}, {"messages", json::array()}},
+                                 json{{"prompt", "Q"}, {"step_delimiter", "\n"}, {"messages", json::array({json{{"role", 1}}})}}}) {
+    json record = test::FixtureTreeRecord();
+    record["provenance"] = provenance;
+    const std::string file = dir.Write("bad.jsonl", record.dump() + "\n");
+    TreeFileReader reader(file);
+    SearchedTree tree;
+    CAPTURE(provenance.dump());
+    try {
+      reader.Next(&tree);
+      FAIL("expected an InputError");
+    } catch (const InputError& e) {
+      CHECK(e.file() == file);
+      CHECK(e.line() == 1);
+      CHECK(std::string(e.what()).find("field \"provenance\"") != std::string::npos);
+    }
+  }
 }

@@ -132,3 +132,34 @@ TEST_CASE("policy backend: no trained head means every value is 0, full states g
   CHECK(rollout.size() == 3);
   for (const auto& row : rollout) CHECK(!row.empty());
 }
+
+TEST_CASE("policy backend: a stop string that spans tokens ends the step where it completes") {
+  std::unique_ptr<Policy> policy = TinyPolicyWithHead(7);
+  PolicyBackend backend(*policy);
+  const std::vector<int> root = backend.EncodeQuestion("4+4");
+  StepSampling sampling;
+  sampling.temperature = 1.0f;
+  sampling.max_step_tokens = 24;
+  const std::vector<uint64_t> seeds = {21, 22, 23, 24};
+  const auto free = backend.Expand(kNoTree, {{root, seeds}}, sampling, nullptr);
+  int checked = 0;
+  for (size_t j = 0; j < seeds.size(); ++j) {
+    const StepCandidate& plain = free[0][j];
+    // The built-in tokenizer has one token per byte: a two-byte stop spans two tokens.
+    if (plain.end != StepEnd::kCut || plain.text.size() < 12) continue;
+    const std::string stop = plain.text.substr(8, 2);
+    const size_t at = plain.text.find(stop);
+    StepSampling stopping = sampling;
+    stopping.stop = {stop};
+    const auto stopped = backend.Expand(kNoTree, {{root, {seeds[j]}}}, stopping, nullptr);
+    const StepCandidate& cut = stopped[0][0];
+    CAPTURE(plain.text);
+    CAPTURE(stop);
+    CHECK(cut.end == StepEnd::kStep);
+    CHECK(cut.text == plain.text.substr(0, at));  // the text stops before the stop string
+    // The same draws up to the stop's last token, then nothing more.
+    CHECK(cut.token_ids == std::vector<int>(plain.token_ids.begin(), plain.token_ids.begin() + at + 2));
+    ++checked;
+  }
+  CHECK(checked >= 2);
+}

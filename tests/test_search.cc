@@ -526,3 +526,37 @@ TEST_CASE("search growth: a question that fills the context is not expanded") {
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("search config: step controls are written only when set, round-trip, and are range-checked") {
+  SearchConfig config;
+  config.mode = SearchMode::kGreedy;
+  const std::string plain = ConfigToJson(config).dump();
+  CHECK(plain == R"({"mode":"greedy","max_depth":10,"seed":1,"terminal_reward":"gold"})");  // as before they existed
+  SetParam(&config, "top_k", "20");
+  SetParam(&config, "top_p", "0.9");
+  SetParam(&config, "max_step_tokens", "48");
+  SetParam(&config, "max_new_tokens", "300");
+  SetParam(&config, "stop", R"(["\n\n", "Step "])");
+  ValidateConfig(config);
+  const std::string json = ConfigToJson(config).dump();
+  CHECK(json == R"({"mode":"greedy","max_depth":10,"seed":1,"terminal_reward":"gold","top_k":20,"top_p":0.9,)"
+                R"("max_step_tokens":48,"max_new_tokens":300,"stop":["\n\n","Step "]})");
+  const SearchConfig back = ConfigFromJson(nlohmann::json::parse(json));
+  CHECK(ConfigToJson(back).dump() == json);
+  const StepSampling controls = StepControlsOf(back);
+  CHECK(controls.top_k == 20);
+  CHECK(controls.top_p == doctest::Approx(0.9));
+  CHECK(controls.max_step_tokens == 48);
+  CHECK(controls.max_new_tokens == 300);
+  CHECK(controls.stop == std::vector<std::string>{"\n\n", "Step "});
+
+  SetParam(&config, "stop", "Answer:");  // one bare text
+  CHECK(config.stop == std::vector<std::string>{"Answer:"});
+  CHECK_THROWS_WITH_AS(SetParam(&config, "top_p", "0"), doctest::Contains("top_p: expected a number between"), UsageError);
+  CHECK_THROWS_WITH_AS(SetParam(&config, "max_step_tokens", "0"), doctest::Contains("max_step_tokens"), UsageError);
+  CHECK_THROWS_WITH_AS(SetParam(&config, "stop", "[\"\"]"), doctest::Contains("a JSON array of non-empty strings"),
+                       UsageError);
+  CHECK_THROWS_WITH_AS(SetParam(&config, "stop", "[1]"), doctest::Contains("a JSON array of non-empty strings"),
+                       UsageError);
+  CHECK_THROWS_AS(SetParam(&config, "stop", "[not json"), UsageError);
+}

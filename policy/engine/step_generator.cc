@@ -66,14 +66,33 @@ bool QueueToolReply(const Tokenizer& tokenizer, const SampledToken& sampled, Row
       taken_back = true;
     }
   }
-  for (int id : tokenizer.Encode(reply)) row->forced.push_back(id);
+  for (int id : tokenizer.EncodeContinuation(reply)) row->forced.push_back(id);
   ++row->current.tool_calls;
   return taken_back;
 }
 
-// The step's text: its tokens decoded, without the final EOS, and cut at the delimiter (a
+// Where the first of `stops` begins in `text`, or npos.
+size_t FirstStop(const std::string& text, const std::vector<std::string>& stops) {
+  size_t first = std::string::npos;
+  for (const std::string& stop : stops) first = std::min(first, text.find(stop));
+  return first;
+}
+
+// Whether the step's text, now ending with token `id`, holds one of `stops` (the step
+// delimiter and the stop strings). The whole step is decoded only when the token's own text
+// holds the last character of a stop, so a stop that spans tokens ("\n" "\n" for a
+// tokenizer without a "\n\n" token) is found at its last token.
+bool StopInText(const Tokenizer& tokenizer, const std::vector<std::string>& stops, int id, const RowState& row) {
+  const std::string piece = tokenizer.Decode({id});
+  bool may_end = false;
+  for (const std::string& stop : stops) may_end = may_end || piece.find(stop.back()) != std::string::npos;
+  return may_end && FirstStop(tokenizer.Decode(row.current.token_ids), stops) != std::string::npos;
+}
+
+// The step's text: its tokens decoded, without the final EOS, and cut at the first stop (a
 // delimiter token may carry text before it, as BPE's ".\n\n" does).
-void FinishStep(const Tokenizer& tokenizer, const std::string& delimiter, StepEnd end, float value, RowState* row) {
+void FinishStep(const Tokenizer& tokenizer, const std::vector<std::string>& stops, StepEnd end, float value,
+                RowState* row) {
   StepCandidate& step = row->current;
   step.end = end;
   step.value = value;
@@ -81,7 +100,7 @@ void FinishStep(const Tokenizer& tokenizer, const std::string& delimiter, StepEn
   if (end == StepEnd::kFinal && !text_ids.empty()) text_ids.pop_back();
   step.text = tokenizer.Decode(text_ids);
   if (end == StepEnd::kStep) {
-    const size_t at = step.text.find(delimiter);
+    const size_t at = FirstStop(step.text, stops);
     if (at != std::string::npos) step.text.resize(at);
   }
   row->steps.push_back(std::move(step));
@@ -100,6 +119,16 @@ void CacheNewState(const std::vector<int>& prefix, const RowState& row, KvCache&
   prefix_cache->Insert(sequence, fed, cache, r, pad);
 }
 
+// What ends a step: the prompt format's delimiter, then `sampling`'s stop strings.
+std::vector<std::string> StopsOf(const Policy& policy, const StepSampling& sampling) {
+  std::vector<std::string> stops{policy.prompt().step_delimiter()};
+  for (const std::string& stop : sampling.stop) {
+    if (stop.empty()) throw std::invalid_argument("GenerateSteps: empty stop string");
+    stops.push_back(stop);
+  }
+  return stops;
+}
+
 // One GenerateJobs call, in named phases: Flatten the jobs' rows, Prefill their distinct
 // prefixes once (the prefix cache serving what it holds), then per token position
 // SampleRows, Advance every row (append, tool replies, stop) and Decode the rows that go on
@@ -109,7 +138,7 @@ class GenerationBatch {
   GenerationBatch(const Policy& policy, const std::vector<GenerationJob>& jobs, const StepSampling& sampling,
                   int max_steps)
       : policy_(policy), model_(policy.lm()), value_head_(policy.value_head()), tokenizer_(policy.tokenizer()),
-        delimiter_(policy.prompt().step_delimiter()), jobs_(jobs), sampling_(sampling), max_steps_(max_steps),
+        stops_(StopsOf(policy, sampling)), jobs_(jobs), sampling_(sampling), max_steps_(max_steps),
         context_(policy.context()), local_(jobs.size()), cache_of_(jobs.size(), nullptr) {}
 
   std::vector<std::vector<std::vector<StepCandidate>>> Run() {
@@ -327,18 +356,18 @@ class GenerationBatch {
   void StopIfEnded(int64_t r, int id, float value, RowState* row) {
     const int step_tokens = static_cast<int>(row->current.token_ids.size());
     if (!from_tool_ && tokenizer_.EndsSolution(id)) {
-      FinishStep(tokenizer_, delimiter_, StepEnd::kFinal, value, row);
+      FinishStep(tokenizer_, stops_, StepEnd::kFinal, value, row);
       row->done = true;
-    } else if (!from_tool_ && tokenizer_.EndsStep(id)) {
-      FinishStep(tokenizer_, delimiter_, StepEnd::kStep, value, row);
+    } else if (!from_tool_ && (tokenizer_.EndsStep(id) || StopInText(tokenizer_, stops_, id, *row))) {
+      FinishStep(tokenizer_, stops_, StepEnd::kStep, value, row);
       row->done = static_cast<int>(row->steps.size()) >= max_steps_ || row->length >= context_;
       PrefixKvCache* row_cache = cache_of_[job_of_[rows_[r]]];
       if (row_cache != nullptr && max_steps_ == 1) CacheNewState(*prefixes_[rows_[r]], *row, cache_, r, row_cache);
     } else if (step_tokens >= sampling_.max_step_tokens) {
-      FinishStep(tokenizer_, delimiter_, StepEnd::kCut, value, row);
+      FinishStep(tokenizer_, stops_, StepEnd::kCut, value, row);
       row->done = true;
     } else if (row->length >= context_) {
-      FinishStep(tokenizer_, delimiter_, StepEnd::kContext, value, row);
+      FinishStep(tokenizer_, stops_, StepEnd::kContext, value, row);
       row->done = true;
     }
   }
@@ -385,7 +414,7 @@ class GenerationBatch {
   CausalLm& model_;
   ValueHeadImpl& value_head_;
   const Tokenizer& tokenizer_;
-  const std::string delimiter_;
+  const std::vector<std::string> stops_;  // the step delimiter, then the stop strings
   const std::vector<GenerationJob>& jobs_;
   const StepSampling& sampling_;
   const int max_steps_;

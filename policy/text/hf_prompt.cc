@@ -128,6 +128,15 @@ nlohmann::ordered_json HfPromptFormat::Messages(const std::string& question, con
   return messages;
 }
 
+std::vector<ChatMessage> HfPromptFormat::PromptMessages(const std::string& question) const {
+  if (format_ != "template") return {};
+  std::vector<ChatMessage> messages;
+  for (const nlohmann::ordered_json& message : Messages(question)) {
+    messages.push_back({message["role"].get<std::string>(), message["content"].get<std::string>()});
+  }
+  return messages;
+}
+
 std::string HfPromptFormat::PromptText(const std::string& question) const {
   if (format_ == "template") {
     const std::string what = "a chat template that renders a system and a user message (";

@@ -84,7 +84,7 @@ class HfPolicyTokenizer final : public Tokenizer {
     return inner_->EncodeWithoutSpecialTokens(text);
   }
   // Without them: text that continues a sequence.
-  std::vector<int> EncodeContinuation(const std::string& text) const;
+  std::vector<int> EncodeContinuation(const std::string& text) const override;
   std::string Decode(const std::vector<int>& ids) const override { return inner_->Decode(ids); }
   int vocab_size() const override { return inner_->vocab_size(); }
   int bos_id() const override { return inner_->bos_id(); }
@@ -114,7 +114,9 @@ class HfPromptFormat final : public PromptFormat {
   std::string name() const override { return format_; }
   // The prompt text of a question (before tokenization). For "template", InputError naming
   // the template's file when it fails to render (raise_exception included).
-  std::string PromptText(const std::string& question) const;
+  std::string PromptText(const std::string& question) const override;
+  // "template": Messages(question); other formats: none.
+  std::vector<ChatMessage> PromptMessages(const std::string& question) const override;
   // The conversation the prompt of a question renders: [system (unless the system prompt is
   // empty), user question], then `answer` as an assistant message when given.
   nlohmann::ordered_json Messages(const std::string& question, const std::string* answer = nullptr) const;

@@ -69,6 +69,7 @@ class BuiltinPromptFormat final : public PromptFormat {
   }
   std::string step_delimiter() const override { return "\n"; }
   std::string name() const override { return "steptree"; }
+  std::string PromptText(const std::string& question) const override { return QuestionLine(question); }
 
  private:
   const Tokenizer& tokenizer_;

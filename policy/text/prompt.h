@@ -40,6 +40,11 @@ std::vector<size_t> StepValuePositions(const Tokenizer& tokenizer, const std::ve
 // the free functions above: a prefix is the prompt plus steps each followed by the step
 // delimiter; a solution ends with the tokenizer's eos_id(); StepValuePositions finds one
 // step end per step in EncodeSolution's ids.
+// One message of a chat conversation (a chat template's input).
+struct ChatMessage {
+  std::string role, content;
+};
+
 class PromptFormat {
  public:
   virtual ~PromptFormat() = default;
@@ -51,6 +56,13 @@ class PromptFormat {
   virtual std::string step_delimiter() const = 0;
   // "steptree" for the built-in format.
   virtual std::string name() const = 0;
+  // The prompt of a question as text, what EncodePrefix(question, {}) encodes: special tokens
+  // a chat template writes are in it as text; a BOS that the tokenizer adds on its own (the
+  // built-in format's, a fixed layout's post-processor) is not.
+  virtual std::string PromptText(const std::string& question) const = 0;
+  // The conversation the prompt renders when it is a chat template's rendering ([system,]
+  // user); empty for every other format.
+  virtual std::vector<ChatMessage> PromptMessages(const std::string& /*question*/) const { return {}; }
 };
 
 // The built-in format (the free functions above) over `tokenizer`, which must outlive it.

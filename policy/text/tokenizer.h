@@ -12,6 +12,9 @@ class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
   virtual std::vector<int> Encode(const std::string& text) const = 0;
+  // Text that continues a sequence: no special token the tokenizer adds around a whole text
+  // (a Hugging Face post-processor's BOS). The built-in tokenizer adds none anyway.
+  virtual std::vector<int> EncodeContinuation(const std::string& text) const { return Encode(text); }
   // Special tokens decode to nothing.
   virtual std::string Decode(const std::vector<int>& ids) const = 0;
   virtual int vocab_size() const = 0;
