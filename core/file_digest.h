@@ -18,7 +18,8 @@ uint64_t FileDigest(const std::string& path);
 
 // Digest of a model folder: the names, sizes and bytes of its weight, configuration and
 // tokenizer files (*.safetensors, *.json, *.model, *.txt), in name order; other files
-// (a README, a run's logs) and hidden or temporary files do not count. 16 hex digits.
+// (a README, a run's logs, a command's resolved flags *.config.json) and hidden or
+// temporary files do not count. 16 hex digits.
 std::string ModelDigest(const std::string& folder);
 
 // Digest of bytes in memory (the same hash as FileDigest of a file holding them).
