@@ -1,5 +1,5 @@
 // steptree audit: label quality measured against true step correctness on synthetic
-// problems, for trees (search --out) or exports (export --format prm|value); the measures
+// problems, for trees (search --output) or exports (export --format prm|value); the measures
 // are defined in export/audit.h.
 #include <cmath>
 #include <iostream>
@@ -8,6 +8,7 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
+#include "app/command_flags.h"
 #include "core/input_error.h"
 #include "export/audit.h"
 #include "export/paths.h"
@@ -30,7 +31,7 @@ int RunAudit(int argc, char** argv) {
       "\"correct_answer_wrong_step_share\", ...} (docs/formats.md).");
   // clang-format off
   options.add_options()
-      ("trees", "trees JSONL from search --out", cxxopts::value<std::string>())
+      ("trees", "trees JSONL from search --output", cxxopts::value<std::string>())
       ("export", "an export file instead of trees (with --format)", cxxopts::value<std::string>())
       ("format", "the export's format: prm | value", cxxopts::value<std::string>())
       ("truth", "prefix (the step and all before it are right) | step (the step alone)", cxxopts::value<std::string>()->default_value("prefix"))
@@ -42,9 +43,9 @@ int RunAudit(int argc, char** argv) {
       ("json", "print the report as one JSON object")
       ("h,help", "show this help");
   // clang-format on
-  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  const std::optional<CommandFlags> parsed = ParseCommandFlags(options, argc, argv, {});
   if (!parsed) return 0;
-  const cxxopts::ParseResult& args = *parsed;
+  const cxxopts::ParseResult& args = parsed->args;
   const bool trees = args.count("trees") > 0, exported = args.count("export") > 0;
   if (trees == exported) throw UsageError("give either --trees F.jsonl or --export F.jsonl --format prm|value");
   std::string format;

@@ -17,6 +17,8 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
+#include "app/command_flags.h"
+#include "app/flag_config.h"
 #include "app/default_model.h"
 #include "app/evaluation.h"
 #include "bench/hf_bench.h"
@@ -56,8 +58,9 @@ struct BenchSettings {
   int matmul_size = 2048;
   bool prompt_tokens_given = false;  // else P follows MCTS(40)'s mean state length
   bool intra_op_decode = false;      // raw decode as one stream on `threads` intra-op threads
-  uint64_t seed = 1, problem_seed = 2026;
-  std::string model_dir, out_dir;
+  uint64_t seed = 1, problem_seed = kDefaultProblemSeed;
+  std::string model_dir, out_dir;   // out_dir: --run-dir ("": a temporary folder)
+  nlohmann::ordered_json resolved;  // the resolved config, written to --run-dir
   bench::BenchSearchMode speedup_mode;
   bench::RawDecodeOptions decode;
   int shards = 2;        // shard processes of the scale-out row (0: none)
@@ -172,9 +175,11 @@ std::optional<BenchSettings> ParseBenchFlags(int argc, char** argv) {
        cxxopts::value<int>())
       ("matmul-size", "n of the n x n GEMM (default 2048; 256 with --quick)", cxxopts::value<int>())
       ("model", "built-in checkpoint directory (default: the embedded default)", cxxopts::value<std::string>())
-      ("problem-seed", "seed of the held-out problems", cxxopts::value<uint64_t>()->default_value("2026"))
+      ("problem-seed", "seed of the held-out problems",
+       cxxopts::value<uint64_t>()->default_value(std::to_string(kDefaultProblemSeed)))
       ("seed", "search seed", cxxopts::value<uint64_t>()->default_value("1"))
-      ("out-dir", "keep the searches' trees files here (default: a temporary folder, removed)",
+      ("run-dir", "keep the searches' trees files and the resolved config (bench.config.json) here "
+       "(default: a temporary folder, removed)",
        cxxopts::value<std::string>()->default_value(""))
       ("shards", "the speedup mode also as this many `search --shard` processes against one process, merged "
        "(problems/s and whether the merged trees are identical; 0: skip)", cxxopts::value<int>()->default_value("2"))
@@ -188,10 +193,11 @@ std::optional<BenchSettings> ParseBenchFlags(int argc, char** argv) {
       ("hf-keep", "write the Hugging Face section's model directory here and keep it (default: a temporary "
        "folder, removed)", cxxopts::value<std::string>()->default_value(""))
       ("h,help", "show this help");
-  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  const std::optional<CommandFlags> parsed = ParseCommandFlags(options, argc, argv, {{{"out-dir", "run-dir"}}});
   if (!parsed) return std::nullopt;
-  const cxxopts::ParseResult& args = *parsed;
+  const cxxopts::ParseResult& args = parsed->args;
   BenchSettings settings;
+  settings.resolved = parsed->resolved;
   settings.quick = args.count("quick") > 0;
   settings.json = args.count("json") > 0;
   settings.problems = args.count("problems") ? args["problems"].as<long>() : (settings.quick ? 2 : 40);
@@ -206,7 +212,7 @@ std::optional<BenchSettings> ParseBenchFlags(int argc, char** argv) {
   settings.problem_seed = args["problem-seed"].as<uint64_t>();
   settings.speedup_mode = bench::BenchSearchModeByKey(args["speedup-mode"].as<std::string>(), settings.seed);
   settings.model_dir = args.count("model") ? args["model"].as<std::string>() : "";
-  settings.out_dir = args["out-dir"].as<std::string>();
+  settings.out_dir = args["run-dir"].as<std::string>();
   settings.shards = args["shards"].as<int>();
   if (settings.shards < 0 || settings.shards > 64) throw UsageError("--shards must be between 0 and 64");
   if (settings.quick) {
@@ -305,7 +311,7 @@ int RunBench(int argc, char** argv) {
 
   const PolicyBackend backend(*policy);
   const std::vector<Problem> problems = DefaultEvalProblems(settings.problems, settings.problem_seed);
-  const bench::ScratchDir scratch(settings.out_dir, "steptree-bench");  // where trees go (--out-dir keeps them)
+  const bench::ScratchDir scratch(settings.out_dir, "steptree-bench");  // where trees go (--run-dir keeps them)
   MeasureSearches(settings, backend, problems, scratch.path(), &report);
   if (settings.shards > 0) {
     bench::ShardBenchOptions shard;
@@ -320,6 +326,7 @@ int RunBench(int argc, char** argv) {
   MeasureModels(settings, *policy, settings.decode, &report);
   std::optional<bench::HfBenchResult> hf;
   if (settings.hf) hf = bench::RunHfBench(settings.hf_options, report.matmul.gflops, /*progress=*/true);
+  if (!settings.out_dir.empty()) WriteResolvedConfig(ConfigPathInDir(settings.out_dir, "bench"), settings.resolved);
 
   if (settings.json) {
     nlohmann::json json = bench::ReportToJson(report);

@@ -10,7 +10,8 @@
 // the value head and search each contribute. Countdown adds the target-checked rows
 // (best-of-5, SBS(3,5), MCTS(40)) and the oracle rows (the verifier ceiling); arithmetic
 // adds the oracle rows with --oracle. Prints one table (accuracy, tokens and seconds per
-// problem, accuracy by level); every method's trees are written under --out-dir.
+// problem, accuracy by level); every method's trees (and the resolved config,
+// demo.config.json) are written under --run-dir.
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -19,6 +20,8 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
+#include "app/command_flags.h"
+#include "app/command_flags.h"
 #include "app/default_model.h"
 #include "app/evaluation.h"
 #include "app/flag_parsing.h"
@@ -144,17 +147,19 @@ int RunDemo(int argc, char** argv) {
       "by the question's own target (terminal \"target\": best-of-5, SBS(3,5), MCTS(40)); the\n"
       "oracle rows (values \"oracle\", on countdown always, arithmetic with --oracle) use a\n"
       "perfect step verifier: the ceiling. The gold answer only grades. Without a value head in\n"
-      "the checkpoint the value recipe trains one first (see the user guide).\n"
+      "the checkpoint the value recipe trains one first (see the user guide). Trees and the\n"
+      "resolved config (demo.config.json) go to --run-dir.\n"
       "--json prints {\"methods\": [{\"mode\", \"label\", \"terminal\", \"values\", \"accuracy\", \"n\",\n"
       "\"tokens_per_problem\", \"seconds_per_problem\", \"by_difficulty\", \"config\", \"out\"}, ...],\n"
       "\"n\", \"family\", \"model\"}.");
   options.add_options()
-      ("n", "held-out problems", cxxopts::value<long>()->default_value("200"))
+      ("problems", "held-out problems", cxxopts::value<long>()->default_value("200"))
       ("family", "countdown | arithmetic", cxxopts::value<std::string>()->default_value("countdown"))
-      ("problem-seed", "seed of the held-out problems", cxxopts::value<uint64_t>()->default_value("2026"))
+      ("problem-seed", "seed of the held-out problems",
+       cxxopts::value<uint64_t>()->default_value(std::to_string(kDefaultProblemSeed)))
       ("seed", "search seed", cxxopts::value<uint64_t>()->default_value("1"))
       ("model", "checkpoint directory (default: the embedded default)", cxxopts::value<std::string>())
-      ("out-dir", "where every method's trees go", cxxopts::value<std::string>()->default_value("runs/demo"))
+      ("run-dir", "where every method's trees go", cxxopts::value<std::string>()->default_value("runs/demo"))
       ("retrain-value", "run the value recipe even when the checkpoint has a value head")
       ("oracle", "also run SBS(3,5) and MCTS(40) with oracle values (a perfect step and answer verifier): "
        "the ceiling a value head could reach with this policy (always on for countdown)")
@@ -162,14 +167,15 @@ int RunDemo(int argc, char** argv) {
       ("json", "print the summary as one JSON object")
       ("h,help", "show this help");
   AddKvCacheFlag(options);
-  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  const std::optional<CommandFlags> parsed =
+      ParseCommandFlags(options, argc, argv, {{{"n", "problems"}, {"out-dir", "run-dir"}}});
   if (!parsed) return 0;
-  const cxxopts::ParseResult& args = *parsed;
-  const long n = CheckProblemCount(args["n"].as<long>(), "--n");
+  const cxxopts::ParseResult& args = parsed->args;
+  const long n = CheckProblemCount(args["problems"].as<long>(), "--problems");
   const int threads = ConfigureTorchThreads(args["threads"].as<int>());
   WarnIfReferenceBlas();
-  const std::string out_dir = args["out-dir"].as<std::string>();
-  CheckOutputDir(out_dir, "--out-dir");
+  const std::string out_dir = args["run-dir"].as<std::string>();
+  CheckOutputDir(out_dir, "--run-dir");
 
   const ProblemFamily family = ParseFamily(args["family"].as<std::string>());
   const bool countdown = family == ProblemFamily::kCountdown;
@@ -212,6 +218,7 @@ int RunDemo(int argc, char** argv) {
                        {"config", s["config"]},
                        {"out", run.out}});
   }
+  parsed->WriteConfigInDir(out_dir);
   const nlohmann::json summary = {
       {"methods", methods}, {"n", n}, {"family", ProblemFamilyName(family)}, {"model", model_dir}};
   if (args.count("json")) {

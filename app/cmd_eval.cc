@@ -5,6 +5,7 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
+#include "app/command_flags.h"
 #include "app/data_flags.h"
 #include "app/default_model.h"
 #include "app/evaluation.h"
@@ -25,7 +26,9 @@ int RunEval(int argc, char** argv) {
   cxxopts::Options options(
       "steptree eval",
       "Decodes a solution per problem with the policy alone and grades it.\n"
-      "Without --data: --n held-out synthetic problems across difficulties 1..8.\n"
+      "Without --data: --problems held-out synthetic problems across difficulties 1..8.\n"
+      "With -o, the resolved config is written to OUTPUT.config.json (--config of it makes the\n"
+      "same file).\n"
       "--json prints {\"accuracy\", \"n\", \"correct\", \"by_difficulty\": {\"1\": {\"accuracy\", \"n\"}, ...},\n"
       "\"tokens_per_problem\", \"tokens_per_second\", \"prefill_tokens\", \"generated_tokens\",\n"
       "\"forward_calls\", \"seconds\", \"seconds_per_problem\", \"mode\", \"model\"}.");
@@ -33,10 +36,10 @@ int RunEval(int argc, char** argv) {
       ("model", "checkpoint or Hugging Face model directory (default: the embedded default)",
        cxxopts::value<std::string>())
       ("data", "problem JSONL (default: held-out synthetic problems)", cxxopts::value<std::string>())
-      ("n", "number of held-out synthetic problems without --data", cxxopts::value<long>()->default_value("400"))
+      ("problems", "number of held-out synthetic problems without --data", cxxopts::value<long>()->default_value("400"))
       ("family", "synthetic family without --data: arithmetic | countdown (also picks the default model)",
        cxxopts::value<std::string>()->default_value("arithmetic"))
-      ("problem-seed", "seed of the held-out synthetic problems", cxxopts::value<uint64_t>()->default_value("7"))
+      ("problem-seed", "seed of the held-out synthetic problems", cxxopts::value<uint64_t>()->default_value(std::to_string(kDefaultProblemSeed)))
       ("mode", "greedy | sample", cxxopts::value<std::string>()->default_value("greedy"))
       ("temperature", "sampling temperature (mode sample)", cxxopts::value<float>()->default_value("0.6"))
       ("top-k", "top-k (0 = off)", cxxopts::value<int>()->default_value("0"))
@@ -50,9 +53,9 @@ int RunEval(int argc, char** argv) {
       ("h,help", "show this help");
   AddDataFlags(options);
   AddModelLoadFlags(options);
-  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  const std::optional<CommandFlags> parsed = ParseCommandFlags(options, argc, argv, {{{"n", "problems"}}});
   if (!parsed) return 0;
-  const cxxopts::ParseResult& args = *parsed;
+  const cxxopts::ParseResult& args = parsed->args;
   const std::string mode = args["mode"].as<std::string>();
   if (mode != "greedy" && mode != "sample") throw UsageError("--mode expects greedy or sample");
   SolveOptions solve;
@@ -76,7 +79,7 @@ int RunEval(int argc, char** argv) {
   if (args.count("data")) {
     problems = LoadProblems(args["data"].as<std::string>(), DataFlagsFrom(args)).problems;
   } else {
-    const long n = CheckProblemCount(args["n"].as<long>(), "-n");
+    const long n = CheckProblemCount(args["problems"].as<long>(), "--problems");
     problems = DefaultEvalProblems(n, args["problem-seed"].as<uint64_t>(), family);
   }
   const std::unique_ptr<Policy> policy = LoadPolicyWithFlags(model_dir, args);
@@ -95,7 +98,10 @@ int RunEval(int argc, char** argv) {
         progress.Update(done, total);
       });
   progress.Finish();
-  if (writer) writer->Commit();
+  if (writer) {
+    writer->Commit();
+    parsed->WriteConfigBesideFile(writer->path());
+  }
   nlohmann::json summary = SummariseSolutions(problems, solutions, stats);
   summary["mode"] = mode;
   summary["model"] = model_dir;

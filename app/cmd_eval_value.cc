@@ -5,6 +5,7 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
+#include "app/command_flags.h"
 #include "app/default_model.h"
 #include "app/model_flags.h"
 #include "core/input_error.h"
@@ -41,9 +42,9 @@ int RunEvalValue(int argc, char** argv) {
       ("h,help", "show this help");
   // clang-format on
   AddModelLoadFlags(options);
-  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  const std::optional<CommandFlags> parsed = ParseCommandFlags(options, argc, argv, {});
   if (!parsed) return 0;
-  const cxxopts::ParseResult& args = *parsed;
+  const cxxopts::ParseResult& args = parsed->args;
   if (!args.count("data")) throw UsageError("--data F.jsonl is required");
   ValueEvalOptions eval;
   eval.batch_tokens = args["batch-tokens"].as<long>();

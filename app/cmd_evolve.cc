@@ -11,7 +11,8 @@
 //            MCTS(40) on held-out problems, answers scored by the value head (inference).
 //
 // Run directory:
-//   config.json                 the resolved options
+//   config.json                 the resolved options (a later run must agree)
+//   evolve.config.json          the resolved flags of the last finished run
 //   anchor-sft.jsonl            with --anchor-sft: the reference solutions mixed in
 //   round-K/problems.jsonl      training problems of round K (K >= 1)
 //   round-K/trees.jsonl         its MCTS trees; value.jsonl, sft.jsonl: the exports
@@ -31,6 +32,7 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
+#include "app/command_flags.h"
 #include "core/child_process.h"
 #include "core/json_file.h"
 #include "app/default_model.h"
@@ -57,7 +59,7 @@ struct EvolveOptions {
   long problems = 1000;        // training problems per round
   int data_iterations = 40;    // MCTS iterations when generating data
   long eval_problems = 200;    // held-out problems
-  uint64_t eval_seed = 2026;   // their seed (the demo's)
+  uint64_t eval_seed = kDefaultProblemSeed;  // their seed (the demo's)
   long steps = 1000;           // training steps per round
   double lr = 3e-4;
   double alpha = 1.0;
@@ -154,9 +156,9 @@ nlohmann::ordered_json Evaluate(const EvolveOptions& o, const std::string& model
   nlohmann::ordered_json figures;
   for (const Method& m : methods) {
     const std::string out = (eval_dir / (std::string(m.key) + ".jsonl")).string();
-    std::vector<std::string> line = {"search",          "--model", model, "--synthetic", std::to_string(o.eval_problems),
+    std::vector<std::string> line = {"search",          "--model", model, "--problems", std::to_string(o.eval_problems),
                                      "--problem-seed", std::to_string(o.eval_seed), "--terminal-reward", "value",
-                                     "--seed",          std::to_string(o.seed), "--out", out, "--resume", "--threads", t,
+                                     "--seed",          std::to_string(o.seed), "--output", out, "--resume", "--threads", t,
                                      "--family",        ProblemFamilyName(o.family)};
     line.insert(line.end(), m.flags.begin(), m.flags.end());  // a later --terminal-reward wins
     if (untrained_head) line.push_back("--allow-untrained-value");
@@ -185,7 +187,7 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
     const std::string previous = (dir / ("round-" + std::to_string(round - 1)) / "model").string();
     const std::string problems = (rd / "problems.jsonl").string(), trees = (rd / "trees.jsonl").string();
     const std::string values = (rd / "value.jsonl").string(), sft = (rd / "sft.jsonl").string();
-    std::vector<std::string> generate = {"gen-problems", "--family", ProblemFamilyName(o.family), "-n",
+    std::vector<std::string> generate = {"gen-problems", "--family", ProblemFamilyName(o.family), "--problems",
                                          std::to_string(o.problems), "--split", "train", "--seed",
                                          std::to_string(1000 + round), "-o", problems};
     if (!TrainingLevels(o).empty()) generate.insert(generate.end(), {"--difficulty", TrainingLevels(o)});
@@ -196,7 +198,7 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
     if (round == 1) search.push_back("--allow-untrained-value");  // round 0's head is fresh
     if (o.launch.launcher.empty()) {
       search.insert(search.begin(), "search");
-      search.insert(search.end(), {"--out", trees, "--resume"});
+      search.insert(search.end(), {"--output", trees, "--resume"});
       Run(search);
     } else {
       // The cluster runs the shards from its own working folder: every path absolute.
@@ -214,12 +216,12 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
     }
     std::vector<std::string> train = {"train", "--init", previous, "--values", values, "--alpha",
                                       std::to_string(o.alpha), "--lr", std::to_string(o.lr), "--steps",
-                                      std::to_string(o.steps), "--threads", t, "--resume", "-o", model};
+                                      std::to_string(o.steps), "--threads", t, "--resume", "--run-dir", model};
     if (o.anchor_sft > 0) {
       // Tool-computed reference solutions (the synthetic generator's steps), the same set
       // every round: they keep the policy near what it was trained on.
       const std::string anchor = (dir / "anchor-sft.jsonl").string();
-      Run({"gen-problems", "--family", ProblemFamilyName(o.family), "-n", std::to_string(o.anchor_sft), "--split",
+      Run({"gen-problems", "--family", ProblemFamilyName(o.family), "--problems", std::to_string(o.anchor_sft), "--split",
            "train", "--seed", "12", "-o", anchor});
       train.insert(train.end(), {"--sft", anchor});
     }
@@ -305,9 +307,9 @@ int RunEvolve(int argc, char** argv) {
        cxxopts::value<int>()->default_value("2"))
       ("json", "print the rounds as one JSON object")
       ("h,help", "show this help");
-  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  const std::optional<CommandFlags> parsed = ParseCommandFlags(options, argc, argv, {});
   if (!parsed) return 0;
-  const cxxopts::ParseResult& args = *parsed;
+  const cxxopts::ParseResult& args = parsed->args;
   if (!args.count("run-dir")) throw UsageError("--run-dir DIR is required");
   o.run_dir = args["run-dir"].as<std::string>();
   o.rounds = args["rounds"].as<int>();
@@ -362,6 +364,7 @@ int RunEvolve(int argc, char** argv) {
     rounds.push_back(RunRound(o, round, dir));
     ConfigureTorchThreads(o.threads);
   }
+  parsed->WriteConfigInDir(o.run_dir);
   if (args.count("json")) {
     std::cout << nlohmann::ordered_json({{"rounds", rounds}, {"run_dir", o.run_dir}}).dump() << std::endl;
   } else {

@@ -1,4 +1,4 @@
-// steptree export: scored trees (search --out) -> training data: sft, value, prm or pairs
+// steptree export: scored trees (search --output) -> training data: sft, value, prm or pairs
 // JSONL, after pruning (export/exporter.h; formats in docs/formats.md, "Export formats").
 #include <cmath>
 #include <iostream>
@@ -8,6 +8,7 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
+#include "app/command_flags.h"
 #include "core/input_error.h"
 #include "core/output_path.h"
 #include "export/exporter.h"
@@ -79,7 +80,7 @@ ExportOptions ReadOptions(const cxxopts::ParseResult& args) {
 int RunExport(int argc, char** argv) {
   cxxopts::Options options(
       "steptree export",
-      "Turns scored trees (search --out) into training data, after pruning: subtrees without a\n"
+      "Turns scored trees (search --output) into training data, after pruning: subtrees without a\n"
       "graded final answer are dropped, identical sibling steps merged, and Q targets given only to\n"
       "nodes with at least --min-visits visits.\n"
       "  sft    correct root-to-leaf paths (chat messages or prompt/completion; `train --sft` reads both)\n"
@@ -89,16 +90,17 @@ int RunExport(int argc, char** argv) {
       "  pairs  step-level preference pairs {\"prompt\", \"chosen\", \"rejected\"}: sibling steps, the\n"
       "         chosen one leading to a correct answer, Q at least --margin above the rejected one\n"
       "The output is written to a temporary file and renamed into place at the end (-o - writes the\n"
-      "records to standard output and the summary to standard error). Record ids are unique: a\n"
+      "records to standard output and the summary to standard error), and the resolved config to\n"
+      "OUTPUT.config.json (--config of it makes the same file). Record ids are unique: a\n"
       "problem met again (the same trees twice, an SBS and an MCTS file) exports as \"<id>#2\", ...\n"
       "--json prints {\"format\", \"out\", \"trees\", \"questions\", \"without_valid_terminal\", \"records\",\n"
       "\"repeated_problems\", \"paths\", \"correct_paths\", \"incorrect_paths\", \"steps\", \"labels\", \"mean_q_gap\", \"by_difficulty\",\n"
       "\"without_difficulty\", \"pruning\", \"options\"} (docs/formats.md).");
   // clang-format off
   options.add_options()
-      ("trees", "trees JSONL from search --out (repeat the flag for several files)", cxxopts::value<std::vector<std::string>>())
+      ("trees", "trees JSONL from search --output (repeat the flag for several files)", cxxopts::value<std::vector<std::string>>())
       ("format", "sft | value | prm | pairs", cxxopts::value<std::string>())
-      ("o,out", "output JSONL", cxxopts::value<std::string>())
+      ("o,output", "output JSONL (- for standard output)", cxxopts::value<std::string>())
       ("min-visits", "nodes with fewer visits get no Q target (value and soft-q fall back to the node's value; pairs skip them)", cxxopts::value<int>()->default_value("1"))
       ("max-correct", "correct paths kept per question (sft, value, prm): an integer or \"all\"", cxxopts::value<std::string>()->default_value("4"))
       ("max-incorrect", "incorrect paths kept per question (value, prm): an integer or \"all\"", cxxopts::value<std::string>()->default_value("4"))
@@ -112,20 +114,21 @@ int RunExport(int argc, char** argv) {
       ("json", "print the summary as one JSON object")
       ("h,help", "show this help");
   // clang-format on
-  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  const std::optional<CommandFlags> parsed = ParseCommandFlags(options, argc, argv, {{{"out", "output"}}});
   if (!parsed) return 0;
-  const cxxopts::ParseResult& args = *parsed;
-  if (!args.count("trees")) throw UsageError("--trees F.jsonl is required (the output of search --out)");
+  const cxxopts::ParseResult& args = parsed->args;
+  if (!args.count("trees")) throw UsageError("--trees F.jsonl is required (the output of search --output)");
   if (!args.count("format")) throw UsageError("--format sft|value|prm|pairs is required");
-  if (!args.count("out")) throw UsageError("-o OUT.jsonl is required");
+  if (!args.count("output")) throw UsageError("-o/--output OUT.jsonl is required");
   const ExportOptions export_options = ReadOptions(args);
-  const std::string out = args["out"].as<std::string>();
+  const std::string out = args["output"].as<std::string>();
   const std::vector<std::string> files = args["trees"].as<std::vector<std::string>>();
   for (const std::string& file : files) {
     if (file == out) throw UsageError("-o must not be one of the --trees files");
   }
   CheckOutputFile(out, "-o", /*stdout_allowed=*/true);
   const ExportSummary summary = ExportTrees(files, export_options, out);
+  parsed->WriteConfigBesideFile(out);
   // With -o - the records own standard output; the summary goes to standard error.
   std::ostream& report = IsStdoutPath(out) ? std::cerr : std::cout;
   if (args.count("json")) {

@@ -6,6 +6,7 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
+#include "app/command_flags.h"
 #include "app/flag_parsing.h"
 #include "core/atomic_output.h"
 #include "core/input_error.h"
@@ -24,10 +25,11 @@ int RunGenProblems(int argc, char** argv) {
       "number once, {id, question, answer, steps, difficulty, numbers, target, source}, steps\n"
       "calling the calculator (\"<<a op b=c>> left: ...\"). Every step is computed by the\n"
       "generator (countdown targets are always reachable), so every label is right.\n"
-      "Deterministic in --seed: problem i depends only on (seed, i).");
+      "Deterministic in --seed: problem i depends only on (seed, i). The resolved config is\n"
+      "written to OUTPUT.config.json (--config of it makes the same file).");
   options.add_options()
       ("family", "arithmetic | countdown", cxxopts::value<std::string>()->default_value("arithmetic"))
-      ("n", "number of problems", cxxopts::value<long>()->default_value("100"))
+      ("problems", "number of problems", cxxopts::value<long>()->default_value("100"))
       ("difficulty", "level 1..8 or a range A-B (levels cycle problem by problem)",
        cxxopts::value<std::string>()->default_value("1-8"))
       ("seed", "random seed", cxxopts::value<uint64_t>()->default_value("1"))
@@ -38,11 +40,11 @@ int RunGenProblems(int argc, char** argv) {
       ("o,output", "output JSONL file", cxxopts::value<std::string>())
       ("json", "print a JSON summary {\"n\", \"output\", \"by_difficulty\"}")
       ("h,help", "show this help");
-  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  const std::optional<CommandFlags> parsed = ParseCommandFlags(options, argc, argv, {{{"n", "problems"}}});
   if (!parsed) return 0;
-  const cxxopts::ParseResult& args = *parsed;
+  const cxxopts::ParseResult& args = parsed->args;
   if (!args.count("output")) throw UsageError("-o/--output is required");
-  const long n = CheckProblemCount(args["n"].as<long>(), "-n");
+  const long n = CheckProblemCount(args["problems"].as<long>(), "--problems");
   const double word_share = args["word-share"].as<double>();
   if (!(word_share >= 0 && word_share <= 1)) throw UsageError("--word-share must lie in [0, 1]");
 
@@ -63,6 +65,7 @@ int RunGenProblems(int argc, char** argv) {
     ++by_difficulty[*problem.difficulty];
   }
   writer.Commit();
+  parsed->WriteConfigBesideFile(output);
   if (args.count("json")) {
     nlohmann::json summary = {{"n", n}, {"output", output}};
     for (const auto& [d, count] : by_difficulty) summary["by_difficulty"][std::to_string(d)] = count;

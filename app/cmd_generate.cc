@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/command.h"
+#include "app/command_flags.h"
 #include "app/default_model.h"
 #include "app/model_flags.h"
 #include "core/input_error.h"
@@ -72,9 +73,9 @@ int RunGenerate(int argc, char** argv) {
       ("json", "print one JSON object")
       ("h,help", "show this help");
   AddModelLoadFlags(options);
-  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  const std::optional<CommandFlags> parsed = ParseCommandFlags(options, argc, argv, {});
   if (!parsed) return 0;
-  const cxxopts::ParseResult& args = *parsed;
+  const cxxopts::ParseResult& args = parsed->args;
   if (args.count("prompt") == args.count("prompt-ids")) throw UsageError("give exactly one of --prompt T and --prompt-ids I,J,..");
   const int max_tokens = args["max-tokens"].as<int>();
   if (max_tokens < 1) throw UsageError("--max-tokens must be >= 1");

@@ -5,6 +5,7 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
+#include "app/command_flags.h"
 #include "app/flag_parsing.h"
 #include "core/input_error.h"
 #include "search/merge.h"
@@ -22,11 +23,12 @@ int RunMerge(int argc, char** argv) {
       "(shard count, data, model, search configuration); a missing, duplicated or foreign\n"
       "shard is refused (exit 2) unless --allow-missing, which merges the shards given and\n"
       "lists the rest. --json prints the merged summary: the keys of `search --json` plus\n"
-      "\"shards\", \"missing_shards\" and \"missing_problems\".\n"
+      "\"shards\", \"missing_shards\" and \"missing_problems\". The resolved config is written to\n"
+      "MERGED.jsonl.config.json.\n"
       "Usage: steptree merge -o MERGED.jsonl [--value-targets V.jsonl] SHARD_TREES.jsonl...");
   // clang-format off
   options.add_options()
-      ("o,out", "merged trees JSONL", cxxopts::value<std::string>())
+      ("o,output", "merged trees JSONL", cxxopts::value<std::string>())
       ("value-targets", "also merge the shards' value targets (each shard run with --value-targets) into this file",
        cxxopts::value<std::string>())
       ("allow-missing", "merge the shards given even when some are missing; the summary lists them")
@@ -36,16 +38,17 @@ int RunMerge(int argc, char** argv) {
   // clang-format on
   options.parse_positional({"shards"});
   options.positional_help("SHARD_TREES.jsonl...");
-  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  const std::optional<CommandFlags> parsed = ParseCommandFlags(options, argc, argv, {{{"out", "output"}}});
   if (!parsed) return 0;
-  const cxxopts::ParseResult& args = *parsed;
-  if (!args.count("out")) throw UsageError("-o MERGED.jsonl is required");
+  const cxxopts::ParseResult& args = parsed->args;
+  if (!args.count("output")) throw UsageError("-o/--output MERGED.jsonl is required");
   if (!args.count("shards")) throw UsageError("give the trees file of every shard (SHARD_TREES.jsonl...)");
   MergeOptions merge;
-  merge.out = args["out"].as<std::string>();
+  merge.out = args["output"].as<std::string>();
   if (args.count("value-targets")) merge.value_targets = args["value-targets"].as<std::string>();
   merge.allow_missing = args.count("allow-missing") > 0;
   const nlohmann::json summary = MergeShards(args["shards"].as<std::vector<std::string>>(), merge);
+  parsed->WriteConfigBesideFile(merge.out);
   if (args.count("json")) {
     std::cout << summary.dump() << std::endl;
     return 0;

@@ -9,6 +9,7 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
+#include "app/command_flags.h"
 #include "app/data_flags.h"
 #include "app/default_model.h"
 #include "app/evaluation.h"
@@ -71,25 +72,27 @@ int RunSearchCommand(int argc, char** argv) {
       "\"correct\", \"graded\", \"solved_share\", \"by_difficulty\", \"tokens_per_problem\",\n"
       "\"prefill_tokens_per_problem\", \"cached_tokens_per_problem\", \"forward_calls_per_problem\", \"nodes_per_problem\",\n"
       "\"generated_tokens\", \"seconds\", \"seconds_per_problem\", \"tokens_per_second\", \"threads\",\n"
-      "\"config\", \"out\", \"model\", \"skipped_long_prompts\", \"truncated_long_prompts\"}. A shard (--shard) also writes OUT.shard.json for `merge`.");
+      "\"config\", \"out\", \"model\", \"skipped_long_prompts\", \"truncated_long_prompts\"}. A shard (--shard) also writes OUTPUT.shard.json for `merge`.\n"
+      "The resolved config is written to OUTPUT.config.json (--config of it makes the same trees).");
   options.add_options()
       ("data", "problem JSONL (any format the loaders read)", cxxopts::value<std::string>())
-      ("synthetic", "instead of --data: this many held-out synthetic problems (of --family)", cxxopts::value<long>())
+      ("problems", "instead of --data: this many held-out synthetic problems (of --family)", cxxopts::value<long>())
       ("family", "synthetic family: arithmetic (levels 1..8) | countdown (levels 1..4); also picks the default "
        "model", cxxopts::value<std::string>()->default_value("arithmetic"))
-      ("problem-seed", "seed of the synthetic problems", cxxopts::value<uint64_t>()->default_value("7"))
+      ("problem-seed", "seed of the held-out synthetic problems",
+       cxxopts::value<uint64_t>()->default_value(std::to_string(kDefaultProblemSeed)))
       ("mode", "greedy | maj | bon | sbs | mcts | dvts", cxxopts::value<std::string>())
-      ("out", "trees JSONL to write", cxxopts::value<std::string>())
+      ("o,output", "trees JSONL to write", cxxopts::value<std::string>())
       ("model", "checkpoint or Hugging Face model directory (default: the embedded default)",
        cxxopts::value<std::string>())
-      ("resume", "keep the trees already in --out and search only the missing problems")
+      ("resume", "keep the trees already in --output and search only the missing problems")
       ("value-targets", "also write value-target paths (value JSONL) of every tree with known outcomes",
        cxxopts::value<std::string>())
       ("allow-untrained-value", "run bon/sbs/mcts/dvts with a model whose value head is untrained (values 0)")
       ("value-source", RowOf(SearchConfig::Table(), "value_source").help,
        cxxopts::value<std::string>()->default_value(ValueSourceName(SearchConfig().value_source)))
       ("shard", "search only shard K of N of the problems (problem i is in shard i mod N), K/N or auto (from "
-       "Slurm's SLURM_ARRAY_TASK_ID or a Kubernetes Indexed Job's JOB_COMPLETION_INDEX); {shard} in --out and "
+       "Slurm's SLURM_ARRAY_TASK_ID or a Kubernetes Indexed Job's JOB_COMPLETION_INDEX); {shard} in --output and "
        "--value-targets becomes K; `steptree merge` joins the shards (docs/scale-out.md)", cxxopts::value<std::string>())
       ("shard-count", "with --shard auto: the number of shards N (required in a Kubernetes Indexed Job; in a Slurm "
        "array the index is then SLURM_ARRAY_TASK_ID itself)", cxxopts::value<int>())
@@ -115,13 +118,14 @@ int RunSearchCommand(int argc, char** argv) {
   AddModelLoadFlags(options);
   AddKvCacheFlag(options);
   AddTreesPerWorkerFlag(options);
-  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  const std::optional<CommandFlags> parsed =
+      ParseCommandFlags(options, argc, argv, {{{"out", "output"}, {"synthetic", "problems"}}});
   if (!parsed) return 0;
-  const cxxopts::ParseResult& args = *parsed;
+  const cxxopts::ParseResult& args = parsed->args;
 
   if (!args.count("mode")) throw UsageError("--mode is required (greedy | maj | bon | sbs | mcts | dvts)");
-  if (!args.count("out")) throw UsageError("--out TREES.jsonl is required");
-  if (args.count("data") == args.count("synthetic")) throw UsageError("give exactly one of --data F and --synthetic N");
+  if (!args.count("output")) throw UsageError("-o/--output TREES.jsonl is required");
+  if (args.count("data") == args.count("problems")) throw UsageError("give exactly one of --data F and --problems N");
   const ProblemFamily family = ParseFamily(args["family"].as<std::string>());
   const std::optional<LongPromptPolicy> long_prompts = LongPromptPolicyFromName(args["on-long-prompt"].as<std::string>());
   if (!long_prompts) {
@@ -148,7 +152,7 @@ int RunSearchCommand(int argc, char** argv) {
     shard = ParseShardFlag(args["shard"].as<std::string>(), args.count("shard-count") ? args["shard-count"].as<int>() : 0,
                            [](const char* name) { return std::getenv(name); });
     // N shards writing one file would overwrite each other.
-    for (const char* flag : {"out", "value-targets"}) {
+    for (const char* flag : {"output", "value-targets"}) {
       if (shard->count > 1 && args.count(flag) && args[flag].as<std::string>().find("{shard}") == std::string::npos) {
         throw UsageError(std::string("--") + flag + " " + args[flag].as<std::string>() + " names one file for " +
                          std::to_string(shard->count) + " shards: put {shard} in it (e.g. trees.{shard}.jsonl)");
@@ -161,14 +165,14 @@ int RunSearchCommand(int argc, char** argv) {
     return shard ? ShardPath(path, shard->index) : path;
   };
   // Outputs before any work: a mistyped second path must not cost the first file anything.
-  CheckOutputFile(output_path("out"), "--out");
+  CheckOutputFile(output_path("output"), "--output");
   if (args.count("value-targets")) CheckOutputFile(output_path("value-targets"), "--value-targets");
 
   std::vector<Problem> problems;
   if (args.count("data")) {
     problems = LoadProblems(args["data"].as<std::string>(), DataFlagsFrom(args)).problems;
   } else {
-    const long n = CheckProblemCount(args["synthetic"].as<long>(), "--synthetic");
+    const long n = CheckProblemCount(args["problems"].as<long>(), "--problems");
     problems = DefaultEvalProblems(n, args["problem-seed"].as<uint64_t>(), family);
   }
   const bool oracle = config.value_source == ValueSource::kOracle;
@@ -193,7 +197,7 @@ int RunSearchCommand(int argc, char** argv) {
   }
 
   SearchRunOptions run;
-  run.out = output_path("out");
+  run.out = output_path("output");
   run.shard = shard;
   run.resume = args.count("resume") > 0;
   run.threads = threads;
@@ -209,6 +213,7 @@ int RunSearchCommand(int argc, char** argv) {
   summary["model"] = model_dir;
   summary["skipped_long_prompts"] = long_report.skipped_ids.size();
   summary["truncated_long_prompts"] = long_report.truncated_ids.size();
+  parsed->WriteConfigBesideFile(run.out);
   if (args.count("json")) {
     std::cout << summary.dump() << std::endl;
   } else {

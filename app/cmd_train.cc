@@ -6,6 +6,7 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
+#include "app/command_flags.h"
 #include "app/data_flags.h"
 #include "app/default_model.h"
 #include "app/train_flags.h"
@@ -76,9 +77,10 @@ int RunTrain(int argc, char** argv) {
   // clang-format on
   AddTrainingFlags(options, d);
   AddDataFlags(options);
-  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  const std::optional<CommandFlags> parsed =
+      ParseCommandFlags(options, argc, argv, {DeprecatedTrainingFlags()});
   if (!parsed) return 0;
-  const cxxopts::ParseResult& args = *parsed;
+  const cxxopts::ParseResult& args = parsed->args;
   if (!args.count("values") && !args.count("sft")) throw UsageError("--values F.jsonl and/or --sft F.jsonl is required");
   const bool freeze = args.count("freeze-backbone") > 0;
   if (freeze && args.count("sft")) throw UsageError("--freeze-backbone trains the value head only: --sft has nothing to teach it");
@@ -124,6 +126,7 @@ int RunTrain(int argc, char** argv) {
   const auto stream = MakeFileStream(std::move(train_paths), train.seed, description);
 
   const TrainResult result = Train(train, *stream, heldout_paths);
+  parsed->WriteConfigInDir(train.out_dir);
   const nlohmann::json summary = {{"steps", result.steps_done},
                                   {"train_loss", result.train_loss},
                                   {"value_loss", result.value_loss},

@@ -5,6 +5,7 @@
 #include <cxxopts.hpp>
 
 #include "app/command.h"
+#include "app/command_flags.h"
 #include "app/data_flags.h"
 #include "app/default_model.h"
 #include "app/flag_parsing.h"
@@ -26,8 +27,9 @@ int RunTrainPolicy(int argc, char** argv) {
       "--data, synthetic problems of the train split made on the fly.\n"
       "--recipe default reproduces the embedded arithmetic default, --recipe countdown the\n"
       "countdown default (synthetic countdown levels 1-5, steps calling the calculator):\n"
-      "  steptree train-policy --recipe default -o models/default\n"
-      "  steptree train-policy --recipe countdown -o models/countdown");
+      "  steptree train-policy --recipe default --run-dir models/default\n"
+      "  steptree train-policy --recipe countdown --run-dir models/countdown\n"
+      "The resolved config goes to RUN_DIR/train-policy.config.json.");
   options.add_options()
       ("recipe", "start from a named recipe: default | countdown", cxxopts::value<std::string>())
       ("family", "synthetic training problems without --data: arithmetic | countdown (--recipe countdown: "
@@ -50,9 +52,10 @@ int RunTrainPolicy(int argc, char** argv) {
       ("h,help", "show this help");
   AddTrainingFlags(options, d);
   AddDataFlags(options);
-  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(options, argc, argv);
+  const std::optional<CommandFlags> parsed =
+      ParseCommandFlags(options, argc, argv, {DeprecatedTrainingFlags()});
   if (!parsed) return 0;
-  const cxxopts::ParseResult& args = *parsed;
+  const cxxopts::ParseResult& args = parsed->args;
 
   const std::string recipe = args.count("recipe") ? args["recipe"].as<std::string>() : "default";
   if (recipe != "default" && recipe != "countdown") throw UsageError("--recipe expects default or countdown");
@@ -115,6 +118,7 @@ int RunTrainPolicy(int argc, char** argv) {
   }
 
   const TrainResult result = TrainPolicy(train, *stream, heldout);
+  parsed->WriteConfigInDir(train.out_dir);
   const nlohmann::json summary = {{"steps", result.steps_done},
                                   {"train_loss", result.train_loss},
                                   {"heldout_loss", result.heldout_loss},

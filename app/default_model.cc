@@ -112,7 +112,7 @@ std::string RequireDefaultModelDir(ProblemFamily family) {
     const std::string name = DefaultModelName(family);
     const std::string recipe = family == ProblemFamily::kCountdown ? "countdown" : "default";
     throw UsageError("no default model found (models/" + name + "/); pass --model DIR or train it with "
-                     "`steptree train-policy --recipe " + recipe + " -o models/" + name + "`");
+                     "`steptree train-policy --recipe " + recipe + " --run-dir models/" + name + "`");
   }
   return dir;
 }

@@ -1,8 +1,8 @@
 // The embedded defaults: the built-in models steptree ships with, one per synthetic family,
 // their training recipes, and where their checkpoints live.
 //
-//   arithmetic  models/default/    `steptree train-policy --recipe default -o models/default`
-//   countdown   models/countdown/  `steptree train-policy --recipe countdown -o models/countdown`
+//   arithmetic  models/default/    `steptree train-policy --recipe default --run-dir models/default`
+//   countdown   models/countdown/  `steptree train-policy --recipe countdown --run-dir models/countdown`
 //               (steps call the calculator: config.json has "tool": "calculator")
 // Each is config.json + model.safetensors (+ value_head.safetensors). Lookup order:
 // $STEPTREE_MODEL_DIR (arithmetic) or $STEPTREE_COUNTDOWN_MODEL_DIR (countdown),

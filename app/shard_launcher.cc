@@ -34,7 +34,7 @@ std::string ShardScript(const std::vector<std::string>& search_flags, int shards
   const std::string binary = fs::canonical("/proc/self/exe").string();
   std::string command = "exec " + ShellQuoted(binary) + " search";
   for (const std::string& flag : search_flags) command += " " + ShellQuoted(flag);
-  command += " --shard auto --shard-count " + std::to_string(shards) + " --resume --out " + ShellQuoted(pattern);
+  command += " --shard auto --shard-count " + std::to_string(shards) + " --resume --output " + ShellQuoted(pattern);
   return "#!/bin/sh\n"
          "# One shard of a steptree search, written by `steptree evolve --launcher`: the shard\n"
          "# index comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX; --resume continues a\n"

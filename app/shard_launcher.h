@@ -23,7 +23,7 @@ struct ShardLaunch {
   int retries = 2;
 };
 
-// Searches with `search_flags` (every `steptree search` flag but --out, --shard and
+// Searches with `search_flags` (every `steptree search` flag but --output, --shard and
 // --resume) as `launch.shards` shards whose files go to `shard_dir`, then merges them into
 // `out`. Throws ExternalError (exit 3) when shards are still unfinished after every retry.
 void RunShardedSearch(const ShardLaunch& launch, const std::vector<std::string>& search_flags,

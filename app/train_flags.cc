@@ -11,8 +11,9 @@ namespace steptree::app {
 void AddTrainingFlags(cxxopts::Options& options, const TrainOptions& d) {
   // clang-format off
   options.add_options("training")
-      ("o,out", "checkpoint directory to write", cxxopts::value<std::string>())
-      ("resume", "continue from OUT/trainer_state.json when present")
+      ("run-dir", "checkpoint directory to write (and the resolved config, COMMAND.config.json)",
+       cxxopts::value<std::string>())
+      ("resume", "continue from RUN_DIR/trainer_state.json when present")
       ("seed", "seed of a fresh model's init, data order and dropout", cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)))
       ("steps", "optimizer steps", cxxopts::value<long>()->default_value(std::to_string(d.steps)))
       ("batch-tokens", "padded tokens per batch", cxxopts::value<long>()->default_value(std::to_string(d.batch_tokens)))
@@ -27,10 +28,12 @@ void AddTrainingFlags(cxxopts::Options& options, const TrainOptions& d) {
   // clang-format on
 }
 
+std::vector<DeprecatedFlag> DeprecatedTrainingFlags() { return {{"o", "run-dir"}, {"out", "run-dir"}}; }
+
 void ReadTrainingFlags(const cxxopts::ParseResult& args, TrainOptions* train) {
-  if (!args.count("out")) throw UsageError("-o/--out DIR is required");
-  train->out_dir = args["out"].as<std::string>();
-  CheckOutputDir(train->out_dir, "-o");
+  if (!args.count("run-dir")) throw UsageError("--run-dir DIR is required (the checkpoint directory)");
+  train->out_dir = args["run-dir"].as<std::string>();
+  CheckOutputDir(train->out_dir, "--run-dir");
   train->resume = args.count("resume") > 0;
   train->seed = args["seed"].as<uint64_t>();
   train->steps = args["steps"].as<long>();

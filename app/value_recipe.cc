@@ -47,24 +47,24 @@ std::vector<std::vector<std::string>> ValueRecipeCommands(const std::string& ini
   const std::string family_name = ProblemFamilyName(family);
   auto mcts_data = [&](const std::string& model, const std::string& round) -> std::vector<std::string> {
     return {"search", "--model", model, "--data", dir + round + "-problems.jsonl", "--mode", "mcts",
-            "--terminal-reward", "gold", "--allow-untrained-value", "--out", dir + round + "-trees.jsonl",
+            "--terminal-reward", "gold", "--allow-untrained-value", "--output", dir + round + "-trees.jsonl",
             "--value-targets", dir + round + "-value-paths.jsonl", "--resume", "--threads", t};
   };
   return {
-      {"gen-problems", "--family", family_name, "--difficulty", levels, "-n", kSftProblems, "--split", "train",
+      {"gen-problems", "--family", family_name, "--difficulty", levels, "--problems", kSftProblems, "--split", "train",
        "--seed", kSftProblemSeed, "-o", dir + "sft.jsonl"},
-      {"gen-problems", "--family", family_name, "--difficulty", levels, "-n", round1_problems, "--split", "train",
+      {"gen-problems", "--family", family_name, "--difficulty", levels, "--problems", round1_problems, "--split", "train",
        "--seed", kRound1Seed, "-o", dir + "round1-problems.jsonl"},
       mcts_data(init_dir, "round1"),
       {"train", "--init", init_dir, "--values", dir + "round1-value-paths.jsonl", "--sft", dir + "sft.jsonl",
-       "--alpha", kAlpha, "--lr", kRound1LearningRate, "--steps", round1_steps, "--threads", t, "--resume", "-o",
-       dir + "round1-model"},
-      {"gen-problems", "--family", family_name, "-n", round2_problems, "--split", "train", "--seed", kRound2Seed,
+       "--alpha", kAlpha, "--lr", kRound1LearningRate, "--steps", round1_steps, "--threads", t, "--resume",
+       "--run-dir", dir + "round1-model"},
+      {"gen-problems", "--family", family_name, "--problems", round2_problems, "--split", "train", "--seed", kRound2Seed,
        "--difficulty", round2_levels, "-o", dir + "round2-problems.jsonl"},
       mcts_data(dir + "round1-model", "round2"),
       {"train", "--init", init_dir, "--values", dir + "round1-value-paths.jsonl", "--values",
        dir + "round2-value-paths.jsonl", "--sft", dir + "sft.jsonl", "--alpha", kAlpha, "--lr", kRound2LearningRate,
-       "--steps", round2_steps, "--threads", t, "--resume", "-o", dir + "model"},
+       "--steps", round2_steps, "--threads", t, "--resume", "--run-dir", dir + "model"},
   };
 }
 

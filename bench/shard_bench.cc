@@ -19,9 +19,9 @@ namespace {
 
 // `steptree search` arguments for the mode: every parameter of its configuration as a flag.
 std::vector<std::string> SearchArguments(const ShardBenchOptions& o, const std::string& out) {
-  std::vector<std::string> args = {"steptree", "search", "--model", o.model_dir, "--synthetic",
+  std::vector<std::string> args = {"steptree", "search", "--model", o.model_dir, "--problems",
                                    std::to_string(o.problems), "--problem-seed", std::to_string(o.problem_seed),
-                                   "--threads", "1", "--allow-untrained-value", "--out", out};
+                                   "--threads", "1", "--allow-untrained-value", "--output", out};
   const nlohmann::ordered_json config = ConfigToJson(o.mode.config);
   for (const auto& [key, value] : config.items()) {
     std::string flag = key;

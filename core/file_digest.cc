@@ -71,11 +71,17 @@ void AddFile(const std::string& path, std::initializer_list<Hasher*> hashers) {
   if (in.bad()) throw InputError(path, 0, "a readable file (I/O error)");
 }
 
+bool HasSuffix(const std::string& name, const char* suffix) {
+  const size_t n = std::strlen(suffix);
+  return name.size() > n && name.compare(name.size() - n, n, suffix) == 0;
+}
+
 bool CountsForModel(const std::string& name) {
   if (name.empty() || name[0] == '.' || name.find(".tmp") != std::string::npos) return false;
+  // The resolved flags of the command that wrote the folder (train --run-dir): not the model.
+  if (HasSuffix(name, ".config.json")) return false;
   for (const char* suffix : {".safetensors", ".json", ".model", ".txt"}) {
-    const size_t n = std::strlen(suffix);
-    if (name.size() > n && name.compare(name.size() - n, n, suffix) == 0) return true;
+    if (HasSuffix(name, suffix)) return true;
   }
   return false;
 }

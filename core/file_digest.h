@@ -20,7 +20,8 @@ uint64_t FileDigest(const std::string& path);
 
 // Digest of a model folder: the names, sizes and bytes of its weight, configuration and
 // tokenizer files (*.safetensors, *.json, *.model, *.txt), in name order; other files
-// (a README, a run's logs) and hidden or temporary files do not count. 16 hex digits.
+// (a README, a run's logs, a command's resolved flags *.config.json) and hidden or
+// temporary files do not count. 16 hex digits.
 std::string ModelDigest(const std::string& folder);
 
 // ModelDigest and, from the same single read, each counted file's own digest (FileDigest as

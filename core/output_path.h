@@ -24,7 +24,7 @@ namespace steptree {
 // True for the path "-" (standard output).
 bool IsStdoutPath(const std::string& path);
 
-// Checks an output file given by `flag` (e.g. "--out"). Creates its parent folder.
+// Checks an output file given by `flag` (e.g. "--output"). Creates its parent folder.
 void CheckOutputFile(const std::string& path, const std::string& flag, bool stdout_allowed = false);
 
 // The file an output at `path` replaces: the target of a symbolic link, else `path`.

@@ -40,10 +40,14 @@ struct SyntheticLevel {
 };
 inline constexpr int kMinDifficulty = 1;
 inline constexpr int kMaxDifficulty = 8;
-// The most problems one command makes at once (gen-problems -n, search --synthetic, eval
-// -n, evolve --problems, a sweep's "synthetic"). A million problems held in memory take
+// The most problems one command makes at once (gen-problems, search, eval and demo
+// --problems, evolve --problems and --eval-problems, a sweep's "synthetic"). A million problems held in memory take
 // about 1 GB; more is a typo, refused with exit 2 before any work.
 inline constexpr long kMaxProblemCount = 1'000'000;
+// The default seed of held-out evaluation problems, the same in every command that makes
+// them (search, eval, demo, bench --problem-seed; evolve --eval-seed; a sweep's
+// "problem_seed"), so their figures are on the same problems.
+inline constexpr uint64_t kDefaultProblemSeed = 2026;
 // d in [kMinDifficulty, kMaxDifficulty].
 SyntheticLevel LevelFor(int difficulty);
 

@@ -1,7 +1,7 @@
 // steptree audit: how good are the labels an export would carry? Measured on synthetic
 // problems, where true step correctness is known (export/step_truth.h).
 //
-// On trees (search --out), each tree is pruned as for export (export/prune.h) and every
+// On trees (search --output), each tree is pruned as for export (export/prune.h) and every
 // step node of the pruned tree (each state once) is one labelled step:
 //   prm_hard       hard(s) (export/labels.h) against truth(s)
 //   prm_soft       soft_q(s) >= threshold against truth(s); AUC of soft_q for truth

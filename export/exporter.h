@@ -1,4 +1,4 @@
-// steptree export: trees files (search --out) -> training data in one of four formats.
+// steptree export: trees files (search --output) -> training data in one of four formats.
 //
 // Per tree: PruneTree (export/prune.h) -> TreeLabels (export/labels.h) -> the paths
 // (export/paths.h), capped per question -> the format's records (export/records.h).

@@ -86,7 +86,7 @@ bool TreeFileReader::Next(SearchedTree* out) {
   const long line = reader_.line_number();
   const std::string expected_record = std::string("a \"") + kTreeRecordFormat + "\" version " +
                                       std::to_string(kTreeRecordVersion) +
-                                      " record (search --out) with \"id\", \"problem\" and \"tree\"";
+                                      " record (search --output) with \"id\", \"problem\" and \"tree\"";
   if (!record.is_object()) throw InputError(file, line, expected_record + ", found " + record.type_name());
   const auto format = record.find("format");
   const auto version = record.find("version");

@@ -1,4 +1,4 @@
-// Reading trees files (search --out, "steptree-tree" v1: search/record.h) for the exporters
+// Reading trees files (search --output, "steptree-tree" v1: search/record.h) for the exporters
 // and the audit.
 //
 // Each line must be a tree record: an object with "format": "steptree-tree", "version": 1,

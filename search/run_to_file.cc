@@ -101,22 +101,22 @@ std::map<std::string, TreeOutcome> ReadFinished(const std::string& source, const
     const std::string config_difference = FirstDifference(record["config"], check.config);
     if (!config_difference.empty()) {
       throw InputError(source, number, "a tree of this run's search configuration to resume, but config key " +
-                                           config_difference + " differs; use another --out or drop --resume");
+                                           config_difference + " differs; use another --output or drop --resume");
     }
     const auto problem = check.problems.find(id);
     if (problem == check.problems.end()) {
       throw InputError(source, number, "problems of this run's input to resume, but problem \"" + id +
-                                           "\" is not in it; use another --out or drop --resume");
+                                           "\" is not in it; use another --output or drop --resume");
     }
     if (record.contains("problem") && record["problem"] != problem->second) {
       throw InputError(source, number, "the same problem \"" + id + "\" as this run's input to resume, but the file's "
-                                           "record of it differs; use another --out or drop --resume");
+                                           "record of it differs; use another --output or drop --resume");
     }
     if (!check.model_digest.empty() && record.contains("model_digest") &&
         record["model_digest"] != check.model_digest) {
       throw InputError(source, number, "a tree of this run's model to resume, but its model_digest " +
                                            record["model_digest"].dump() + " is not this model's \"" +
-                                           check.model_digest + "\"; use another --out or drop --resume");
+                                           check.model_digest + "\"; use another --output or drop --resume");
     }
     TreeOutcome outcome;
     try {
@@ -223,10 +223,10 @@ nlohmann::json RunProblemsToFile(const std::vector<Problem>& problems, const Sea
                                  const SearchConfig& config, const SearchRunOptions& options,
                                  const ShardManifest* shard) {
   // Outputs are checked before any work, and written beside the target (PartialPath).
-  CheckOutputFile(options.out, "--out");
+  CheckOutputFile(options.out, "--output");
   if (!options.value_targets.empty()) {
     CheckOutputFile(options.value_targets, "--value-targets");
-    CheckDistinctOutputs(options.out, "--out", options.value_targets, "--value-targets");
+    CheckDistinctOutputs(options.out, "--output", options.value_targets, "--value-targets");
   }
   const std::string out = OutputTarget(options.out);
   const std::string value_targets = options.value_targets.empty() ? "" : OutputTarget(options.value_targets);

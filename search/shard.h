@@ -68,7 +68,7 @@ struct ShardManifest {
   std::string data_digest;
   std::string model_digest;
   nlohmann::json config;
-  std::string trees;          // the trees file as given to --out
+  std::string trees;          // the trees file as given to --output
   std::string value_targets;  // as given to --value-targets; "" when none
   nlohmann::json summary;
 };

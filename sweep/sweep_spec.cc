@@ -9,74 +9,12 @@
 #include <set>
 #include <sstream>
 
-#include <yaml-cpp/yaml.h>
-
+#include "core/config_text.h"
 #include "core/input_error.h"
 #include "core/json_file.h"
-#include "core/jsonl.h"  // IsValidUtf8
 
 namespace steptree {
 namespace {
-
-// The 1-based line of byte `offset` in `text`.
-long LineOf(const std::string& text, size_t offset) {
-  return 1 + static_cast<long>(std::count(text.begin(), text.begin() + std::min(offset, text.size()), '\n'));
-}
-
-// YAML scalars carry no type: numbers and booleans are recognised by their text.
-nlohmann::ordered_json ScalarToJson(const YAML::Node& node) {
-  const std::string text = node.Scalar();
-  if (node.Tag() == "!") return text;  // quoted: always a string
-  if (text == "true" || text == "false") return text == "true";
-  if (text == "null" || text == "~") return nullptr;
-  const nlohmann::ordered_json number = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (number.is_number()) return number;
-  return text;
-}
-
-// `*budget` counts the values made; past kMaxSweepConfigValues the conversion stops (a
-// YAML alias repeats its node wherever it is used, so a small file can expand enormously).
-// `depth` is the node's nesting: past kMaxJsonDepth it stops too (an alias inside its own
-// anchor, "&a [*a]", makes a cycle).
-nlohmann::ordered_json YamlToJson(const YAML::Node& node, size_t* budget, int depth, const std::string& path) {
-  if (++*budget > kMaxSweepConfigValues) {
-    throw InputError(path, 0,
-                     "a sweep config of at most " + std::to_string(kMaxSweepConfigValues) +
-                         " values (YAML aliases included)");
-  }
-  if (depth > kMaxJsonDepth) {
-    throw InputError(path, node.Mark().line + 1,
-                     "a sweep config nested at most " + std::to_string(kMaxJsonDepth) +
-                         " levels deep (YAML aliases included)");
-  }
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return nullptr;
-    case YAML::NodeType::Scalar:
-      // Escapes ("\x85") and odd encodings can make bytes that are not UTF-8.
-      if (!IsValidUtf8(node.Scalar())) {
-        throw InputError(path, node.Mark().line + 1, "UTF-8 text in the sweep config, found invalid bytes");
-      }
-      return ScalarToJson(node);
-    case YAML::NodeType::Sequence: {
-      nlohmann::ordered_json array = nlohmann::ordered_json::array();
-      for (const YAML::Node& item : node) array.push_back(YamlToJson(item, budget, depth + 1, path));
-      return array;
-    }
-    case YAML::NodeType::Map: {
-      nlohmann::ordered_json object = nlohmann::ordered_json::object();
-      for (const auto& item : node) {
-        if (!item.first.IsScalar() || !IsValidUtf8(item.first.Scalar())) {
-          throw InputError(path, item.first.Mark().line + 1, "a plain UTF-8 key in the sweep config");
-        }
-        object[item.first.Scalar()] = YamlToJson(item.second, budget, depth + 1, path);
-      }
-      return object;
-    }
-  }
-  return nullptr;
-}
 
 // The budget key of a mode: the one a curve runs along.
 std::string BudgetKey(SearchMode mode) {
@@ -205,28 +143,8 @@ SweepSpec LoadSweepSpec(const std::string& path) {
 }
 
 SweepSpec ParseSweepSpec(const std::string& text, const std::string& path) {
-  if (text.size() > kMaxSweepConfigBytes) {
-    throw InputError(path, 0, "a sweep config of at most " + std::to_string(kMaxSweepConfigBytes) + " bytes");
-  }
-  if (!IsValidUtf8(text)) throw InputError(path, 0, "a UTF-8 sweep config, found invalid bytes");
-  CheckJsonNesting(text, path);
-  nlohmann::ordered_json json;
-  if (std::filesystem::path(path).extension() == ".json") {
-    try {
-      json = nlohmann::ordered_json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw InputError(path, LineOf(text, e.byte > 0 ? e.byte - 1 : 0), "valid JSON (a sweep config object)");
-    } catch (const nlohmann::json::exception& e) {
-      throw InputError(path, 0, std::string("valid JSON (a sweep config object): ") + e.what());
-    }
-  } else {
-    try {
-      size_t budget = 0;
-      json = YamlToJson(YAML::Load(text), &budget, 0, path);
-    } catch (const YAML::Exception& e) {
-      throw InputError(path, e.mark.line + 1, "valid YAML (a sweep config mapping): " + e.msg);
-    }
-  }
+  const nlohmann::ordered_json json =
+      ParseConfigText(text, path, "sweep config", {kMaxSweepConfigBytes, kMaxSweepConfigValues});
   SweepSpec spec = SweepSpecFromJson(json, path);
   if (!spec.data.empty() && std::filesystem::path(spec.data).is_relative()) {
     spec.data = (std::filesystem::path(path).parent_path() / spec.data).lexically_normal().string();

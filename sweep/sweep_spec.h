@@ -39,7 +39,7 @@ struct SweepSpec {
   std::string data;
   LoaderOptions loader;
   long synthetic = 0;
-  uint64_t problem_seed = 2026;
+  uint64_t problem_seed = kDefaultProblemSeed;
   ProblemFamily family = ProblemFamily::kArithmetic;  // of the synthetic problems (and the default model)
   std::string model;  // checkpoint directory; empty: the embedded default
   uint64_t seed = 1;  // search seed of every run (and of the subset draws)

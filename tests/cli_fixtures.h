@@ -27,7 +27,7 @@ inline const std::string& TinyModel() {
   static const std::string model = [] {
     const std::string out = dir.path() + "/tiny";
     const auto r = Run(Steptree(
-        "train-policy -o " + out +
+        "train-policy --run-dir " + out +
         " --steps 3 --layers 1 --width 32 --heads 2 --ff 64 --context 192 --difficulty 1-2"
         " --batch-tokens 2048 --eval-every 0 --threads 1 --json"));
     REQUIRE_MESSAGE(r.exit_code == 0, r.output);
@@ -49,7 +49,7 @@ inline const std::string& TinyModelWithValueHead() {
         "{\"step\": \"The answer is 5\", \"Q\": -1}]}\n");
     const std::string out = dir.path() + "/tiny-value";
     const auto r = Run(Steptree("train --init " + TinyModel() + " --values " + paths + "," + paths +
-                                      " --steps 2 --eval-every 0 --threads 1 --json -o " + out));
+                                      " --steps 2 --eval-every 0 --threads 1 --json --run-dir " + out));
     REQUIRE_MESSAGE(r.exit_code == 0, r.output);
     return out;
   }();

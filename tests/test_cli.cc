@@ -41,19 +41,19 @@ TEST_CASE("help lists the commands and each command has --help") {
 TEST_CASE("gen-problems is deterministic and validates its flags") {
   test::TempDir dir;
   const std::string a = dir.path() + "/a.jsonl", b = dir.path() + "/b.jsonl";
-  REQUIRE(test::Run(Steptree("gen-problems --n 30 --seed 4 -o " + a)).exit_code == 0);
-  REQUIRE(test::Run(Steptree("gen-problems --n 30 --seed 4 -o " + b)).exit_code == 0);
+  REQUIRE(test::Run(Steptree("gen-problems --problems 30 --seed 4 -o " + a)).exit_code == 0);
+  REQUIRE(test::Run(Steptree("gen-problems --problems 30 --seed 4 -o " + b)).exit_code == 0);
   const std::string text = ReadFile(a);
   CHECK(text == ReadFile(b));
   CHECK(std::count(text.begin(), text.end(), '\n') == 30);
-  const auto bad = test::Run(Steptree("gen-problems --n 3 --difficulty 9 -o " + a));
+  const auto bad = test::Run(Steptree("gen-problems --problems 3 --difficulty 9 -o " + a));
   CHECK(bad.exit_code == 2);
   CHECK(bad.output.find("--difficulty") != std::string::npos);
-  CHECK(test::Run(Steptree("gen-problems --n 3")).exit_code == 2);  // no -o
-  const auto json = test::Run(Steptree("gen-problems --n 16 --difficulty 2-3 --json -o " + a));
+  CHECK(test::Run(Steptree("gen-problems --problems 3")).exit_code == 2);  // no -o
+  const auto json = test::Run(Steptree("gen-problems --problems 16 --difficulty 2-3 --json -o " + a));
   CHECK(test::LastJsonObject(json.output)["by_difficulty"]["2"] == 8);
   // Countdown: the same flags, checked reference solutions that call the calculator.
-  const auto countdown = test::Run(Steptree("gen-problems --family countdown --n 6 --difficulty 3-4 --json -o " + a));
+  const auto countdown = test::Run(Steptree("gen-problems --family countdown --problems 6 --difficulty 3-4 --json -o " + a));
   REQUIRE_MESSAGE(countdown.exit_code == 0, countdown.output);
   CHECK(test::LastJsonObject(countdown.output)["by_difficulty"]["4"] == 3);
   std::istringstream lines(ReadFile(a));
@@ -66,7 +66,7 @@ TEST_CASE("gen-problems is deterministic and validates its flags") {
     CHECK(record["steps"][0].get<std::string>().rfind("<<", 0) == 0);
   }
   CHECK(n == 6);
-  const auto bad_family = test::Run(Steptree("gen-problems --family chess --n 2 -o " + a));
+  const auto bad_family = test::Run(Steptree("gen-problems --family chess --problems 2 -o " + a));
   CHECK(bad_family.exit_code == 2);
   CHECK(bad_family.output.find("--family expects arithmetic or countdown") != std::string::npos);
 }
@@ -78,7 +78,7 @@ TEST_CASE("train-policy writes a checkpoint that inspect and eval read") {
   CHECK(test::LastJsonObject(inspect.output)["kind"] == "checkpoint");
 
   const auto eval = test::Run(Steptree("eval --model " + model +
-                                       " --n 16 --max-steps 2 --threads 1 --json"));
+                                       " --problems 16 --max-steps 2 --threads 1 --json"));
   REQUIRE_MESSAGE(eval.exit_code == 0, eval.output);
   const nlohmann::json summary = test::LastJsonObject(eval.output);
   CHECK(summary["n"] == 16);
@@ -91,7 +91,7 @@ TEST_CASE("train-policy writes a checkpoint that inspect and eval read") {
 TEST_CASE("eval writes the same solutions with 1 and 2 threads") {
   test::TempDir dir;
   const std::string one = dir.path() + "/one.jsonl", two = dir.path() + "/two.jsonl";
-  const std::string common = "eval --model " + TinyModel() + " --n 24 --max-steps 3 --mode sample --seed 3";
+  const std::string common = "eval --model " + TinyModel() + " --problems 24 --max-steps 3 --mode sample --seed 3";
   REQUIRE(test::Run(Steptree(common + " --threads 1 -o " + one)).exit_code == 0);
   REQUIRE(test::Run(Steptree(common + " --threads 2 -o " + two)).exit_code == 0);
   CHECK(ReadFile(one).size() > 0);
@@ -106,7 +106,7 @@ TEST_CASE("bad input ends in exit 2 with file and line") {
   CHECK(r.output.find(truncated + ":2:") != std::string::npos);
 
   const std::string mistyped = dir.Write("m.jsonl", "{\"question\": 5, \"answer\": \"2\"}\n");
-  r = test::Run(Steptree("train-policy -o " + dir.path() + "/x --steps 1 --data " + mistyped));
+  r = test::Run(Steptree("train-policy --run-dir " + dir.path() + "/x --steps 1 --data " + mistyped));
   CHECK(r.exit_code == 2);
   CHECK(r.output.find(mistyped + ":1:") != std::string::npos);
 
@@ -115,7 +115,7 @@ TEST_CASE("bad input ends in exit 2 with file and line") {
   CHECK(r.exit_code == 2);
   CHECK(r.output.find(empty) != std::string::npos);
 
-  r = test::Run(Steptree("eval --model " + dir.path() + "/missing --n 2"));
+  r = test::Run(Steptree("eval --model " + dir.path() + "/missing --problems 2"));
   CHECK(r.exit_code == 2);
 
   // A lying safetensors header in a checkpoint.
@@ -123,7 +123,7 @@ TEST_CASE("bad input ends in exit 2 with file and line") {
   std::filesystem::create_directories(broken);
   std::filesystem::copy_file(TinyModel() + "/config.json", broken + "/config.json");
   dir.Write("broken/model.safetensors", std::string("\xff\xff\xff\xff\xff\xff\xff\x7f{}", 10));
-  r = test::Run(Steptree("eval --model " + broken + " --n 2"));
+  r = test::Run(Steptree("eval --model " + broken + " --problems 2"));
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("model.safetensors") != std::string::npos);
   r = test::Run(Steptree("inspect " + broken));
@@ -134,12 +134,12 @@ TEST_CASE("bad input ends in exit 2 with file and line") {
 TEST_CASE("search writes identical trees with 1 and 2 threads, and --resume finishes a cut run") {
   test::TempDir dir;
   const std::string common = "search --model " + TinyModelWithValueHead() +
-                             " --synthetic 6 --mode mcts --iterations 6 --b2 3 --max-depth 3 --seed 7";
+                             " --problems 6 --problem-seed 7 --mode mcts --iterations 6 --b2 3 --max-depth 3 --seed 7";
   const std::string one = dir.path() + "/one.jsonl", two = dir.path() + "/two.jsonl";
   const std::string targets = dir.path() + "/targets.jsonl";
-  const auto r1 = test::Run(Steptree(common + " --threads 1 --json --out " + one + " --value-targets " + targets));
+  const auto r1 = test::Run(Steptree(common + " --threads 1 --json --output " + one + " --value-targets " + targets));
   REQUIRE_MESSAGE(r1.exit_code == 0, r1.output);
-  REQUIRE(test::Run(Steptree(common + " --threads 2 --out " + two)).exit_code == 0);
+  REQUIRE(test::Run(Steptree(common + " --threads 2 --output " + two)).exit_code == 0);
   const std::string trees = ReadFile(one);
   CHECK(std::count(trees.begin(), trees.end(), '\n') == 6);
   CHECK(trees == ReadFile(two));
@@ -166,7 +166,7 @@ TEST_CASE("search writes identical trees with 1 and 2 threads, and --resume fini
   std::ofstream(cut) << trees.substr(0, second_end) << trees.substr(second_end, 40);
   std::ofstream(cut_targets) << paths << "{\"id\": \"syn-7-he";
   const auto resumed = test::Run(
-      Steptree(common + " --threads 2 --resume --json --out " + cut + " --value-targets " + cut_targets));
+      Steptree(common + " --threads 2 --resume --json --output " + cut + " --value-targets " + cut_targets));
   REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
   CHECK(test::LastJsonObject(resumed.output)["resumed"] == 2);
   CHECK(test::LastJsonObject(resumed.output)["searched"] == 4);
@@ -176,14 +176,14 @@ TEST_CASE("search writes identical trees with 1 and 2 threads, and --resume fini
 
 TEST_CASE("search refuses bad configurations with exit 2") {
   test::TempDir dir;
-  const std::string model = " --model " + TinyModel() + " --synthetic 2 --out " + dir.path() + "/t.jsonl";
+  const std::string model = " --model " + TinyModel() + " --problems 2 --output " + dir.path() + "/t.jsonl";
   CHECK(test::Run(Steptree("search --mode mcts --b1 3" + model)).exit_code == 2);       // b1 is not an mcts flag
   CHECK(test::Run(Steptree("search --mode sbs --b1 0" + model)).exit_code == 2);        // out of range
   CHECK(test::Run(Steptree("search --mode nope" + model)).exit_code == 2);
   const auto untrained = test::Run(Steptree("search --mode sbs" + model));                // no value head
   CHECK(untrained.exit_code == 2);
   CHECK(untrained.output.find("value head") != std::string::npos);
-  CHECK(test::Run(Steptree("search --mode greedy --model " + TinyModel() + " --synthetic 2")).exit_code == 2);  // no --out
+  CHECK(test::Run(Steptree("search --mode greedy --model " + TinyModel() + " --problems 2")).exit_code == 2);  // no --output
   const auto source = test::Run(Steptree("search --mode sbs --value-source prm" + model));
   CHECK(source.exit_code == 2);
   CHECK(source.output.find("search parameter value_source: expected model or oracle, got \"prm\"") !=
@@ -193,7 +193,8 @@ TEST_CASE("search refuses bad configurations with exit 2") {
 TEST_CASE("search step controls: stop strings, step and solution token limits, recorded in the config" *
           doctest::test_suite("runs-binary")) {
   test::TempDir dir;
-  const std::string base = "search --mode greedy --model " + TinyModel() + " --synthetic 4 --threads 1 --out ";
+  const std::string base =
+      "search --mode greedy --model " + TinyModel() + " --problems 4 --problem-seed 7 --threads 1 -o ";
   const std::string plain = dir.path() + "/plain.jsonl", stopped = dir.path() + "/stopped.jsonl";
   auto r = test::Run(Steptree(base + plain));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
@@ -235,7 +236,7 @@ TEST_CASE("search --on-long-prompt: a question longer than the context is refuse
                                                 "{\"id\": \"too-long\", \"question\": \"" + long_question +
                                                     "\", \"answer\": \"5\"}\n");
   const std::string out = dir.Write("t.jsonl", "kept\n");
-  const std::string search = "search --mode greedy --threads 1 --model " + TinyModel() + " --data " + data + " --out " + out;
+  const std::string search = "search --mode greedy --threads 1 --model " + TinyModel() + " --data " + data + " --output " + out;
   const auto refused = test::Run(Steptree(search));
   CHECK(refused.exit_code == 2);
   CHECK_MESSAGE(refused.output.find("problem \"too-long\"") != std::string::npos, refused.output);
@@ -271,8 +272,8 @@ TEST_CASE("search --value-source oracle: no value head needed, +-1 values, recor
   test::TempDir dir;
   const std::string out = dir.path() + "/oracle.jsonl";
   // TinyModel has no value head: the oracle gives every value.
-  const auto r = test::Run(Steptree("search --model " + TinyModel() + " --synthetic 4 --mode sbs --b1 2 --b2 3 "
-                                    "--value-source oracle --terminal-reward value --threads 1 --json --out " + out));
+  const auto r = test::Run(Steptree("search --model " + TinyModel() + " --problems 4 --mode sbs --b1 2 --b2 3 "
+                                    "--value-source oracle --terminal-reward value --threads 1 --json --output " + out));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   CHECK(test::LastJsonObject(r.output)["config"]["value_source"] == "oracle");
   std::istringstream lines(ReadFile(out));
@@ -292,7 +293,7 @@ TEST_CASE("search --value-source oracle: no value head needed, +-1 values, recor
   const std::string no_gold = dir.path() + "/no-gold.jsonl";
   std::ofstream(no_gold) << "{\"question\": \"What is 2+3?\"}\n";
   const auto refused = test::Run(Steptree("search --model " + TinyModel() + " --data " + no_gold +
-                                          " --mode sbs --value-source oracle --terminal-reward value --out " +
+                                          " --mode sbs --value-source oracle --terminal-reward value --output " +
                                           dir.path() + "/x.jsonl"));
   CHECK(refused.exit_code == 2);
   CHECK(refused.output.find("--value-source oracle judges final answers by it") != std::string::npos);
@@ -302,7 +303,7 @@ TEST_CASE("search --value-source oracle: no value head needed, +-1 values, recor
 // held-out problems: it solves every problem of levels 1 and 2 (6 of 6) and 7 of 24 in all
 // (measured); a broken checkpoint, loader or tokenizer solves next to none.
 TEST_CASE("the embedded arithmetic default solves its easy levels (accuracy floor)") {
-  const auto r = test::Run(Steptree("eval --n 24 --problem-seed 7 --threads 1 --json"));
+  const auto r = test::Run(Steptree("eval --problems 24 --problem-seed 7 --threads 1 --json"));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   const nlohmann::json summary = test::LastJsonObject(r.output);
   const double easy = summary["by_difficulty"]["1"]["accuracy"].get<double>() * 3 +
@@ -317,14 +318,14 @@ TEST_CASE("the embedded arithmetic default solves its easy levels (accuracy floo
 // to none, and search must keep its lead over greedy.
 TEST_CASE("the embedded countdown default: greedy floor, and target-checked MCTS beats greedy") {
   test::TempDir dir;
-  const auto greedy = test::Run(Steptree("eval --family countdown --n 24 --problem-seed 7 --threads 1 --json -o " +
+  const auto greedy = test::Run(Steptree("eval --family countdown --problems 24 --problem-seed 7 --threads 1 --json -o " +
                                          dir.path() + "/greedy.jsonl"));
   REQUIRE_MESSAGE(greedy.exit_code == 0, greedy.output);
   const long greedy_correct = test::LastJsonObject(greedy.output)["correct"].get<long>();
   CHECK(greedy_correct >= 4);
   CHECK(ReadFile(dir.path() + "/greedy.jsonl").find("left: ") != std::string::npos);  // the step format
-  const auto mcts = test::Run(Steptree("search --family countdown --synthetic 24 --problem-seed 7 --mode mcts "
-                                       "--terminal-reward target --threads 1 --json --out " + dir.path() + "/mcts.jsonl"));
+  const auto mcts = test::Run(Steptree("search --family countdown --problems 24 --problem-seed 7 --mode mcts "
+                                       "--terminal-reward target --threads 1 --json --output " + dir.path() + "/mcts.jsonl"));
   REQUIRE_MESSAGE(mcts.exit_code == 0, mcts.output);
   const long mcts_correct = test::LastJsonObject(mcts.output)["correct"].get<long>();
   CHECK(mcts_correct >= greedy_correct + 3);
@@ -334,7 +335,7 @@ TEST_CASE("the embedded countdown default: greedy floor, and target-checked MCTS
 TEST_CASE("demo --family arithmetic compares greedy, maj@5, SBS(3,5), MCTS(40) and DVTS(16,4) in one table") {
   test::TempDir dir;
   const auto r = test::Run(Steptree("demo --family arithmetic --model " + TinyModelWithValueHead() +
-                                    " --n 8 --threads 2 --json --out-dir " + dir.path()));
+                                    " --problems 8 --threads 2 --json --run-dir " + dir.path()));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   const nlohmann::json summary = test::LastJsonObject(r.output);
   CHECK(summary["family"] == "arithmetic");
@@ -361,9 +362,17 @@ TEST_CASE("demo --family arithmetic compares greedy, maj@5, SBS(3,5), MCTS(40) a
 
 TEST_CASE("demo --oracle adds SBS(3,5) and MCTS(40) with oracle values") {
   test::TempDir dir;
+  // Under the old names of --problems and --run-dir (-n, --out-dir): each prints a note.
   const auto r = test::Run(Steptree("demo --family arithmetic --model " + TinyModelWithValueHead() +
-                                    " --n 2 --threads 1 --oracle --json --out-dir " + dir.path()));
+                                    " -n 2 --threads 1 --oracle --json --out-dir " + dir.path()));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  CHECK(r.output.find("steptree demo: --out-dir is deprecated; use --run-dir\n") != std::string::npos);
+  CHECK(r.output.find("steptree demo: -n is deprecated; use --problems\n") != std::string::npos);
+  const nlohmann::json resolved = nlohmann::json::parse(ReadFile(dir.path() + "/demo.config.json"));
+  CHECK(resolved["run-dir"] == dir.path());
+  CHECK(resolved["problems"] == 2);
+  CHECK(resolved["oracle"] == true);
+  CHECK(!resolved.contains("out-dir"));
   const nlohmann::json summary = test::LastJsonObject(r.output);
   REQUIRE(summary["methods"].size() == 7);
   CHECK(summary["methods"][3]["config"].contains("value_source") == false);
@@ -377,7 +386,7 @@ TEST_CASE("demo --oracle adds SBS(3,5) and MCTS(40) with oracle values") {
 
 TEST_CASE("demo on countdown (the default family) adds target-checked and oracle rows, each labelled") {
   test::TempDir dir;
-  const auto r = test::Run(Steptree("demo --model " + TinyModelWithValueHead() + " --n 2 --threads 1 --json --out-dir " +
+  const auto r = test::Run(Steptree("demo --model " + TinyModelWithValueHead() + " --problems 2 --threads 1 --json --run-dir " +
                                     dir.path()));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   const nlohmann::json summary = test::LastJsonObject(r.output);

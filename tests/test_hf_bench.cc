@@ -165,11 +165,11 @@ TEST_CASE("hf inspect: a Hugging Face model directory is described, a broken one
 TEST_CASE("hf flags: search, eval and eval-value take --dtype and --device through the shared flags") {
   test::TempDir dir;
   const std::string model = WriteTinyQwen(dir.path() + "/q");
-  test::CommandResult r = test::Run(Steptree("eval --model " + model + " --dtype bf16 --n 2 --max-steps 1 --threads 1 --json"));
+  test::CommandResult r = test::Run(Steptree("eval --model " + model + " --dtype bf16 --problems 2 --max-steps 1 --threads 1 --json"));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   CHECK(test::LastJsonObject(r.output)["n"] == 2);
-  r = test::Run(Steptree("search --model " + model + " --dtype bf16 --device cpu --synthetic 1 --mode greedy "
-                         "--max-depth 1 --threads 1 --json --out " + dir.path() + "/trees.jsonl"));
+  r = test::Run(Steptree("search --model " + model + " --dtype bf16 --device cpu --problems 1 --mode greedy "
+                         "--max-depth 1 --threads 1 --json --output " + dir.path() + "/trees.jsonl"));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   CHECK(test::LastJsonObject(r.output)["n"] == 1);
   const std::string paths =
@@ -180,18 +180,18 @@ TEST_CASE("hf flags: search, eval and eval-value take --dtype and --device throu
   CHECK_MESSAGE(r.exit_code == 0, r.output);
 
   // Bad values and flags a built-in checkpoint cannot take: exit 2.
-  r = test::Run(Steptree("eval --model " + model + " --dtype fp8 --n 1"));
+  r = test::Run(Steptree("eval --model " + model + " --dtype fp8 --problems 1"));
   CHECK_MESSAGE(r.exit_code == 2, r.output);
-  r = test::Run(Steptree("eval --model " + model + " --device tpu --n 1"));
+  r = test::Run(Steptree("eval --model " + model + " --device tpu --problems 1"));
   CHECK_MESSAGE(r.exit_code == 2, r.output);
   const std::string builtin = test::SourceDir() + "/models/default";
-  r = test::Run(Steptree("eval --model " + builtin + " --dtype bf16 --n 1"));
+  r = test::Run(Steptree("eval --model " + builtin + " --dtype bf16 --problems 1"));
   CHECK_MESSAGE(r.exit_code == 2, r.output);
   CHECK(r.output.find("--dtype bf16") != std::string::npos);
-  r = test::Run(Steptree("search --model " + builtin + " --prompt-format chatml --synthetic 1 --mode greedy --out " +
+  r = test::Run(Steptree("search --model " + builtin + " --prompt-format chatml --problems 1 --mode greedy --output " +
                          dir.path() + "/t2.jsonl"));
   CHECK_MESSAGE(r.exit_code == 2, r.output);
-  r = test::Run(Steptree("eval --model " + builtin + " --dtype f32 --device cpu --n 1 --max-steps 1 --threads 1"));
+  r = test::Run(Steptree("eval --model " + builtin + " --dtype f32 --device cpu --problems 1 --max-steps 1 --threads 1"));
   CHECK_MESSAGE(r.exit_code == 0, r.output);
 }
 

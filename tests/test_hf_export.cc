@@ -45,7 +45,7 @@ TEST_CASE("hf: search on a chat model exports TRL's records in its own layout" *
   const std::string searched = dir.path() + "/searched.jsonl";
   const auto search = test::Run(Steptree("search --model " + model + " --data " + problems +
                                          " --mode mcts --iterations 4 --max-depth 2 --system-prompt 'Be brief.'"
-                                         " --allow-untrained-value --threads 1 --out " + searched));
+                                         " --allow-untrained-value --threads 1 -o " + searched));
   REQUIRE_MESSAGE(search.exit_code == 0, search.output);
 
   // The tree says how its model read the text: the template's rendering of its messages.

@@ -471,8 +471,8 @@ TEST_CASE("hf: search runs on a model directory, train fits and saves its value 
   spec.tied = true;
   const std::string model = WriteTinyModelDir(dir.path() + "/q", spec, "qwen", 21);
   const std::string trees = dir.path() + "/trees.jsonl";
-  const auto search = test::Run(Steptree("search --model " + model + " --synthetic 2 --mode greedy --max-depth 2 "
-                                         "--threads 1 --json --out " + trees));
+  const auto search = test::Run(Steptree("search --model " + model + " --problems 2 --mode greedy --max-depth 2 "
+                                         "--threads 1 --json --output " + trees));
   REQUIRE_MESSAGE(search.exit_code == 0, search.output);
   CHECK(test::LastJsonObject(search.output)["n"] == 2);
 
@@ -485,7 +485,7 @@ TEST_CASE("hf: search runs on a model directory, train fits and saves its value 
   // Value head only: the weights are linked, not rewritten.
   const std::string frozen = dir.path() + "/frozen";
   auto r = test::Run(Steptree("train --init " + model + " --values " + paths + "," + paths +
-                              " --freeze-backbone --steps 2 --eval-every 0 --threads 1 -o " + frozen));
+                              " --freeze-backbone --steps 2 --eval-every 0 --threads 1 --run-dir " + frozen));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   CHECK(ReadFile(frozen + "/model.safetensors") == ReadFile(model + "/model.safetensors"));
   CHECK(std::filesystem::exists(frozen + "/tokenizer.json"));
@@ -496,7 +496,7 @@ TEST_CASE("hf: search runs on a model directory, train fits and saves its value 
   // Joint training changes the backbone: model.safetensors is rewritten (F32) and loads again.
   const std::string joint = dir.path() + "/joint";
   r = test::Run(Steptree("train --model " + model + " --values " + paths + "," + paths +
-                         " --steps 2 --eval-every 0 --threads 1 -o " + joint));
+                         " --steps 2 --eval-every 0 --threads 1 --run-dir " + joint));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   CHECK(ReadFile(joint + "/model.safetensors") != ReadFile(model + "/model.safetensors"));
   const std::unique_ptr<Policy> trained = Policy::Load(joint);

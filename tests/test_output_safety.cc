@@ -43,7 +43,7 @@ const std::string& GreedyTrees() {
   static test::TempDir dir;
   static const std::string trees = [] {
     const std::string out = dir.path() + "/greedy.jsonl";
-    const auto r = test::Run(Steptree("search --model " + Model() + " --synthetic 2 --mode greedy --threads 1 --out " + out));
+    const auto r = test::Run(Steptree("search --model " + Model() + " --problems 2 --mode greedy --threads 1 --output " + out));
     REQUIRE_MESSAGE(r.exit_code == 0, r.output);
     return out;
   }();
@@ -58,7 +58,7 @@ TEST_CASE("search: a bad second output costs the first file nothing; a missing f
   test::TempDir dir;
   const std::string keep = dir.Write("keep.jsonl", ReadFile(GreedyTrees()));
   const std::string before = ReadFile(keep);
-  const std::string common = "search --model " + Model() + " --synthetic 2 --mode greedy --threads 1 --out " + keep;
+  const std::string common = "search --model " + Model() + " --problems 2 --mode greedy --threads 1 --output " + keep;
   // A folder that cannot exist (a file stands where it should be).
   CheckRefused(test::Run(Steptree(common + " --value-targets " + keep + "/v.jsonl")), "--value-targets");
   CHECK(ReadFile(keep) == before);
@@ -66,9 +66,9 @@ TEST_CASE("search: a bad second output costs the first file nothing; a missing f
   CHECK(ReadFile(keep) == before);
   CheckRefused(test::Run(Steptree(common + " --value-targets " + keep)), "name the same file");
   CHECK(ReadFile(keep) == before);
-  CheckRefused(test::Run(Steptree("search --model " + Model() + " --synthetic 2 --mode greedy --out /proc/x/t.jsonl")),
-               "--out /proc/x/t.jsonl");
-  // A missing folder is made, as for --out.
+  CheckRefused(test::Run(Steptree("search --model " + Model() + " --problems 2 --mode greedy --output /proc/x/t.jsonl")),
+               "--output /proc/x/t.jsonl");
+  // A missing folder is made, as for --output.
   const auto made = test::Run(Steptree(common + " --value-targets " + dir.path() + "/nodir/v.jsonl"));
   REQUIRE_MESSAGE(made.exit_code == 0, made.output);
   CHECK(std::filesystem::exists(dir.path() + "/nodir/v.jsonl"));
@@ -83,7 +83,7 @@ TEST_CASE("search: a run writes beside the output and replaces it only when fini
   // As after a kill: the first tree in the partial file, the older output untouched.
   dir.Write("out.jsonl.partial", trees.substr(0, trees.find('\n') + 1) + "{\"format\": \"steptree-tr");
   const auto r = test::Run(Steptree("search --model " + Model() +
-                                    " --synthetic 2 --mode greedy --threads 1 --resume --json --out " + out));
+                                    " --problems 2 --mode greedy --threads 1 --resume --json --output " + out));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   CHECK(test::LastJsonObject(r.output)["resumed"] == 1);
   CHECK(test::LastJsonObject(r.output)["searched"] == 1);
@@ -95,15 +95,15 @@ TEST_CASE("search --resume refuses a file of another configuration, problem set 
   test::TempDir dir;
   const std::string trees = dir.Write("trees.jsonl", ReadFile(GreedyTrees()));
   const std::string before = ReadFile(trees);
-  const std::string resume = " --threads 1 --resume --out " + trees;
-  CheckRefused(test::Run(Steptree("search --model " + Model() + " --synthetic 2 --mode sbs" + resume)),
+  const std::string resume = " --threads 1 --resume --output " + trees;
+  CheckRefused(test::Run(Steptree("search --model " + Model() + " --problems 2 --mode sbs" + resume)),
                trees + ":1: expected a tree of this run's search configuration to resume, but config key \"mode\"");
   CHECK(ReadFile(trees) == before);
-  CheckRefused(test::Run(Steptree("search --model " + Model() + " --synthetic 2 --mode greedy --seed 9" + resume)),
+  CheckRefused(test::Run(Steptree("search --model " + Model() + " --problems 2 --mode greedy --seed 9" + resume)),
                "\"seed\"");
-  CheckRefused(test::Run(Steptree("search --model " + Model() + " --synthetic 2 --problem-seed 5 --mode greedy" + resume)),
+  CheckRefused(test::Run(Steptree("search --model " + Model() + " --problems 2 --problem-seed 5 --mode greedy" + resume)),
                "is not in it");
-  CheckRefused(test::Run(Steptree("search --model " + test::SourceDir() + "/models/countdown --synthetic 2 --mode greedy" +
+  CheckRefused(test::Run(Steptree("search --model " + test::SourceDir() + "/models/countdown --problems 2 --mode greedy" +
                                   resume)),
                "model_digest");
   CHECK(ReadFile(trees) == before);
@@ -111,7 +111,7 @@ TEST_CASE("search --resume refuses a file of another configuration, problem set 
   // checkpoint's own setting named explicitly is the same run.
   int accepted = 0, refused = 0;
   for (const char* tool : {"none", "calculator"}) {
-    const auto r = test::Run(Steptree("search --model " + Model() + " --synthetic 2 --mode greedy --tool " + tool + resume));
+    const auto r = test::Run(Steptree("search --model " + Model() + " --problems 2 --mode greedy --tool " + tool + resume));
     if (r.exit_code == 0) {
       ++accepted;
     } else {
@@ -124,7 +124,7 @@ TEST_CASE("search --resume refuses a file of another configuration, problem set 
   CHECK(refused == 1);
   CHECK(ReadFile(trees) == before);
   // The same run resumes: nothing to search, nothing changed.
-  const auto same = test::Run(Steptree("search --model " + Model() + " --synthetic 2 --mode greedy --json" + resume));
+  const auto same = test::Run(Steptree("search --model " + Model() + " --problems 2 --mode greedy --json" + resume));
   REQUIRE_MESSAGE(same.exit_code == 0, same.output);
   CHECK(test::LastJsonObject(same.output)["searched"] == 0);
   CHECK(ReadFile(trees) == before);
@@ -176,16 +176,16 @@ TEST_CASE("grade --input with a bad line leaves the existing output as it was") 
 TEST_CASE("sizes from outside: problem counts, threads, search budgets, run folders") {
   test::TempDir dir;
   const auto start = std::chrono::steady_clock::now();
-  CheckRefused(test::Run(Steptree("search --model " + Model() + " --synthetic 4294967297 --mode greedy --out " +
+  CheckRefused(test::Run(Steptree("search --model " + Model() + " --problems 4294967297 --mode greedy --output " +
                                   dir.path() + "/t.jsonl")),
-               "--synthetic must be between 1 and 1000000");
-  CheckRefused(test::Run(Steptree("eval --model " + Model() + " -n 99999999999")), "-n must be between 1 and 1000000");
-  CheckRefused(test::Run(Steptree("gen-problems -n 99999999999 -o " + dir.path() + "/p.jsonl")), "-n must be");
+               "--problems must be between 1 and 1000000");
+  CheckRefused(test::Run(Steptree("eval --model " + Model() + " --problems 99999999999")), "--problems must be between 1 and 1000000");
+  CheckRefused(test::Run(Steptree("gen-problems --problems 99999999999 -o " + dir.path() + "/p.jsonl")), "--problems must be");
   CHECK_FALSE(std::filesystem::exists(dir.path() + "/p.jsonl"));
-  CheckRefused(test::Run(Steptree("search --model " + Model() + " --synthetic 2 --mode greedy --threads -1 --out " +
+  CheckRefused(test::Run(Steptree("search --model " + Model() + " --problems 2 --mode greedy --threads -1 --output " +
                                   dir.path() + "/t.jsonl")),
                "--threads must be >= 0");
-  CheckRefused(test::Run(Steptree("search --model " + Model() + " --synthetic 2 --mode maj --k 100000000 --out " +
+  CheckRefused(test::Run(Steptree("search --model " + Model() + " --problems 2 --mode maj --k 100000000 --output " +
                                   dir.path() + "/t.jsonl")),
                "search parameter k: expected an integer between 1 and 4096");
   const std::string config = dir.Write("sweep.json", "{\"synthetic\": 2, \"methods\": [{\"mode\": \"maj\", \"k\": [100000000]}]}");
@@ -201,7 +201,7 @@ TEST_CASE("sizes from outside: problem counts, threads, search budgets, run fold
 
   // More threads than cores: capped, with a note, same trees.
   const std::string out = dir.path() + "/many.jsonl";
-  const auto many = test::Run(Steptree("search --model " + Model() + " --synthetic 2 --mode greedy --threads 1000 --out " + out));
+  const auto many = test::Run(Steptree("search --model " + Model() + " --problems 2 --mode greedy --threads 1000 --output " + out));
   REQUIRE_MESSAGE(many.exit_code == 0, many.output);
   CHECK(many.output.find("note: --threads 1000 is more than") != std::string::npos);
   CHECK(ReadFile(out) == ReadFile(GreedyTrees()));
@@ -211,7 +211,7 @@ TEST_CASE("audit of trees without step truth (not synthetic) is an error, not a 
   test::TempDir dir;
   const std::string data = dir.Write("gsm.jsonl", "{\"question\": \"Tom has 2 apples and buys 3. How many?\", \"answer\": \"5\"}\n");
   const std::string trees = dir.path() + "/trees.jsonl";
-  const auto searched = test::Run(Steptree("search --model " + Model() + " --data " + data + " --mode greedy --threads 1 --out " + trees));
+  const auto searched = test::Run(Steptree("search --model " + Model() + " --data " + data + " --mode greedy --threads 1 --output " + trees));
   REQUIRE_MESSAGE(searched.exit_code == 0, searched.output);
   const auto audit = test::Run(Steptree("audit --trees " + trees));
   CheckRefused(audit, trees + ": expected records of synthetic problems");

@@ -366,7 +366,7 @@ TEST_CASE("prefix cache in search: identical trees, one prefill token per expans
 
 TEST_CASE("search --kv-cache-mb: the same trees file with the cache off, and exit 2 on a bad size" * doctest::test_suite("runs-binary")) {
   test::TempDir dir;
-  const std::string base = test::Binary() + " search --synthetic 3 --mode mcts --iterations 5 --threads 1 --out ";
+  const std::string base = test::Binary() + " search --problems 3 --mode mcts --iterations 5 --threads 1 --output ";
   REQUIRE(test::Run(base + dir.path() + "/on.jsonl").exit_code == 0);
   REQUIRE(test::Run(base + dir.path() + "/off.jsonl --kv-cache-mb 0").exit_code == 0);
   auto records = [](const std::string& path) {

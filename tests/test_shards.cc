@@ -115,12 +115,12 @@ TEST_CASE("three shards merged equal one process, trees and value targets (MCTS 
     // Some of the 11 questions are longer than the tiny model's context (192): each shard
     // must truncate the same ones the same way.
     const std::string common = "search --model " + TinyModelWithValueHead() +
-                               " --synthetic 11 --seed 7 --on-long-prompt truncate-left " + mode;
+                               " --problems 11 --seed 7 --on-long-prompt truncate-left " + mode;
     const std::string one = dir.path() + "/one.jsonl", one_targets = dir.path() + "/one-values.jsonl";
-    REQUIRE(test::Run(Steptree(common + " --out " + one + " --value-targets " + one_targets)).exit_code == 0);
+    REQUIRE(test::Run(Steptree(common + " --output " + one + " --value-targets " + one_targets)).exit_code == 0);
     const std::string shards = dir.path() + "/trees.{shard}.jsonl", targets = dir.path() + "/values.{shard}.jsonl";
     for (int k = 0; k < 3; ++k) {
-      const auto r = test::Run(Steptree(common + " --shard " + std::to_string(k) + "/3 --json --out " + shards +
+      const auto r = test::Run(Steptree(common + " --shard " + std::to_string(k) + "/3 --json --output " + shards +
                                         " --value-targets " + targets));
       REQUIRE_MESSAGE(r.exit_code == 0, r.output);
       CHECK(test::LastJsonObject(r.output)["n"] == (k < 2 ? 4 : 3));
@@ -150,16 +150,16 @@ TEST_CASE("three shards merged equal one process, trees and value targets (MCTS 
 TEST_CASE("a shard killed with SIGKILL mid-run and resumed merges to the one-process trees") {
   test::TempDir dir;
   const std::string common = "search --model " + TinyModelWithValueHead() +
-                             " --synthetic 11 --seed 7 --on-long-prompt truncate-left --mode mcts --iterations 6 --max-depth 3";
+                             " --problems 11 --seed 7 --on-long-prompt truncate-left --mode mcts --iterations 6 --max-depth 3";
   const std::string one = dir.path() + "/one.jsonl", killed = dir.path() + "/trees.1.jsonl";
-  REQUIRE(test::Run(Steptree(common + " --out " + one)).exit_code == 0);
+  REQUIRE(test::Run(Steptree(common + " --output " + one)).exit_code == 0);
   for (int k : {0, 2}) {
-    REQUIRE(test::Run(Steptree(common + " --shard " + std::to_string(k) + "/3 --out " + dir.path() +
+    REQUIRE(test::Run(Steptree(common + " --shard " + std::to_string(k) + "/3 --output " + dir.path() +
                                "/trees.{shard}.jsonl")).exit_code == 0);
   }
   // Killed once its partial file holds a tree (or at its end, when it is faster than the poll).
   const std::string pattern = dir.path() + "/trees.{shard}.jsonl";
-  const auto kill = test::Run("bash -c '" + Steptree(common + " --shard 1/3 --out " + pattern) + " & pid=$!; " +
+  const auto kill = test::Run("bash -c '" + Steptree(common + " --shard 1/3 --output " + pattern) + " & pid=$!; " +
                               "while kill -0 $pid 2>/dev/null && ! grep -q . " + killed + ".partial 2>/dev/null; do "
                               "sleep 0.02; done; kill -9 $pid 2>/dev/null; wait $pid; exit 0'");
   REQUIRE(kill.exit_code == 0);
@@ -171,7 +171,7 @@ TEST_CASE("a shard killed with SIGKILL mid-run and resumed merges to the one-pro
     CHECK(early.exit_code == 2);
     CHECK(early.output.find("--resume") != std::string::npos);
   }
-  const auto resumed = test::Run(Steptree(common + " --shard 1/3 --resume --json --out " + pattern));
+  const auto resumed = test::Run(Steptree(common + " --shard 1/3 --resume --json --output " + pattern));
   REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
   CHECK(test::LastJsonObject(resumed.output)["n"] == 4);
   REQUIRE(test::Run(Steptree("merge -o " + merged + " " + shards)).exit_code == 0);
@@ -181,7 +181,7 @@ TEST_CASE("a shard killed with SIGKILL mid-run and resumed merges to the one-pro
 TEST_CASE("merge refuses foreign, missing and duplicated shards with exit 2 and leaves its output as it was") {
   test::TempDir dir;
   const std::string common =
-      "search --model " + TinyModelWithValueHead() + " --synthetic 7 --seed 7 --mode greedy --out " + dir.path();
+      "search --model " + TinyModelWithValueHead() + " --problems 7 --problem-seed 7 --seed 7 --mode greedy --output " + dir.path();
   for (int k = 0; k < 3; ++k) {
     REQUIRE(test::Run(Steptree(common + "/t.{shard}.jsonl --shard " + std::to_string(k) + "/3")).exit_code == 0);
   }

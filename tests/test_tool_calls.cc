@@ -197,7 +197,7 @@ TEST_CASE("tool calls: search trees record the tool's spans, identical with and 
   auto search = [&](const std::string& out, const std::string& extra) {
     return test::Run(test::Binary() + " search --data " + data + " --model " + model +
                      " --mode mcts --iterations 6 --b2 2 --terminal-reward value"
-                     " --allow-untrained-value --tool calculator --out " + out + " " + extra);
+                     " --allow-untrained-value --tool calculator --output " + out + " " + extra);
   };
   auto read = [](const std::string& path) {
     std::ifstream in(path);

@@ -130,7 +130,7 @@ struct CliFixture {
   CliFixture() {
     Policy::Create(TinyConfig(), 2)->Save(init);
     WriteValuePaths(values, ToyPaths(80, 8));
-    const auto r = test::Run(Steptree("train --init " + init + " --values " + values + " -o " + out +
+    const auto r = test::Run(Steptree("train --init " + init + " --values " + values + " --run-dir " + out +
                                       " --steps 3 --batch-tokens 1024 --eval-every 0 --threads 1 --json"));
     REQUIRE_MESSAGE(r.exit_code == 0, r.output);
     summary = test::LastJsonObject(r.output);
@@ -441,12 +441,12 @@ TEST_CASE("value cli: train writes a value head and prints its JSON summary, bad
 
   CHECK(test::Run(Steptree("train --help")).exit_code == 0);
   const std::string bad = f.dir.Write("bad.jsonl", R"({"question": "q", "steps": [{"step": "a", "Q": 2}]})" "\n");
-  const auto r = test::Run(Steptree("train --init " + f.init + " --values " + bad + " -o " + f.out + "2"));
+  const auto r = test::Run(Steptree("train --init " + f.init + " --values " + bad + " --run-dir " + f.out + "2"));
   CHECK(r.exit_code == 2);
   CHECK(r.output.find(bad + ":1: expected steps[0].Q in [-1, 1]") != std::string::npos);
-  CHECK(test::Run(Steptree("train --init " + f.init + " -o " + f.out + "2")).exit_code == 2);
+  CHECK(test::Run(Steptree("train --init " + f.init + " --run-dir " + f.out + "2")).exit_code == 2);
   CHECK(test::Run(Steptree("train --init " + f.init + " --values " + f.values + " --freeze-backbone --sft " +
-                           f.values + " -o " + f.out + "2"))
+                           f.values + " --run-dir " + f.out + "2"))
             .exit_code == 2);
 }
 

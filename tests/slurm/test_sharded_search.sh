@@ -133,13 +133,13 @@ check_sharded() {
   mkdir -p "$dir/shards"
 
   t_ref=$(now_ms)
-  run "$name-reference" "$bin" search "$@" --threads 1 --out "$dir/one.jsonl"
+  run "$name-reference" "$bin" search "$@" --threads 1 --output "$dir/one.jsonl"
   t_ref=$(elapsed "$t_ref")
 
   {
     echo '#!/bin/sh'
     printf 'exec %s search' "$(sq "$bin")"
-    for a in "$@" --threads 1 --shard auto --shard-count 3 --out "$dir/shards/trees.{shard}.jsonl"; do
+    for a in "$@" --threads 1 --shard auto --shard-count 3 --output "$dir/shards/trees.{shard}.jsonl"; do
       printf ' %s' "$(sq "$a")"
     done
     echo
@@ -187,8 +187,8 @@ check_sharded() {
     "one process $t_ref, sbatch --wait --array=0-2 $t_array, merge $t_merge"
 }
 
-check_sharded mcts --synthetic 60 --mode mcts --iterations 40 --seed 7
-check_sharded sbs --synthetic 60 --mode sbs --b1 3 --b2 5 --seed 7
+check_sharded mcts --problems 60 --mode mcts --iterations 40 --seed 7
+check_sharded sbs --problems 60 --mode sbs --b1 3 --b2 5 --seed 7
 
 # --- evolve: the shards of every search through the launcher ----------------------------
 evolve_flags=(evolve --rounds 2 --problems 6 --data-iterations 4 --eval-problems 4 --steps 2
