@@ -40,7 +40,7 @@ void ReadProblemFields(const nlohmann::json& problem, const RecordContext& where
 
 TreeFileReader::TreeFileReader(const std::string& path) : reader_(path) {}
 
-bool TreeFileReader::Next(SearchedTree* out) {
+bool TreeFileReader::Next(SearchedTree* out, nlohmann::json* whole) {
   nlohmann::json record;
   if (!reader_.Next(&record)) {
     reader_.RequireRecords();
@@ -80,6 +80,7 @@ bool TreeFileReader::Next(SearchedTree* out) {
   }
   out->question = out->tree.root().step;
   ReadProblemFields(*problem, RecordContext{file, line}, out);
+  if (whole != nullptr) *whole = std::move(record);
   return true;
 }
 
