@@ -1,18 +1,14 @@
-// `steptree inspect FILE [--json]`: says what a file is. A JSONL data set (format, problem
-// count, gold answers, reference steps, difficulties), a checkpoint directory (config.json +
-// model.safetensors), a Hugging Face model directory (architecture and sizes from
-// config.json, the weights' files, dtypes and parameter count checked against the config,
-// the tokenizer and prompt format, the value head) or a .safetensors file (config, tensors,
-// parameter count). Anything else, and any corrupt input, is an InputError (exit 2) naming
-// the file.
+// `steptree inspect FILE [--json]`: says what a file or folder is, by its content, and
+// summarises it (app/inspect.h). Models: a checkpoint directory, a Hugging Face model
+// directory, a .safetensors file. Data and outputs: a JSONL problem set, a trees file,
+// each export format, value targets, solutions (eval -o), grade records. JSON documents:
+// a shard manifest, sweep results and configs, evolve configs and metrics, a --json
+// summary, any other JSON. Run directories of sweep and evolve. Anything else, and any
+// corrupt input, is an InputError (exit 2) naming the file (and line).
 #include <algorithm>
-#include <cstdint>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <string>
 
 #include <cxxopts.hpp>
@@ -20,24 +16,14 @@
 
 #include "app/command.h"
 #include "app/data_flags.h"
+#include "app/inspect.h"
 #include "core/input_error.h"
-#include "core/jsonl.h"
-#include "datasets/loaders.h"
-#include "policy/model/format/gpt_config.h"
 #include "policy/model/format/hf_config.h"
-#include "policy/text/hf_prompt.h"
-#include "policy/model/hf_weights.h"
-#include "policy/model/format/safetensors.h"
 
 namespace steptree::app {
-namespace {
 
-namespace fs = std::filesystem;
-using nlohmann::json;
-
-constexpr const char* kJsonKeys = R"(
-With --json, prints one JSON object:
-  every file:  "path", "kind" ("dataset", "checkpoint", "hf_model" or "safetensors")
+const char* const kInspectJsonKeys = R"(
+With --json, prints one JSON object; every kind has "path" and "kind":
   dataset:     "format", "format_detected" (bool), "problems", "with_gold",
                "with_reference_steps", "reference_steps" (total), "difficulty"
                (object: level -> count), "without_difficulty", "sources" (object:
@@ -55,307 +41,144 @@ With --json, prints one JSON object:
                config.json), "tokenizer" (null, or {"vocab_size", "bos_id", "eos_id",
                "stop_ids", "chat_template" (bool), "prompt_format", "step_delimiter"}),
                "value_head" (null, or the summary of value_head.safetensors)
+  trees:       "trees", "first_id", "modes" (mode -> trees), "configs" (array of {"config",
+               "trees"}: each distinct config), "model_digests" (digest -> trees),
+               "without_model_digest", "answered", "graded", "correct", "accuracy",
+               "solved" (trees with a correct terminal), "solved_share", "nodes", "budget"
+               (sums: "generated_tokens", "prefill_tokens", "cached_tokens", "forward_calls",
+               "nodes", ["tool_tokens"]), "tokens_per_problem", "difficulty",
+               "without_difficulty", "sources"; "provenance" ({"records", "model_paths",
+               "prompt_formats"}) only when records carry one
+  export:      "export_format" ("sft", "value", "prm" or "pairs"), "records", "questions",
+               "steps", "difficulty", "without_difficulty", "also_reads_as" ("dataset" for
+               sft, "value_targets" for value, else null); sft: "sft_style" ("chat" or
+               "completion"); value and prm: "correct_paths", "incorrect_paths", "labels"
+               ({"positive", "negative", "positive_share", "mean"}), "with_gold"; prm:
+               "with_scores"; pairs: "mean_q_gap"
+  value_targets: "records", "questions", "steps", "correct_paths", "incorrect_paths",
+               "labels" (of the Q targets: positive = Q > 0)
+  solutions:   "problems", "answered", "with_gold", "correct", "accuracy", "by_difficulty"
+               (level -> {"accuracy", "n"}), "ends" (end -> count), "steps",
+               "generated_tokens", "tokens_per_problem", "first_id"
+  grade:       "records", "with_pred", "with_text", "graded" (with "equal"), "equal",
+               "accuracy"
+  shard_manifest: "shard", "shards", "problems", "shard_problems", "data_digest",
+               "model_digest", "config", "trees", "value_targets", "summary" (its figures)
+  sweep_results: "model", "config", "runs", "points", "curves" (curve -> points), "table"
+               (array of {"label", "curve", "run", "n", "accuracy", "ci_low", "ci_high",
+               "tokens_per_problem"})
+  sweep_config: "problems" ({"data"} or {"synthetic", "problem_seed"}), "model", "seed",
+               "methods", "runs" (the run names), "points"
+  sweep_run:   "run" (runs/NAME.json);  evolve_config: "config";  evolve_metrics: "metrics"
+  sweep_dir:   "config" (as sweep_config, or null), "trees_files", "runs_finished",
+               "results" (as sweep_results, or null), "report_files" (file -> present)
+  evolve_dir:  "config", "rounds_planned", "rounds_done", "rounds" (array of {"round",
+               "done", "metrics"})
+  summary:     a --json summary: "command", "keys", "figures" (its top-level numbers,
+               strings, booleans and nulls)
+  json:        any other JSON document: "type", "keys" (an object) or "length" (an array)
 )";
 
-// ---- data sets --------------------------------------------------------------------------
+namespace {
 
-json SummarizeDataset(const LoadedDataset& data) {
-  long with_gold = 0, with_steps = 0, steps = 0, without_difficulty = 0;
-  std::map<int, long> difficulty;
-  std::map<std::string, long> sources;
-  for (const Problem& p : data.problems) {
-    if (p.gold) ++with_gold;
-    if (!p.reference_steps.empty()) ++with_steps;
-    steps += static_cast<long>(p.reference_steps.size());
-    if (p.difficulty) {
-      ++difficulty[*p.difficulty];
-    } else {
-      ++without_difficulty;
-    }
-    ++sources[p.source];
-  }
-  json histogram = json::object();
-  for (const auto& [level, count] : difficulty) histogram[std::to_string(level)] = count;
-  return {{"path", data.path},
-          {"kind", "dataset"},
-          {"format", data.format},
-          {"format_detected", data.detected},
-          {"problems", data.problems.size()},
-          {"with_gold", with_gold},
-          {"with_reference_steps", with_steps},
-          {"reference_steps", steps},
-          {"difficulty", histogram},
-          {"without_difficulty", without_difficulty},
-          {"sources", sources},
-          {"first_id", data.problems.empty() ? "" : data.problems.front().id}};
-}
+namespace fs = std::filesystem;
+using nlohmann::json;
 
-void PrintDataset(const json& s, std::ostream& out) {
-  const long problems = s["problems"].get<long>();
-  out << "file         " << s["path"].get<std::string>() << "\n"
-      << "kind         JSONL data set\n"
-      << "format       " << s["format"].get<std::string>()
-      << (s["format_detected"].get<bool>() ? " (detected)" : " (named)") << "\n"
-      << "problems     " << problems << "\n"
-      << "with gold    " << s["with_gold"].get<long>() << "\n"
-      << "with steps   " << s["with_reference_steps"].get<long>();
-  if (s["with_reference_steps"].get<long>() > 0) {
-    char mean[32];
-    std::snprintf(mean, sizeof mean, "%.1f",
-                  s["reference_steps"].get<double>() / s["with_reference_steps"].get<double>());
-    out << " (" << mean << " steps each on average)";
-  }
-  out << "\ndifficulty  ";
-  std::map<int, long> levels;
-  for (const auto& [level, count] : s["difficulty"].items()) {
-    levels[std::stoi(level)] = count.get<long>();
-  }
-  for (const auto& [level, count] : levels) out << " " << level << ": " << count;
-  const long without = s["without_difficulty"].get<long>();
-  if (without == problems) {
-    out << " none given";
-  } else if (without > 0) {
-    out << "  (" << without << " without)";
-  }
-  out << "\nsources     ";
-  for (const auto& [source, count] : s["sources"].items()) {
-    out << " " << source << ": " << count.get<long>();
-  }
-  out << "\nfirst id     " << s["first_id"].get<std::string>() << "\n";
-}
-
-// ---- checkpoints and safetensors files --------------------------------------------------
-
-std::string ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, "a readable file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw InputError(path, 0, "a readable file (I/O error)");
-  return text.str();
-}
-
-// The checkpoint's config.json, validated by GptConfig::FromJson; null when absent.
-json ReadConfig(const std::string& path) {
-  if (!fs::exists(path)) return nullptr;
-  const std::string text = ReadWholeFile(path);
-  if (!IsValidUtf8(text)) throw InputError(path, 0, "UTF-8 JSON text, found invalid bytes");
-  json config;
-  try {
-    config = json::parse(text);
-  } catch (const json::parse_error& e) {
-    long line = 1;
-    for (size_t i = 0; i < e.byte && i < text.size(); ++i) line += text[i] == '\n';
-    throw InputError(path, line, "a JSON object (the model config), not valid JSON here");
-  }
-  if (!config.is_object()) {
-    throw InputError(path, 0, std::string("a JSON object (the model config), found ") +
-                                  config.type_name());
-  }
-  return GptConfig::FromJson(config, path).ToJson();
-}
-
-json SummarizeWeights(const std::string& kind, const std::string& path,
-                      const std::string& weights, const json& config) {
-  std::unique_ptr<SafetensorsFile> file = SafetensorsFile::Open(weights);
-  json tensors = json::array();
-  unsigned long long parameters = 0, bytes = 0;
-  for (const TensorView& t : file->tensors()) {
-    unsigned long long count = 1;
-    for (int64_t d : t.shape) count *= static_cast<unsigned long long>(d);
-    parameters += count;
-    bytes += t.nbytes;
-    tensors.push_back({{"name", t.name}, {"dtype", DTypeName(t.dtype)}, {"shape", t.shape}});
-  }
-  return {{"path", path},
-          {"kind", kind},
-          {"safetensors", weights},
-          {"config", config},
-          {"metadata", file->metadata()},
-          {"tensors", tensors},
-          {"tensor_count", tensors.size()},
-          {"parameters", parameters},
-          {"bytes", bytes}};
-}
-
-void PrintWeights(const json& s, std::ostream& out) {
-  out << "file         " << s["path"].get<std::string>() << "\n"
-      << "kind         "
-      << (s["kind"] == "checkpoint" ? "checkpoint directory" : "safetensors file") << "\n";
-  if (s["config"].is_null()) {
-    out << "config       none\n";
-  } else {
-    out << "config      ";
-    for (const auto& [key, value] : s["config"].items()) out << " " << key << "=" << value.dump();
-    out << "\n";
-  }
-  for (const auto& [key, value] : s["metadata"].items()) {
-    out << "metadata     " << key << " = " << value.get<std::string>() << "\n";
-  }
-  out << "tensors      " << s["tensor_count"].get<size_t>() << "\n";
-  size_t width = 0;
-  for (const json& t : s["tensors"]) width = std::max(width, t["name"].get<std::string>().size());
-  for (const json& t : s["tensors"]) {
-    const std::string name = t["name"].get<std::string>();
-    std::string shape = "[";
-    for (size_t i = 0; i < t["shape"].size(); ++i) {
-      shape += (i ? ", " : "") + t["shape"][i].dump();
-    }
-    shape += "]";
-    out << "  " << name << std::string(width - name.size() + 2, ' ') << t["dtype"].get<std::string>()
-        << "  " << shape << "\n";
-  }
-  out << "parameters   " << s["parameters"].get<unsigned long long>() << " ("
-      << s["bytes"].get<unsigned long long>() << " bytes)\n";
-  if (s.contains("value_head")) {
-    out << "value head   "
-        << (s["value_head"].is_null() ? std::string("none (search modes that rank by value need one)")
-                                      : s["value_head"]["safetensors"].get<std::string>() + ", " +
-                                            std::to_string(s["value_head"]["parameters"].get<unsigned long long>()) +
-                                            " parameters")
-        << "\n";
-  }
-}
-
-// ---- Hugging Face model directories ----------------------------------------------------
-
-json SummarizeHfModel(const std::string& path) {
-  const HfModelConfig c = LoadHfModelConfig(path);
-  // Open validates every header; Check the tensors against the config (as loading does).
-  const HfWeights weights = HfWeights::Open(path);
-  const auto shapes = HfParameterShapes(c);
-  weights.Check(shapes, c.tie_word_embeddings);
-  unsigned long long parameters = 0, bytes = 0;
-  for (const auto& [name, shape] : shapes) {
-    unsigned long long count = 1;
-    for (int64_t d : shape) count *= static_cast<unsigned long long>(d);
-    parameters += count;
-  }
-  json files = json::array();
-  for (const std::string& file : weights.files()) {
-    files.push_back(fs::path(file).filename().string());
-    bytes += fs::file_size(file);
-  }
-  json tokenizer = nullptr;
-  if (fs::exists(fs::path(path) / "tokenizer.json")) {
-    const HfPromptSettings settings = HfPromptSettings::FromDirectory(path);
-    const HfText text = LoadHfText(path, settings);
-    const HfPolicyTokenizer& t = *text.tokenizer;
-    tokenizer = {{"vocab_size", t.vocab_size()},
-                 {"bos_id", t.bos_id()},
-                 {"eos_id", t.eos_id()},
-                 {"stop_ids", t.inner().stop_ids()},
-                 {"chat_template", !t.inner().chat_template().empty()},
-                 {"prompt_format", text.prompt->name()},
-                 {"step_delimiter", text.prompt->step_delimiter()}};
-  }
-  const std::string head = (fs::path(path) / "value_head.safetensors").string();
-  return {{"path", path},
-          {"kind", "hf_model"},
-          {"architecture", c.architecture},
-          {"layers", c.num_hidden_layers},
-          {"hidden_size", c.hidden_size},
-          {"intermediate_size", c.intermediate_size},
-          {"heads", c.num_attention_heads},
-          {"kv_heads", c.num_key_value_heads},
-          {"head_dim", c.head_dim},
-          {"vocab_size", c.vocab_size},
-          {"context", c.context},
-          {"rope_theta", c.rope_theta},
-          {"rope_scaling", c.rope_scaling.type},
-          {"tie_word_embeddings", c.tie_word_embeddings},
-          {"biases", {{"qkv", c.qkv_bias}, {"o", c.o_bias}, {"mlp", c.mlp_bias}}},
-          {"config_torch_dtype", c.torch_dtype},
-          {"weights", {{"files", files}, {"dtypes", weights.DTypes()}, {"parameters", parameters}, {"bytes", bytes}}},
-          {"tokenizer", tokenizer},
-          {"value_head", fs::exists(head) ? SummarizeWeights("safetensors", head, head, nullptr) : json()}};
-}
-
-void PrintHfModel(const json& s, std::ostream& out) {
-  auto list = [](const json& items) {
-    std::string text;
-    for (const json& item : items) text += (text.empty() ? "" : ", ") + (item.is_string() ? item.get<std::string>() : item.dump());
-    return text;
-  };
-  const json& w = s["weights"];
-  char params[64];
-  std::snprintf(params, sizeof params, "%.1fM", w["parameters"].get<double>() / 1e6);
-  out << "file         " << s["path"].get<std::string>() << "\n"
-      << "kind         Hugging Face model directory\n"
-      << "architecture " << s["architecture"].get<std::string>() << "\n"
-      << "layers       " << s["layers"] << ", hidden " << s["hidden_size"] << ", MLP " << s["intermediate_size"]
-      << ", heads " << s["heads"] << " (KV heads " << s["kv_heads"] << ", head_dim " << s["head_dim"] << ")\n"
-      << "vocab        " << s["vocab_size"] << ", context " << s["context"] << ", rope_theta " << s["rope_theta"]
-      << " (" << s["rope_scaling"].get<std::string>() << ")" << (s["tie_word_embeddings"].get<bool>() ? ", tied embeddings" : "")
-      << "\n"
-      << "biases       q/k/v " << (s["biases"]["qkv"].get<bool>() ? "yes" : "no") << ", o "
-      << (s["biases"]["o"].get<bool>() ? "yes" : "no") << ", MLP " << (s["biases"]["mlp"].get<bool>() ? "yes" : "no")
-      << "\n"
-      << "weights      " << list(w["files"]) << ": " << list(w["dtypes"]) << ", " << params << " parameters ("
-      << w["bytes"].get<unsigned long long>() << " bytes)\n";
-  const json& t = s["tokenizer"];
-  if (t.is_null()) {
-    out << "tokenizer    none (tokenizer.json missing)\n";
-  } else {
-    out << "tokenizer    tokenizer.json, " << t["vocab_size"] << " tokens, BOS " << t["bos_id"] << ", EOS "
-        << t["eos_id"] << ", stop ids [" << list(t["stop_ids"]) << "], chat template "
-        << (t["chat_template"].get<bool>() ? "yes" : "no") << "\n"
-        << "prompt       " << t["prompt_format"].get<std::string>() << ", step delimiter "
-        << t["step_delimiter"].dump() << "\n";
-  }
-  out << "value head   "
-      << (s["value_head"].is_null() ? std::string("none (created fresh on load; search modes that rank by value need a trained one)")
-                                    : "value_head.safetensors, " +
-                                          std::to_string(s["value_head"]["parameters"].get<unsigned long long>()) +
-                                          " parameters")
-      << "\n";
-}
-
-// True when the file starts like a safetensors file: a little-endian u64 header length
-// below 4 GiB followed by '{'.
-bool LooksLikeSafetensors(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  unsigned char head[9];
-  if (!in.read(reinterpret_cast<char*>(head), sizeof head)) return false;
-  return head[4] == 0 && head[5] == 0 && head[6] == 0 && head[7] == 0 && head[8] == '{';
-}
-
-json Inspect(const std::string& path, const LoaderOptions& loader, std::string* kind) {
+json InspectPath(const std::string& path, const LoaderOptions& loader) {
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
   if (ec || !fs::exists(status)) throw InputError(path, 0, "an existing file or directory");
-  if (fs::is_directory(status) && IsHfModelDir(path)) {
-    *kind = "hf_model";
-    return SummarizeHfModel(path);
-  }
   if (fs::is_directory(status)) {
-    const std::string weights = (fs::path(path) / "model.safetensors").string();
-    if (!fs::exists(weights)) {
-      throw InputError(path, 0,
-                       "a checkpoint directory holding model.safetensors (and config.json)");
-    }
-    *kind = "checkpoint";
-    json summary = SummarizeWeights("checkpoint", path, weights, ReadConfig((fs::path(path) / "config.json").string()));
-    const std::string head = (fs::path(path) / "value_head.safetensors").string();
-    summary["value_head"] = fs::exists(head) ? SummarizeWeights("safetensors", head, head, nullptr) : json();
-    return summary;
+    if (IsHfModelDir(path)) return SummarizeHfModel(path);
+    if (fs::exists(fs::path(path) / "model.safetensors")) return SummarizeCheckpoint(path);
+    json run = SummarizeRunDirectory(path);
+    if (!run.is_null()) return run;
+    throw InputError(path, 0,
+                     "a checkpoint directory holding model.safetensors (and config.json), a Hugging Face "
+                     "model directory, or a sweep or evolve run directory (config.json)");
   }
-  if (fs::path(path).extension() == ".safetensors" || LooksLikeSafetensors(path)) {
-    *kind = "safetensors";
-    return SummarizeWeights("safetensors", path, path, nullptr);
-  }
-  *kind = "dataset";
-  return SummarizeDataset(LoadProblems(path, loader));
+  if (fs::path(path).extension() == ".safetensors" || LooksLikeSafetensors(path)) return SummarizeSafetensors(path);
+  return SummarizeDataFile(path, loader);
 }
+
+std::string DescribeKind(const json& s) {
+  static const std::map<std::string, std::string> names = {
+      {"trees", "trees file (search --output)"},
+      {"value_targets", "value targets (search --value-targets; train --values)"},
+      {"solutions", "solutions (eval -o)"},
+      {"grade", "grade records (grade --input)"},
+      {"shard_manifest", "shard manifest (search --shard)"},
+      {"sweep_results", "sweep results (results.json)"},
+      {"sweep_config", "sweep config"},
+      {"sweep_run", "finished sweep run (runs/NAME.json)"},
+      {"sweep_dir", "sweep run directory"},
+      {"evolve_config", "evolve config (config.json)"},
+      {"evolve_metrics", "evolve round metrics (metrics.json)"},
+      {"evolve_dir", "evolve run directory"},
+      {"json", "JSON document"}};
+  const std::string kind = s["kind"].get<std::string>();
+  if (kind == "export") {
+    return s["export_format"].get<std::string>() + " export (export --format " + s["export_format"].get<std::string>() +
+           (s.contains("sft_style") ? ", " + s["sft_style"].get<std::string>() + " style" : "") + ")";
+  }
+  if (kind == "summary") return "--json summary of " + s["command"].get<std::string>();
+  const auto it = names.find(kind);
+  return it == names.end() ? kind : it->second;
+}
+
+std::string Scalar(const json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
+
+// "a: 1, b: 2" for an object of scalars, "1, 2" for an array of them; "" when nested.
+std::string Flat(const json& value) {
+  std::string text;
+  for (const auto& [key, item] : value.items()) {
+    if (item.is_structured()) return "";
+    text += (text.empty() ? "" : ", ") + (value.is_object() ? key + ": " : "") + Scalar(item);
+  }
+  return text.empty() ? "none" : text;
+}
+
+}  // namespace
+
+void PrintFigures(const json& s, std::ostream& out) {
+  size_t width = 13;  // as the other printers' columns, or wider for a long key
+  for (const auto& [key, value] : s.items()) width = std::max(width, key.size() + 1);
+  auto padded = [width](std::string label) {
+    std::replace(label.begin(), label.end(), '_', ' ');
+    label.resize(width, ' ');
+    return label;
+  };
+  out << padded("file") << s["path"].get<std::string>() << "\n" << padded("kind") << DescribeKind(s) << "\n";
+  for (const auto& [key, value] : s.items()) {
+    if (key == "path" || key == "kind") continue;
+    const std::string label = padded(key);
+    const std::string flat = value.is_structured() ? Flat(value) : Scalar(value);
+    if (!flat.empty()) {
+      out << label << flat << "\n";
+      continue;
+    }
+    out << label << "\n";
+    for (const auto& [inner, item] : value.items()) {
+      out << "  " << (value.is_object() ? inner + ": " : "")
+          << (item.is_structured() && !Flat(item).empty() ? Flat(item) : Scalar(item)) << "\n";
+    }
+  }
+}
+
+namespace {
 
 int RunInspect(int argc, char** argv) {
   cxxopts::Options options("steptree inspect",
-                           "Says what a file is: a JSONL data set, a checkpoint directory "
-                           "(config.json + model.safetensors), a Hugging Face model directory "
-                           "(Llama, Qwen2, Mistral) or a .safetensors file.");
+                           "Says what a file or folder is, by its content, and summarises it: a JSONL "
+                           "problem set, a trees file (search --output), an export (sft, value, prm, pairs), "
+                           "value targets, solutions (eval -o), grade records, a shard manifest, sweep "
+                           "results or config, evolve config or metrics, a --json summary or any other "
+                           "JSON document (pretty-printed or not), a sweep or evolve run directory, a "
+                           "checkpoint directory (config.json + model.safetensors), a Hugging Face model "
+                           "directory (Llama, Qwen2, Mistral) or a .safetensors file.");
   // clang-format off
   options.add_options()
-    ("file", "data set, checkpoint or Hugging Face model directory, or .safetensors file",
+    ("file", "the file or directory (what it is is read from its content, not its name)",
      cxxopts::value<std::string>())
     ("json", "print one JSON object (keys below)")
     ("h,help", "print this help");
@@ -365,29 +188,30 @@ int RunInspect(int argc, char** argv) {
   options.positional_help("FILE");
   const cxxopts::ParseResult result = options.parse(argc, argv);
   if (result.count("help")) {
-    std::cout << options.help() << kJsonKeys;
+    std::cout << options.help() << kInspectJsonKeys;
     return 0;
   }
   if (!result.count("file")) throw UsageError("inspect needs FILE (steptree inspect --help)");
   if (!result.unmatched().empty()) {
     throw UsageError("inspect takes one FILE, found also '" + result.unmatched().front() + "'");
   }
-  std::string kind;
-  const json summary =
-      Inspect(result["file"].as<std::string>(), DataFlagsFrom(result), &kind);
+  const json summary = InspectPath(result["file"].as<std::string>(), DataFlagsFrom(result));
+  const std::string kind = summary["kind"].get<std::string>();
   if (result.count("json")) {
     std::cout << summary.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
   } else if (kind == "dataset") {
     PrintDataset(summary, std::cout);
   } else if (kind == "hf_model") {
     PrintHfModel(summary, std::cout);
-  } else {
+  } else if (kind == "checkpoint" || kind == "safetensors") {
     PrintWeights(summary, std::cout);
+  } else {
+    PrintFigures(summary, std::cout);
   }
   return 0;
 }
 
-CommandRegistrar inspect_registrar({"inspect", "what a file is: data set, checkpoint or Hugging Face model", RunInspect});
+CommandRegistrar inspect_registrar({"inspect", "what a file is: data set, trees, export, run directory, checkpoint or model", RunInspect});
 
 }  // namespace
 }  // namespace steptree::app

@@ -76,7 +76,7 @@ std::string BuiltinPromptText(const std::string& question) {
 
 TreeFileReader::TreeFileReader(const std::string& path) : reader_(path) {}
 
-bool TreeFileReader::Next(SearchedTree* out) {
+bool TreeFileReader::Next(SearchedTree* out, nlohmann::json* whole) {
   nlohmann::json record;
   if (!reader_.Next(&record)) {
     reader_.RequireRecords();
@@ -124,6 +124,7 @@ bool TreeFileReader::Next(SearchedTree* out) {
     out->step_delimiter = "\n";
     out->messages = nullptr;
   }
+  if (whole != nullptr) *whole = std::move(record);
   return true;
 }
 

@@ -50,8 +50,10 @@ class TreeFileReader {
   // Throws InputError(path, 0, ...) when the file cannot be opened.
   explicit TreeFileReader(const std::string& path);
   // The next record into *out; false at the end of the file. Throws InputError on a bad line,
-  // and at the end of a file that held no record.
-  bool Next(SearchedTree* out);
+  // and at the end of a file that held no record. `record`, when given, receives the whole
+  // record as read (its "config", "budget", "answer", ... for readers that need more than
+  // the tree; `inspect`).
+  bool Next(SearchedTree* out, nlohmann::json* record = nullptr);
 
  private:
   JsonlReader reader_;

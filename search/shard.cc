@@ -158,12 +158,17 @@ ShardManifest ReadShardManifest(const std::string& trees) {
                                            : "the shard has not finished, or was not run with --shard"));
   }
   std::ifstream in(path);
-  const nlohmann::json json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return ShardManifestFromJson(nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false), path, trees);
+}
+
+ShardManifest ShardManifestFromJson(const nlohmann::json& json, const std::string& path, const std::string& trees) {
   const auto expect = [&](bool ok, const std::string& what) {
     if (!ok) throw InputError(path, 0, "a \"" + std::string(kShardManifestFormat) + "\" manifest with " + what);
   };
-  expect(json.is_object() && json.value("format", "") == kShardManifestFormat, "\"format\": \"steptree-shard\"");
-  expect(json.value("version", 0) == kShardManifestVersion, "\"version\": 1");
+  // (Compared as JSON values: a key of another type is a wrong value, not a type error.)
+  expect(json.is_object() && json.contains("format") && json["format"] == kShardManifestFormat,
+         "\"format\": \"steptree-shard\"");
+  expect(json.contains("version") && json["version"] == kShardManifestVersion, "\"version\": 1");
   for (const char* key : {"shard", "shards", "problems"}) {
     expect(json.contains(key) && json[key].is_number_integer() && json[key].get<long>() >= 0,
            std::string("a whole \"") + key + "\"");
@@ -172,6 +177,9 @@ ShardManifest ReadShardManifest(const std::string& trees) {
     expect(json.contains(key) && json[key].is_string(), std::string("a string \"") + key + "\"");
   }
   expect(json.contains("config") && json["config"].is_object(), "a \"config\" object");
+  expect(json["shards"].get<long>() >= 1 && json["shards"].get<long>() <= kMaxShards &&
+             json["shard"].get<long>() < json["shards"].get<long>(),
+         "\"shards\" 1.." + std::to_string(kMaxShards) + " and a \"shard\" index below it");
   ShardManifest m;
   m.shard = CheckedSpec(json["shard"].get<long>(), json["shards"].get<long>(), path);
   m.problems = json["problems"].get<long>();

@@ -83,4 +83,8 @@ void WriteShardManifest(const ShardManifest& manifest);
 // shard has not finished").
 ShardManifest ReadShardManifest(const std::string& trees);
 
+// The manifest `json`, read from `path`, checked as ReadShardManifest checks it (InputError
+// naming `path`); `trees` is the shard's trees file ("value_targets" is resolved beside it).
+ShardManifest ShardManifestFromJson(const nlohmann::json& json, const std::string& path, const std::string& trees);
+
 }  // namespace steptree
