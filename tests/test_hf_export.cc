@@ -12,24 +12,14 @@
 #include "tests/hf_fixtures.h"
 #include "tests/test_util.h"
 
+// c10 (torch) defines its own CHECK macro; doctest's must win, so doctest comes last.
 #undef CHECK
-#include <doctest/doctest.h>
+#include "tests/cli_fixtures.h"
 
 using namespace steptree;
 using namespace steptree::test::hf;
-
-namespace {
-
-std::string Steptree(const std::string& args) { return test::Binary() + " " + args; }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
+using test::ReadFile;
+using test::Steptree;
 
 TEST_SUITE("hf") {
 
