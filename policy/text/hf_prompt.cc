@@ -58,11 +58,34 @@ nlohmann::json HfPromptSettings::ToJson() const {
   return {{"prompt_format", format}, {"step_delimiter", step_delimiter}, {"system_prompt", system_prompt}};
 }
 
-HfPolicyTokenizer::HfPolicyTokenizer(std::unique_ptr<HfTokenizer> inner, int terminator)
-    : inner_(std::move(inner)), terminator_(terminator), template_ids_(inner_->Encode("")) {}
+namespace {
 
-std::vector<int> HfPolicyTokenizer::EncodeContinuation(const std::string& text) const {
-  std::vector<int> ids = inner_->Encode(text);
+// Text before a continuation when a tokenizer writes something at a text's start: a
+// newline, which no tokenizer here merges with the word after it.
+constexpr const char* kContinuationAnchor = "\n";
+
+}  // namespace
+
+HfPolicyTokenizer::HfPolicyTokenizer(std::unique_ptr<HfTokenizer> inner, int terminator)
+    : inner_(std::move(inner)),
+      terminator_(terminator),
+      template_ids_(inner_->Encode("")),
+      anchor_ids_(inner_->EncodeWithoutSpecialTokens(kContinuationAnchor)) {
+  // SentencePiece-style files put "▁" before a text's first word (Llama-2's Prepend
+  // normalizer, Metaspace's prepend_scheme): probe whether a word encodes differently at the
+  // start of a text than after the anchor.
+  anchored_ = AfterAnchor("x").value_or(std::vector<int>()) != WithoutTemplate(inner_->Encode("x"));
+}
+
+std::optional<std::vector<int>> HfPolicyTokenizer::AfterAnchor(const std::string& text) const {
+  const std::vector<int> joined = inner_->EncodeWithoutSpecialTokens(kContinuationAnchor + text);
+  if (joined.size() < anchor_ids_.size() || !std::equal(anchor_ids_.begin(), anchor_ids_.end(), joined.begin())) {
+    return std::nullopt;
+  }
+  return std::vector<int>(joined.begin() + static_cast<std::ptrdiff_t>(anchor_ids_.size()), joined.end());
+}
+
+std::vector<int> HfPolicyTokenizer::WithoutTemplate(std::vector<int> ids) const {
   // The post-processor put template_ids_[0, p) before the text and [p, n) after it; take
   // the largest split that fits.
   const size_t n = template_ids_.size();
@@ -77,6 +100,15 @@ std::vector<int> HfPolicyTokenizer::EncodeContinuation(const std::string& text) 
     }
   }
   return ids;
+}
+
+std::vector<int> HfPolicyTokenizer::EncodeContinuation(const std::string& text) const {
+  if (anchored_) {
+    // A continuation does not start a text: encoded after the anchor, whose ids are dropped
+    // (when they stay a prefix; else as a text of its own).
+    if (std::optional<std::vector<int>> ids = AfterAnchor(text)) return *ids;
+  }
+  return WithoutTemplate(inner_->Encode(text));
 }
 
 bool HfPolicyTokenizer::EndsSolution(int id) const {

@@ -83,7 +83,9 @@ class HfPolicyTokenizer final : public Tokenizer {
   std::vector<int> EncodeWithoutSpecialTokens(const std::string& text) const {
     return inner_->EncodeWithoutSpecialTokens(text);
   }
-  // Without them: text that continues a sequence.
+  // Without them: text that continues a sequence, so without what a SentencePiece-style
+  // tokenizer puts before a text's first word ("▁"): encoded after a newline whose ids are
+  // then dropped.
   std::vector<int> EncodeContinuation(const std::string& text) const override;
   std::string Decode(const std::vector<int>& ids) const override { return inner_->Decode(ids); }
   int vocab_size() const override { return inner_->vocab_size(); }
@@ -99,6 +101,10 @@ class HfPolicyTokenizer final : public Tokenizer {
   std::unique_ptr<HfTokenizer> inner_;
   int terminator_;
   std::vector<int> template_ids_;  // what the post-processor adds around any text
+  std::vector<int> anchor_ids_;    // the continuation anchor's ids (hf_prompt.cc)
+  bool anchored_ = false;          // a text's start encodes differently: continuations follow the anchor
+  std::vector<int> WithoutTemplate(std::vector<int> ids) const;
+  std::optional<std::vector<int>> AfterAnchor(const std::string& text) const;
 };
 
 class HfPromptFormat final : public PromptFormat {
