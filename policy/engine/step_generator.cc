@@ -15,10 +15,12 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <numeric>
 #include <stdexcept>
+#include <utility>
 
 #include "policy/model/causal_lm.h"
 #include "policy/policy.h"
@@ -68,16 +70,41 @@ size_t FirstStop(const std::string& text, const std::vector<std::string>& stops)
   return first;
 }
 
-// Whether the step's text, now ending with token `id`, holds one of `stops` (the step
-// delimiter and the stop strings). The whole step is decoded only when the token's own text
-// holds the last character of a stop, so a stop that spans tokens ("\n" "\n" for a
-// tokenizer without a "\n\n" token) is found at its last token.
-bool StopInText(const Tokenizer& tokenizer, const std::vector<std::string>& stops, int id, const RowState& row) {
-  const std::string piece = tokenizer.Decode({id});
-  bool may_end = false;
-  for (const std::string& stop : stops) may_end = may_end || piece.find(stop.back()) != std::string::npos;
-  return may_end && FirstStop(tokenizer.Decode(row.current.token_ids), stops) != std::string::npos;
-}
+// What ends a step in text: the step delimiter and the stop strings, found in the step's
+// decoded text so a stop may span tokens ("\n" "\n" for a tokenizer without a "\n\n"
+// token). The whole step is decoded only at a token whose own text holds the last character
+// of a stop; which tokens do is decoded once per token id and remembered, so the check adds
+// no decoding to the other tokens.
+class StepStops {
+ public:
+  StepStops(const Tokenizer& tokenizer, std::vector<std::string> stops)
+      : tokenizer_(tokenizer), stops_(std::move(stops)), may_end_(std::max(tokenizer.vocab_size(), 0), kUnknown) {}
+
+  const std::vector<std::string>& texts() const { return stops_; }
+
+  // Whether the step's text, now ending with token `id`, holds a stop.
+  bool EndsInText(int id, const RowState& row) {
+    if (!MayEnd(id)) return false;
+    return FirstStop(tokenizer_.Decode(row.current.token_ids), stops_) != std::string::npos;
+  }
+
+ private:
+  static constexpr int8_t kUnknown = -1;
+  bool MayEnd(int id) {
+    if (id < 0 || id >= static_cast<int>(may_end_.size())) return false;
+    if (may_end_[id] == kUnknown) {
+      const std::string piece = tokenizer_.Decode({id});
+      bool may_end = false;
+      for (const std::string& stop : stops_) may_end = may_end || piece.find(stop.back()) != std::string::npos;
+      may_end_[id] = may_end ? 1 : 0;
+    }
+    return may_end_[id] == 1;
+  }
+
+  const Tokenizer& tokenizer_;
+  const std::vector<std::string> stops_;  // the step delimiter, then the stop strings
+  std::vector<int8_t> may_end_;           // per token id: kUnknown, 0 or 1
+};
 
 // The step's text: its tokens decoded, without the final EOS, and cut at the first stop (a
 // delimiter token may carry text before it, as BPE's ".\n\n" does).
@@ -128,7 +155,7 @@ class GenerationBatch {
   GenerationBatch(const Policy& policy, const std::vector<GenerationJob>& jobs, const StepSampling& sampling,
                   int max_steps)
       : policy_(policy), model_(policy.lm()), value_head_(policy.value_head()), tokenizer_(policy.tokenizer()),
-        stops_(StopsOf(policy, sampling)), jobs_(jobs), sampling_(sampling), max_steps_(max_steps),
+        stops_(policy.tokenizer(), StopsOf(policy, sampling)), jobs_(jobs), sampling_(sampling), max_steps_(max_steps),
         context_(policy.context()), local_(jobs.size()), cache_of_(jobs.size(), nullptr) {}
 
   std::vector<std::vector<std::vector<StepCandidate>>> Run() {
@@ -346,18 +373,18 @@ class GenerationBatch {
   void StopIfEnded(int64_t r, int id, float value, RowState* row) {
     const int step_tokens = static_cast<int>(row->current.token_ids.size());
     if (!from_tool_ && tokenizer_.EndsSolution(id)) {
-      FinishStep(tokenizer_, stops_, StepEnd::kFinal, value, row);
+      FinishStep(tokenizer_, stops_.texts(), StepEnd::kFinal, value, row);
       row->done = true;
-    } else if (!from_tool_ && (tokenizer_.EndsStep(id) || StopInText(tokenizer_, stops_, id, *row))) {
-      FinishStep(tokenizer_, stops_, StepEnd::kStep, value, row);
+    } else if (!from_tool_ && (tokenizer_.EndsStep(id) || stops_.EndsInText(id, *row))) {
+      FinishStep(tokenizer_, stops_.texts(), StepEnd::kStep, value, row);
       row->done = static_cast<int>(row->steps.size()) >= max_steps_ || row->length >= context_;
       PrefixKvCache* row_cache = cache_of_[job_of_[rows_[r]]];
       if (row_cache != nullptr && max_steps_ == 1) CacheNewState(*prefixes_[rows_[r]], *row, cache_, r, row_cache);
     } else if (step_tokens >= sampling_.max_step_tokens) {
-      FinishStep(tokenizer_, stops_, StepEnd::kCut, value, row);
+      FinishStep(tokenizer_, stops_.texts(), StepEnd::kCut, value, row);
       row->done = true;
     } else if (row->length >= context_) {
-      FinishStep(tokenizer_, stops_, StepEnd::kContext, value, row);
+      FinishStep(tokenizer_, stops_.texts(), StepEnd::kContext, value, row);
       row->done = true;
     }
   }
@@ -404,7 +431,7 @@ class GenerationBatch {
   CausalLm& model_;
   ValueHeadImpl& value_head_;
   const Tokenizer& tokenizer_;
-  const std::vector<std::string> stops_;  // the step delimiter, then the stop strings
+  StepStops stops_;
   const std::vector<GenerationJob>& jobs_;
   const StepSampling& sampling_;
   const int max_steps_;
