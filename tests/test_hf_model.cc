@@ -273,8 +273,9 @@ TEST_CASE("hf: KV-cached prefill, extend and decode equal full recomputation") {
   CHECK(worst <= 1e-5);
   CHECK(cache.capacity() > 10);  // grew past the initial room
 
-  // Prefill in query blocks of 3, 3 and 2 tokens: the budget admits 4 rows x 4 heads x 3
-  // queries x 8 keys.
+  // Prefill in query blocks of 3, 3 and 2 tokens (torch kernels, as on CUDA): the budget
+  // admits 4 rows x 4 heads x 3 queries x 8 keys.
+  model->set_torch_kernels(true);
   KvCache whole, blocked;
   const LmOutput reference = model->Prefill(prefixes, 8, &whole);
   model->set_prefill_score_budget(4 * 4 * 3 * 8);
@@ -283,6 +284,61 @@ TEST_CASE("hf: KV-cached prefill, extend and decode equal full recomputation") {
   CHECK(MaxAbsDiff(whole.keys(1), blocked.keys(1)) <= 1e-5);
   const torch::Tensor next = torch::tensor(std::vector<int64_t>{4, 5, 6, 7});
   CHECK(MaxAbsDiff(model->Decode(next, &whole).logits, model->Decode(next, &blocked).logits) <= 1e-5);
+}
+
+TEST_CASE("hf: CPU inference is row-invariant: a token's logits, hidden state and keys are the same bits in any batch") {
+  test::TempDir dir;
+  torch::NoGradGuard no_grad;
+  TinySpec spec;
+  spec.architecture = "Qwen2ForCausalLM";  // q/k/v biases; 4 query heads over 2 KV heads
+  const std::string checkpoint = WriteTinyCheckpoint(dir.path() + "/q", spec, 11);
+  const std::vector<std::vector<int>> prefixes = {{5, 9, 14}, {1, 2, 3, 4, 5, 6, 7, 8}, {40}, {5, 9, 14, 33, 2}};
+  for (const HfComputeDType dtype : {HfComputeDType::kF32, HfComputeDType::kBF16}) {
+    INFO("bf16 " << (dtype == HfComputeDType::kBF16));
+    HfLlama model = LoadHfLlama(checkpoint, dtype);
+    REQUIRE(model->row_invariant());
+    KvCache batch_cache;
+    const LmOutput batch = model->Prefill(prefixes, 12, &batch_cache);
+    for (size_t r = 0; r < prefixes.size(); ++r) {
+      // Alone, and as the last token decoded after its prefix.
+      KvCache alone_cache, decoded_cache;
+      const LmOutput alone = model->Prefill({prefixes[r]}, 12, &alone_cache);
+      CHECK(torch::equal(batch.logits[r], alone.logits[0]));
+      CHECK(torch::equal(batch.hidden[r], alone.hidden[0]));
+      const std::vector<int>& p = prefixes[r];
+      if (p.size() < 2) continue;
+      model->Prefill({std::vector<int>(p.begin(), p.end() - 1)}, 12, &decoded_cache);
+      const LmOutput decoded = model->Decode(torch::tensor(std::vector<int64_t>{p.back()}), &decoded_cache);
+      CHECK(torch::equal(decoded.logits[0], alone.logits[0]));
+      const int64_t last = alone_cache.length() - 1;
+      CHECK(torch::equal(decoded_cache.keys(1)[0].select(1, decoded_cache.length() - 1), alone_cache.keys(1)[0].select(1, last)));
+    }
+
+    // PrefillCached: the first tokens' keys and values copied in from the batch's cache, the
+    // rest computed; the same bits as the plain prefill.
+    const std::vector<int64_t> cached = {2, 5, 0, 3};
+    KvCache reused;
+    const auto fill = [&](KvCache* cache) {
+      for (int64_t l = 0; l < cache->n_layer(); ++l) {
+        for (size_t r = 0; r < prefixes.size(); ++r) {
+          const int64_t to = cache->pad()[r].item<int64_t>(), from = batch_cache.pad()[r].item<int64_t>();
+          cache->keys(l)[r].narrow(1, to, cached[r]).copy_(batch_cache.keys(l)[r].narrow(1, from, cached[r]));
+          cache->values(l)[r].narrow(1, to, cached[r]).copy_(batch_cache.values(l)[r].narrow(1, from, cached[r]));
+        }
+      }
+    };
+    const LmOutput partial = model->PrefillCached(prefixes, cached, 12, fill, &reused);
+    CHECK(torch::equal(partial.logits, batch.logits));
+    CHECK(torch::equal(partial.hidden, batch.hidden));
+
+    // The torch path computes the same function (to rounding).
+    model->set_torch_kernels(true);
+    KvCache torch_cache;
+    const LmOutput through_torch = model->Prefill(prefixes, 12, &torch_cache);
+    const double tolerance = dtype == HfComputeDType::kF32 ? 1e-4 : 0.05;
+    CHECK(MaxAbsDiff(through_torch.logits, batch.logits) <= tolerance);
+    CHECK(MaxAbsDiff(through_torch.hidden, batch.hidden) <= tolerance);
+  }
 }
 
 TEST_CASE("hf: a model directory loads as a policy with its tokenizer and prompt format") {

@@ -23,6 +23,7 @@
 #include "search/config.h"
 #include "search/record.h"
 #include "search/runner.h"
+#include "tests/hf_fixtures.h"
 #include "tests/test_util.h"
 
 #undef CHECK
@@ -108,6 +109,26 @@ TEST_CASE("row-invariant product: every row, batch size and tail equals the scal
     RowInvariantGemm(x.data_ptr<float>(), 9, k, packed, nullptr, no_bias.data_ptr<float>(), n);
     RowInvariantGemmReference(x.data_ptr<float>(), 9, k, packed, nullptr, no_bias_ref.data_ptr<float>(), n);
     CHECK(SameBits(no_bias, no_bias_ref));
+  }
+}
+
+TEST_CASE("row-invariant product with bfloat16 weights: the widened weights by the scalar rule, bit for bit") {
+  INFO("kernel: " << RowInvariantGemmIsa());
+  torch::manual_seed(2);
+  for (auto [k, n] : std::vector<std::pair<int, int>>{{64, 96}, {37, 5}, {128, 259}}) {
+    const torch::Tensor w = torch::randn({n, k}).to(torch::kBFloat16).contiguous(), bias = torch::randn({n});
+    const torch::Tensor x = torch::randn({40, k});
+    const PackedWeight packed(reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()), n, k);
+    REQUIRE(packed.bf16());
+    CHECK(packed.At(n - 1, k - 1) == w[n - 1][k - 1].item<float>());
+    torch::Tensor expected = torch::empty({40, n});
+    RowInvariantGemmReference(x.data_ptr<float>(), 40, k, packed, bias.data_ptr<float>(), expected.data_ptr<float>(), n);
+    CHECK(torch::allclose(expected, torch::nn::functional::linear(x, w.to(torch::kFloat32), bias), 1e-4, 1e-4));
+    for (int rows : {1, 3, 8, 9, 33}) {
+      torch::Tensor y = torch::empty({rows, n});
+      RowInvariantGemm(x.data_ptr<float>() + 2 * k, rows, k, packed, bias.data_ptr<float>(), y.data_ptr<float>(), n);
+      CHECK_MESSAGE(SameBits(y, expected.narrow(0, 2, rows)), "k " << k << " n " << n << " rows " << rows);
+    }
   }
 }
 
@@ -364,31 +385,82 @@ TEST_CASE("prefix cache in search: identical trees, one prefill token per expans
   CHECK(two.prefill_tokens == big.prefill_tokens);
 }
 
+namespace {
+
+// A trees file's records without the two budget counts the prefix cache changes.
+std::vector<nlohmann::json> RecordsWithoutPrefillCounts(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    nlohmann::json r = nlohmann::json::parse(line);
+    for (const char* key : {"prefill_tokens", "cached_tokens"}) r["budget"].erase(key);
+    for (auto& point : r["answer_by_iteration"]) {
+      point["budget"].erase("prefill_tokens");
+      point["budget"].erase("cached_tokens");
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
+// Sums one budget key over a trees file.
+long SumBudget(const std::string& path, const char* key) {
+  long total = 0;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) total += nlohmann::json::parse(line)["budget"].value(key, 0L);
+  return total;
+}
+
+}  // namespace
+
 TEST_CASE("search --kv-cache-mb: the same trees file with the cache off, and exit 2 on a bad size" * doctest::test_suite("runs-binary")) {
   test::TempDir dir;
   const std::string base = test::Binary() + " search --problems 3 --mode mcts --iterations 5 --threads 1 --output ";
   REQUIRE(test::Run(base + dir.path() + "/on.jsonl").exit_code == 0);
   REQUIRE(test::Run(base + dir.path() + "/off.jsonl --kv-cache-mb 0").exit_code == 0);
-  auto records = [](const std::string& path) {
-    std::vector<nlohmann::json> out;
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) {
-      nlohmann::json r = nlohmann::json::parse(line);
-      for (const char* key : {"prefill_tokens", "cached_tokens"}) r["budget"].erase(key);
-      for (auto& point : r["answer_by_iteration"]) {
-        point["budget"].erase("prefill_tokens");
-        point["budget"].erase("cached_tokens");
-      }
-      out.push_back(r);
-    }
-    return out;
-  };
-  const std::vector<nlohmann::json> on = records(dir.path() + "/on.jsonl"), off = records(dir.path() + "/off.jsonl");
+  const std::vector<nlohmann::json> on = RecordsWithoutPrefillCounts(dir.path() + "/on.jsonl");
   REQUIRE(on.size() == 3);
-  CHECK(on == off);
+  CHECK(on == RecordsWithoutPrefillCounts(dir.path() + "/off.jsonl"));
   const test::CommandResult bad = test::Run(base + dir.path() + "/bad.jsonl --kv-cache-mb -1");
   CHECK(bad.exit_code == 2);
   CHECK(bad.output.find("--kv-cache-mb") != std::string::npos);
+}
+
+TEST_CASE("Hugging Face model on the CPU: the prefix cache and cross-tree batching keep every tree, fp32 and bf16" * doctest::test_suite("runs-binary")) {
+  test::TempDir dir;
+  test::hf::TinySpec spec;
+  spec.architecture = "Qwen2ForCausalLM";
+  spec.tied = true;
+  // Weights N(0, 0.02), as the bench draws them: near-uniform next-token distributions, so
+  // the candidates differ and the trees grow (the fixtures' peaked weights repeat one step).
+  const std::string model = dir.path() + "/q";
+  const nlohmann::json config_json = test::hf::TinyConfig(spec);
+  HfRandomWeightOptions weights;
+  weights.seed = 5;
+  weights.bf16 = true;
+  weights.matrix_std = weights.embedding_std = weights.norm_std = weights.bias_std = 0.02;
+  WriteHfCheckpoint(model, config_json, nullptr, HfRandomWeights(HfModelConfig::FromJson(config_json, "config.json"), weights));
+  WriteHfByteTokenizer(model, "qwen");
+  for (const std::string dtype : {"f32", "bf16"}) {
+    INFO("dtype " << dtype);
+    const std::string base = test::Binary() + " search --model " + model + " --dtype " + dtype +
+                             " --problems 3 --mode mcts --iterations 6 --max-step-tokens 40 --threads 1 "
+                             // Random weights: steps end at any of these characters (a cut step is terminal).
+                             "--stop '[\"a\",\"e\",\"i\",\"o\",\"n\",\"t\",\"s\",\"r\",\" \",\"0\",\"1\",\"2\",\"3\"]' "
+                             "--allow-untrained-value --output " + dir.path() + "/" + dtype;
+    const std::string cached = dir.path() + "/" + dtype + "-on.jsonl";
+    REQUIRE(test::Run(base + "-on.jsonl").exit_code == 0);
+    REQUIRE(test::Run(base + "-off.jsonl --kv-cache-mb 0").exit_code == 0);
+    REQUIRE(test::Run(base + "-batched.jsonl --trees-per-worker 3").exit_code == 0);
+    const std::vector<nlohmann::json> on = RecordsWithoutPrefillCounts(cached);
+    REQUIRE(on.size() == 3);
+    CHECK(on == RecordsWithoutPrefillCounts(dir.path() + "/" + dtype + "-off.jsonl"));
+    CHECK(on == RecordsWithoutPrefillCounts(dir.path() + "/" + dtype + "-batched.jsonl"));
+    // The cache served most of the prompt tokens: each expansion computes about one token.
+    const long hits = SumBudget(cached, "cached_tokens"), computed = SumBudget(cached, "prefill_tokens");
+    CHECK(SumBudget(dir.path() + "/" + dtype + "-off.jsonl", "cached_tokens") == 0);
+    CHECK(hits > 2 * computed);
+  }
 }
 
 TEST_CASE("cross-tree batching: trees and budgets are byte-identical with several trees per worker and any --max-batch") {

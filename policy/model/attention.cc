@@ -369,10 +369,12 @@ Tensor CachedAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_
   const Tensor& keys = cache.keys(layer);
   const Tensor& values = cache.values(layer);
   TORCH_CHECK(keys.is_contiguous() && values.is_contiguous(), "CachedAttention: cache not contiguous");
-  TORCH_CHECK(q.dim() == 4 && q.size(2) == keys.size(1) && q.size(3) == keys.size(3) &&
+  TORCH_CHECK(q.dim() == 4 && q.size(2) % keys.size(1) == 0 && q.size(3) == keys.size(3) &&
                   row0 + q.size(0) <= cache.rows() && slot0 + q.size(1) <= cache.capacity(),
-              "CachedAttention: q must be [rows, T, n_head, head_dim] inside the cache");
+              "CachedAttention: q must be [rows, T, n_head, head_dim] inside the cache, n_head a multiple of its heads");
   const int64_t rows = q.size(0), t_count = q.size(1), heads = q.size(2), dim = q.size(3);
+  // Grouped-query attention: query head h reads the cache's head h / per_kv.
+  const int64_t kv_heads = keys.size(1), per_kv = heads / kv_heads;
   const int64_t capacity = cache.capacity();
   Tensor y = torch::empty_like(q);
   const float* qp = q.data_ptr<float>();
@@ -410,11 +412,11 @@ Tensor CachedAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_
         // The group's leader lends its slots: it reads all of them (its spans, then its own
         // storage: KvCache invariants), while a follower may hold only its own tail.
         const int64_t lead = cache.share_leader(members.front());
-        const int lead_count = LeadSegments(cache, layer, lead, h, &lead_segments);
+        const int lead_count = LeadSegments(cache, layer, lead, h / per_kv, &lead_segments);
         const int m = static_cast<int>(members.size());
         for (int j = 0; j < m; ++j) {
           const int64_t r = members[j];
-          const int64_t base = (r * heads + h) * capacity * dim;
+          const int64_t base = (r * kv_heads + h / per_kv) * capacity * dim;
           qs[j] = qp + (r * heads + h) * dim;
           ko[j] = kp + base;
           vo[j] = vp + base;
@@ -442,11 +444,11 @@ Tensor CachedAttention(const Tensor& q_in, KvCache& cache, int64_t layer, int64_
       }
       // A group of one: a follower reads its shared slots from its leader, a row with spans
       // reads them there, and the rest from its own storage.
-      const int64_t base = (row * heads + h) * capacity * dim;
+      const int64_t base = (row * kv_heads + h / per_kv) * capacity * dim;
       const float* q_row = qp + i * dim;
       const float *k_own = kp + base, *v_own = vp + base;
       const int64_t borrow = cache.own_from(row);
-      const int lead_count = LeadSegments(cache, layer, cache.share_leader(row), h, &lead_segments);
+      const int lead_count = LeadSegments(cache, layer, cache.share_leader(row), h / per_kv, &lead_segments);
       AttendGroup(GroupArgs{1, &q_row, lead_segments.data(), lead_count, &k_own, &v_own, &borrow, first, last, dim,
                             a, scores.data(), &out});
     }

@@ -42,6 +42,8 @@ torch::Tensor SelfAttention(const torch::Tensor& qkv, const torch::Tensor& cos, 
 // (a row that shares a prefix reads those slots from its leader: KvCache sharing):
 //   y[b,t,h] = sum_s softmax_s(alpha q[b,t,h] . k[row0+b,h,s]) v[row0+b,h,s].
 // q float [B, T, H, d]; returns [B, T, H, d] (zeros for a padding query, which has no keys).
+// Grouped-query attention (Ainslie et al. 2023) when the cache holds KV < H heads (H a
+// multiple of KV): query head h reads cache head h / (H / KV).
 // Every query runs the same kernel as a decode step, whatever T, B or the chunk it is in, so
 // a token's output is bit-identical whether it is prefilled, extended or decoded (the
 // prefix KV cache relies on it, policy/engine/prefix_cache.h). No autograd.

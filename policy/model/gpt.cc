@@ -12,6 +12,7 @@
 
 #include "policy/model/attention.h"
 #include "policy/model/prefill_order.h"
+#include "policy/model/prefill_windows.h"
 
 namespace steptree {
 namespace F = torch::nn::functional;
@@ -231,55 +232,16 @@ GptOutput GptImpl::Prefill(const std::vector<std::vector<int>>& prefixes, int64_
 GptOutput GptImpl::PrefillCached(const std::vector<std::vector<int>>& prefixes, const std::vector<int64_t>& cached,
                                  int64_t capacity, const std::function<void(KvCache*)>& fill, KvCache* cache) {
   torch::NoGradGuard no_grad;
-  const int64_t rows = static_cast<int64_t>(prefixes.size());
-  TORCH_CHECK(rows > 0 && cached.size() == prefixes.size(), "Prefill: no prefixes, or not one cached count each");
-  int64_t longest = 0;
-  for (const std::vector<int>& p : prefixes) longest = std::max<int64_t>(longest, static_cast<int64_t>(p.size()));
-  TORCH_CHECK(longest <= config_.context, "Prefill: prefix longer than the context");
-  TORCH_CHECK(capacity >= longest, "Prefill: capacity below the longest prefix");
-  std::vector<int64_t> pad(rows);
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t length = static_cast<int64_t>(prefixes[r].size());
-    TORCH_CHECK(length > 0, "Prefill: empty prefix");
-    TORCH_CHECK(cached[r] >= 0 && cached[r] < length, "Prefill: cached tokens must leave at least one to run");
-    for (int id : prefixes[r]) TORCH_CHECK(id >= 0 && id < config_.vocab_size, "Prefill: token id out of range");
-    pad[r] = longest - length;
-  }
+  const PrefillShape shape = CheckPrefillShape(prefixes, cached, capacity, config_.context, config_.vocab_size);
   // Borrowing: CachedAttention reads a follower's shared slots from its leader.
-  *cache = KvCache(config_.n_layer, config_.n_head, head_dim_, capacity, pad, torch::kCPU, /*borrowing=*/true);
+  *cache = KvCache(config_.n_layer, config_.n_head, head_dim_, capacity, shape.pad, torch::kCPU, /*borrowing=*/true);
   if (fill) fill(cache);
-
-  // Chunks of consecutive rows. A chunk's window is its longest uncached suffix w: every
-  // row feeds its last w tokens into slots [longest - w, longest) (recomputing cached ones
-  // gives the same bits: row invariance), left-padded when the row is shorter than w;
-  // padding queries attend nothing and their slots lie before the row's pad (never read).
-  torch::Tensor last = torch::empty({rows, config_.d_model});
-  for (int64_t r0 = 0; r0 < rows;) {
-    int64_t window = 0, n = 0;
-    while (r0 + n < rows) {
-      const int64_t suffix = static_cast<int64_t>(prefixes[r0 + n].size()) - cached[r0 + n];
-      const int64_t w = std::max(window, suffix);
-      if (n > 0 && (n + 1) * w > kPrefillChunkTokens) break;
-      window = w;
-      ++n;
-    }
-    torch::Tensor ids = torch::zeros({n, window}, torch::kInt64);
-    torch::Tensor pos = torch::zeros({n, window}, torch::kInt64);
-    auto ids_a = ids.accessor<int64_t, 2>();
-    auto pos_a = pos.accessor<int64_t, 2>();
-    for (int64_t i = 0; i < n; ++i) {
-      const std::vector<int>& p = prefixes[r0 + i];
-      const int64_t length = static_cast<int64_t>(p.size());
-      for (int64_t j = std::max<int64_t>(0, length - window); j < length; ++j) {
-        ids_a[i][window - length + j] = p[j];
-        pos_a[i][window - length + j] = j;
-      }
-    }
-    torch::Tensor x = RunCached(ids, pos, cache, r0, longest - window);
-    last.narrow(0, r0, n).copy_(x.select(1, window - 1));
-    r0 += n;
-  }
-  cache->Advance(longest);
+  const torch::Tensor last = RunPrefillWindows(
+      prefixes, cached, shape.longest, config_.d_model,
+      [&](const torch::Tensor& ids, const torch::Tensor& pos, int64_t row0, int64_t slot0) {
+        return RunCached(ids, pos, cache, row0, slot0);
+      });
+  cache->Advance(shape.longest);
   return Head(last, /*inference=*/true);
 }
 

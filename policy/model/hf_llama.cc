@@ -7,7 +7,9 @@
 #include <limits>
 #include <numeric>
 
+#include "policy/model/attention.h"
 #include "policy/model/prefill_order.h"
+#include "policy/model/prefill_windows.h"
 
 namespace steptree {
 namespace F = torch::nn::functional;
@@ -65,11 +67,53 @@ torch::Tensor CausalBias(int64_t t, int64_t s, int64_t slot0, int64_t attend0) {
 
 }  // namespace
 
-// Where a cached run reads and writes (see RunCached).
+// Where a cached run reads and writes (see RunCached), and whether it runs the row-invariant
+// kernels (inference on the CPU).
 struct HfLlamaImpl::Slots {
   KvCache* cache;
   int64_t row0, slot0, attend0;
+  bool invariant;
 };
+
+namespace {
+
+// RMSNorm with each row's mean square summed in double, in index order, whatever the
+// number of rows or threads: y = x * float(1 / sqrt(mean(x^2) + eps)) * g. x float
+// [..., D] on the CPU.
+torch::Tensor RmsNormRows(const torch::Tensor& x_in, const torch::Tensor& gain_in, double eps) {
+  const torch::Tensor x = x_in.contiguous();
+  const torch::Tensor gain = gain_in.to(torch::kFloat32).contiguous();
+  const int64_t width = x.size(-1), rows = x.numel() / width;
+  torch::Tensor y = torch::empty_like(x);
+  const float* xp = x.data_ptr<float>();
+  const float* g = gain.data_ptr<float>();
+  float* yp = y.data_ptr<float>();
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = xp + r * width;
+    double squares = 0;
+    for (int64_t i = 0; i < width; ++i) squares += static_cast<double>(xr[i]) * xr[i];
+    const float scale = static_cast<float>(1.0 / std::sqrt(squares / static_cast<double>(width) + eps));
+    float* yr = yp + r * width;
+    for (int64_t i = 0; i < width; ++i) yr[i] = xr[i] * scale * g[i];
+  }
+  return y;
+}
+
+// SiLU(gate) * up = gate / (1 + exp(-gate)) * up, element by element through std::exp:
+// torch's vectorised exp and its scalar tail loop may round differently, and which elements
+// fall in the tail depends on the tensor's size, so the row-invariant path does not use it.
+torch::Tensor SiluGate(const torch::Tensor& gate_in, const torch::Tensor& up_in) {
+  const torch::Tensor gate = gate_in.contiguous(), up = up_in.contiguous();
+  torch::Tensor y = torch::empty_like(gate);
+  const float* g = gate.data_ptr<float>();
+  const float* u = up.data_ptr<float>();
+  float* yp = y.data_ptr<float>();
+  const int64_t n = gate.numel();
+  for (int64_t i = 0; i < n; ++i) yp[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+  return y;
+}
+
+}  // namespace
 
 HfLinearImpl::HfLinearImpl(int64_t in, int64_t out, bool has_bias, torch::ScalarType dtype) {
   weight = register_parameter("weight", Uninitialised({out, in}, dtype));
@@ -155,11 +199,18 @@ HfLlamaImpl::HfLlamaImpl(const HfModelConfig& config, HfComputeDType dtype)
   }
 }
 
-torch::Tensor HfLlamaImpl::Linear(const torch::Tensor& x, const HfLinear& layer) const {
-  return Product(x, layer->weight, layer->bias, matmul_type_);
+torch::Tensor HfLlamaImpl::Linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                  bool invariant) const {
+  if (!invariant) return Product(x, weight, bias, matmul_type_);
+  // bf16: the activation rounded to bfloat16 (as Product does), the weight's 16 bits widened
+  // in the kernel; a bias is added in float32.
+  const torch::Tensor in = matmul_type_ == torch::kFloat32 ? x : x.to(matmul_type_).to(torch::kFloat32);
+  const torch::Tensor b = bias.defined() ? bias.to(torch::kFloat32).contiguous() : bias;
+  return packed_.Apply(in, weight, b);
 }
 
-torch::Tensor HfLlamaImpl::RmsNorm(const torch::Tensor& x, const HfRmsNorm& norm) const {
+torch::Tensor HfLlamaImpl::RmsNorm(const torch::Tensor& x, const HfRmsNorm& norm, bool invariant) const {
+  if (invariant) return RmsNormRows(x, norm->weight, config_.rms_norm_eps);
   return x * torch::rsqrt(x.pow(2).mean(-1, /*keepdim=*/true) + config_.rms_norm_eps) *
          norm->weight.to(torch::kFloat32);
 }
@@ -169,9 +220,26 @@ torch::Tensor HfLlamaImpl::Embed(const torch::Tensor& ids) const {
 }
 
 std::pair<torch::Tensor, torch::Tensor> HfLlamaImpl::RopeAngles(const torch::Tensor& positions) const {
-  torch::Tensor angle = positions.to(torch::kCPU).to(torch::kFloat64).unsqueeze(-1) * inv_freq_;  // [n, t, d/2]
-  torch::Tensor cos = angle.cos().to(torch::kFloat32), sin = angle.sin().to(torch::kFloat32);
-  return {torch::cat({cos, cos}, -1).unsqueeze(2).to(device()), torch::cat({sin, sin}, -1).unsqueeze(2).to(device())};
+  // Angles in double through std::cos / std::sin, one position at a time (a token's angles
+  // never depend on what else is in the call), rounded to float.
+  const torch::Tensor pos = positions.to(torch::kCPU).to(torch::kInt64).contiguous();
+  const int64_t tokens = pos.numel(), half = inv_freq_.size(0), d = 2 * half;
+  torch::Tensor cos = torch::empty({tokens, d}), sin = torch::empty({tokens, d});
+  const int64_t* p = pos.data_ptr<int64_t>();
+  const double* f = inv_freq_.data_ptr<double>();
+  float* c = cos.data_ptr<float>();
+  float* s = sin.data_ptr<float>();
+  for (int64_t i = 0; i < tokens; ++i) {
+    for (int64_t j = 0; j < half; ++j) {
+      const double angle = static_cast<double>(p[i]) * f[j];
+      c[i * d + j] = c[i * d + half + j] = static_cast<float>(std::cos(angle));
+      s[i * d + j] = s[i * d + half + j] = static_cast<float>(std::sin(angle));
+    }
+  }
+  std::vector<int64_t> shape = pos.sizes().vec();
+  shape.push_back(1);
+  shape.push_back(d);
+  return {cos.view(shape).to(device()), sin.view(shape).to(device())};
 }
 
 torch::Tensor HfLlamaImpl::Attention(int64_t layer, const torch::Tensor& h, const torch::Tensor& cos,
@@ -179,9 +247,19 @@ torch::Tensor HfLlamaImpl::Attention(int64_t layer, const torch::Tensor& h, cons
   HfAttentionImpl& attn = *model->layer_list[layer]->self_attn;
   const int64_t n = h.size(0), t = h.size(1), d = config_.head_dim;
   const int64_t heads = config_.num_attention_heads, kv_heads = config_.num_key_value_heads;
-  torch::Tensor q = ApplyRotary(Linear(h, attn.q_proj).view({n, t, heads, d}), cos, sin);
-  torch::Tensor k = ApplyRotary(Linear(h, attn.k_proj).view({n, t, kv_heads, d}), cos, sin);
-  torch::Tensor v = Linear(h, attn.v_proj).view({n, t, kv_heads, d});
+  const bool invariant = slots != nullptr && slots->invariant;
+  torch::Tensor q = ApplyRotary(Linear(h, attn.q_proj, invariant).view({n, t, heads, d}), cos, sin);
+  torch::Tensor k = ApplyRotary(Linear(h, attn.k_proj, invariant).view({n, t, kv_heads, d}), cos, sin);
+  torch::Tensor v = Linear(h, attn.v_proj, invariant).view({n, t, kv_heads, d});
+  if (invariant) {
+    // Every query through the one kernel, reading its row's slots from the pad on (borrowed
+    // ones where the cache lends them).
+    KvCache& cache = *slots->cache;
+    cache.keys(layer).narrow(0, slots->row0, n).narrow(2, slots->slot0, t).copy_(k.transpose(1, 2));
+    cache.values(layer).narrow(0, slots->row0, n).narrow(2, slots->slot0, t).copy_(v.transpose(1, 2));
+    const torch::Tensor y = CachedAttention(q, cache, layer, slots->row0, slots->slot0, 1.0 / std::sqrt(static_cast<double>(d)));
+    return Linear(y.reshape({n, t, heads * d}), attn.o_proj, invariant);
+  }
   torch::Tensor keys, values;  // [n, KV, S, d]
   if (slots == nullptr) {
     keys = k.transpose(1, 2);
@@ -206,26 +284,29 @@ torch::Tensor HfLlamaImpl::Attention(int64_t layer, const torch::Tensor& h, cons
                         .view({n, kv_heads, groups_, t, d})
                         .permute({0, 3, 1, 2, 4})
                         .reshape({n, t, heads * d});
-  return Linear(y, attn.o_proj);
+  return Linear(y, attn.o_proj, false);
 }
 
 torch::Tensor HfLlamaImpl::RunLayers(torch::Tensor x, const torch::Tensor& positions, const torch::Tensor& bias,
                                      const Slots* slots) {
   const auto [cos, sin] = RopeAngles(positions);
+  const bool invariant = slots != nullptr && slots->invariant;
   for (size_t l = 0; l < model->layer_list.size(); ++l) {
     HfDecoderLayerImpl& layer = *model->layer_list[l];
-    x = x + Attention(static_cast<int64_t>(l), RmsNorm(x, layer.input_layernorm), cos, sin, bias, slots);
-    const torch::Tensor h = RmsNorm(x, layer.post_attention_layernorm);
-    x = x + Linear(torch::silu(Linear(h, layer.mlp->gate_proj)) * Linear(h, layer.mlp->up_proj), layer.mlp->down_proj);
+    x = x + Attention(static_cast<int64_t>(l), RmsNorm(x, layer.input_layernorm, invariant), cos, sin, bias, slots);
+    const torch::Tensor h = RmsNorm(x, layer.post_attention_layernorm, invariant);
+    const torch::Tensor gate = Linear(h, layer.mlp->gate_proj, invariant), up = Linear(h, layer.mlp->up_proj, invariant);
+    const torch::Tensor gated = invariant ? SiluGate(gate, up) : torch::silu(gate) * up;
+    x = x + Linear(gated, layer.mlp->down_proj, invariant);
   }
   return x;
 }
 
-LmOutput HfLlamaImpl::Head(const torch::Tensor& x) const {
+LmOutput HfLlamaImpl::Head(const torch::Tensor& x, bool invariant) const {
   LmOutput out;
-  out.hidden = RmsNorm(x, model->norm);
+  out.hidden = RmsNorm(x, model->norm, invariant);
   const torch::Tensor& weight = lm_head ? lm_head->weight : model->embed_tokens->weight;
-  out.logits = Product(out.hidden, weight, torch::Tensor(), matmul_type_);
+  out.logits = Linear(out.hidden, weight, torch::Tensor(), invariant);
   // Callers sample and score on the CPU (no-ops for a CPU model).
   out.logits = out.logits.to(torch::kCPU);
   out.hidden = out.hidden.to(torch::kCPU);
@@ -238,7 +319,7 @@ LmOutput HfLlamaImpl::Forward(const torch::Tensor& ids) {
   TORCH_CHECK(t >= 1 && t <= config_.context, "Forward: sequence longer than the context");
   const torch::Tensor positions = torch::arange(t, torch::kInt64).unsqueeze(0);
   const torch::Tensor bias = CausalBias(t, t, 0, 0).view({1, 1, t, t}).to(device());
-  return Head(RunLayers(Embed(ids), positions, bias, nullptr));
+  return Head(RunLayers(Embed(ids), positions, bias, nullptr), /*invariant=*/false);
 }
 
 torch::Tensor HfLlamaImpl::RunCached(const torch::Tensor& ids, KvCache* cache, int64_t row0, int64_t slot0,
@@ -248,13 +329,45 @@ torch::Tensor HfLlamaImpl::RunCached(const torch::Tensor& ids, KvCache* cache, i
   const torch::Tensor pad = cache->pad().narrow(0, row0, n).to(torch::kCPU);
   const torch::Tensor positions =
       ((torch::arange(t, torch::kInt64) + slot0).unsqueeze(0) - pad.unsqueeze(1)).clamp_min_(0);
-  torch::Tensor bias = cache->KeyBias(slot0 + t).narrow(0, row0, n).narrow(1, attend0, s).view({n, 1, 1, s});
-  if (t > 1) bias = bias + CausalBias(t, s, slot0, attend0).to(device());
-  const Slots slots{cache, row0, slot0, attend0};
+  const Slots slots{cache, row0, slot0, attend0, row_invariant()};
+  torch::Tensor bias;  // the row-invariant attention masks by itself
+  if (!slots.invariant) {
+    bias = cache->KeyBias(slot0 + t).narrow(0, row0, n).narrow(1, attend0, s).view({n, 1, 1, s});
+    if (t > 1) bias = bias + CausalBias(t, s, slot0, attend0).to(device());
+  }
   return RunLayers(Embed(ids), positions, bias, &slots);
 }
 
 LmOutput HfLlamaImpl::Prefill(const std::vector<std::vector<int>>& prefixes, int64_t capacity, KvCache* cache) {
+  if (!row_invariant()) return PrefillTorch(prefixes, capacity, cache);
+  torch::NoGradGuard no_grad;
+  TORCH_CHECK(!prefixes.empty(), "Prefill: no prefixes");
+  const std::vector<int64_t> order = LongestFirstOrder(prefixes);
+  std::vector<std::vector<int>> sorted(prefixes.size());
+  for (size_t i = 0; i < prefixes.size(); ++i) sorted[i] = prefixes[order[i]];
+  LmOutput out = PrefillCached(sorted, std::vector<int64_t>(prefixes.size(), 0), capacity, nullptr, cache);
+  RestoreRowOrder(order, cache, &out);
+  return out;
+}
+
+LmOutput HfLlamaImpl::PrefillCached(const std::vector<std::vector<int>>& prefixes, const std::vector<int64_t>& cached,
+                                    int64_t capacity, const std::function<void(KvCache*)>& fill, KvCache* cache) {
+  TORCH_CHECK(row_invariant(), "PrefillCached: only on the CPU, where inference is row-invariant");
+  torch::NoGradGuard no_grad;
+  const PrefillShape shape = CheckPrefillShape(prefixes, cached, capacity, config_.context, config_.vocab_size);
+  *cache = KvCache(config_.num_hidden_layers, config_.num_key_value_heads, config_.head_dim, capacity, shape.pad,
+                   torch::kCPU, /*borrowing=*/true);
+  if (fill) fill(cache);
+  const torch::Tensor last = RunPrefillWindows(
+      prefixes, cached, shape.longest, config_.hidden_size,
+      [&](const torch::Tensor& ids, const torch::Tensor&, int64_t row0, int64_t slot0) {
+        return RunCached(ids, cache, row0, slot0, slot0);
+      });
+  cache->Advance(shape.longest);
+  return Head(last, /*invariant=*/true);
+}
+
+LmOutput HfLlamaImpl::PrefillTorch(const std::vector<std::vector<int>>& prefixes, int64_t capacity, KvCache* cache) {
   torch::NoGradGuard no_grad;
   const int64_t rows = static_cast<int64_t>(prefixes.size());
   TORCH_CHECK(rows > 0, "Prefill: no prefixes");
@@ -296,7 +409,7 @@ LmOutput HfLlamaImpl::Prefill(const std::vector<std::vector<int>>& prefixes, int
     r0 += n;
   }
   cache->Advance(longest);
-  LmOutput out = Head(last);
+  LmOutput out = Head(last, /*invariant=*/false);
   RestoreRowOrder(order, cache, &out);
   return out;
 }
@@ -308,7 +421,7 @@ LmOutput HfLlamaImpl::Extend(const torch::Tensor& ids, KvCache* cache) {
   cache->ReserveFor(t);
   torch::Tensor x = RunCached(ids, cache, 0, length, 0);
   cache->Advance(t);
-  return Head(x);
+  return Head(x, row_invariant());
 }
 
 }  // namespace steptree

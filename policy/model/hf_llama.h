@@ -28,9 +28,21 @@
 // one-row GEMMs repack the whole weight matrix on every call in Debian's OpenBLAS.
 //
 // KV cache: policy/model/kv_cache.h with num_key_value_heads heads, left-padded rows, row r's
-// token in slot s at position s - pad[r]. Prefill runs length-sorted row chunks and, inside
-// a chunk, query blocks of bounded size, so a long prompt never builds a [T, T] score
-// matrix for all heads at once.
+// token in slot s at position s - pad[r].
+//
+// Inference on the CPU is row-invariant (policy/model/causal_lm.h), as the built-in model's:
+// every product goes through the row-invariant kernel on weights packed once
+// (policy/model/packed_linear.h; bf16 weights stay 16-bit in the panels and activations are
+// rounded to bfloat16 first, so a product is bfloat16 x bfloat16 summed in float32, in a
+// fixed order), RMSNorm sums each row's squares in double in index order, and every query
+// runs the same attention kernel over the cache (policy/model/attention.h CachedAttention,
+// grouped-query), whose rows may borrow a shared prefix or a prefix cache's keys (KvCache
+// borrowing). So PolicyBackend's prefix KV cache and cross-tree batching apply to it, and a
+// token's logits are the same bits in any batch. The packed copy costs the weights' size
+// again in memory. On CUDA, inference runs through torch (not row-invariant): prefill in
+// length-sorted row chunks and, inside a chunk, query blocks of bounded size, so a long
+// prompt never builds a [T, T] score matrix for all heads at once. Training (Forward) always
+// runs through torch.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +54,7 @@
 
 #include "policy/model/causal_lm.h"
 #include "policy/model/format/hf_config.h"
+#include "policy/model/packed_linear.h"
 
 namespace steptree {
 
@@ -122,18 +135,30 @@ class HfLlamaImpl : public torch::nn::Module, public CausalLm {
   LmOutput Forward(const torch::Tensor& ids) override;
   LmOutput Prefill(const std::vector<std::vector<int>>& prefixes, int64_t capacity, KvCache* cache) override;
   LmOutput Extend(const torch::Tensor& ids, KvCache* cache) override;
+  // On the CPU (see above), unless torch kernels were asked for.
+  bool row_invariant() const override { return device().is_cpu() && !torch_kernels_; }
+  LmOutput PrefillCached(const std::vector<std::vector<int>>& prefixes, const std::vector<int64_t>& cached,
+                         int64_t capacity, const std::function<void(KvCache*)>& fill, KvCache* cache) override;
 
   // Prefill's bound on the floats of one query block's scores [n, H, block, keys] (default
   // 2^24); tests lower it to exercise the blocking.
   void set_prefill_score_budget(int64_t floats) { score_budget_ = floats; }
+  // Inference through torch's kernels on the CPU too, as on CUDA (not row-invariant): tests
+  // compare the two paths and exercise the query blocks.
+  void set_torch_kernels(bool on) { torch_kernels_ = on; }
 
   HfBackbone model{nullptr};
   HfLinear lm_head{nullptr};  // untied embeddings only
 
  private:
   struct Slots;
-  torch::Tensor Linear(const torch::Tensor& x, const HfLinear& layer) const;
-  torch::Tensor RmsNorm(const torch::Tensor& x, const HfRmsNorm& norm) const;
+  // x W^T + b: the row-invariant kernel when `invariant`, torch otherwise (Product).
+  torch::Tensor Linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                       bool invariant) const;
+  torch::Tensor Linear(const torch::Tensor& x, const HfLinear& layer, bool invariant) const {
+    return Linear(x, layer->weight, layer->bias, invariant);
+  }
+  torch::Tensor RmsNorm(const torch::Tensor& x, const HfRmsNorm& norm, bool invariant) const;
   torch::Tensor Embed(const torch::Tensor& ids) const;
   // cos/sin [n, t, 1, head_dim] (rotate-half layout) for positions int64 [n, t].
   std::pair<torch::Tensor, torch::Tensor> RopeAngles(const torch::Tensor& positions) const;
@@ -142,16 +167,21 @@ class HfLlamaImpl : public torch::nn::Module, public CausalLm {
   torch::Tensor RunLayers(torch::Tensor x, const torch::Tensor& positions, const torch::Tensor& bias,
                           const Slots* slots);
   // Runs ids [n, t] at cache rows [row0, row0 + n), writing slots [slot0, slot0 + t),
-  // attending to slots [attend0, slot0 + t). Returns the last layer's output [n, t, D].
+  // attending to slots [attend0, slot0 + t) (torch) or to each row's slots from its pad
+  // (row-invariant). Returns the last layer's output [n, t, D].
   torch::Tensor RunCached(const torch::Tensor& ids, KvCache* cache, int64_t row0, int64_t slot0, int64_t attend0);
-  LmOutput Head(const torch::Tensor& x) const;
+  // Prefill through torch (CUDA).
+  LmOutput PrefillTorch(const std::vector<std::vector<int>>& prefixes, int64_t capacity, KvCache* cache);
+  LmOutput Head(const torch::Tensor& x, bool invariant) const;
 
   HfModelConfig config_;
   HfComputeDType dtype_;
   torch::ScalarType matmul_type_;
   int64_t groups_;         // query heads per KV head
   int64_t score_budget_;
+  bool torch_kernels_ = false;
   torch::Tensor inv_freq_; // double [head_dim / 2]
+  PackedLinears packed_;   // the weights packed for the row-invariant kernel, on first use
 };
 TORCH_MODULE(HfLlama);
 

@@ -12,7 +12,12 @@ std::shared_ptr<const PackedWeight> PackedLinears::Packed(const torch::Tensor& w
   Entry& entry = entries_[key];
   if (entry.packed == nullptr || entry.data != data || entry.version != version) {
     const torch::Tensor w = weight.contiguous();
-    entry.packed = std::make_shared<const PackedWeight>(w.data_ptr<float>(), w.size(0), w.size(1));
+    if (w.scalar_type() == torch::kBFloat16) {
+      entry.packed = std::make_shared<const PackedWeight>(reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()),
+                                                          w.size(0), w.size(1));
+    } else {
+      entry.packed = std::make_shared<const PackedWeight>(w.data_ptr<float>(), w.size(0), w.size(1));
+    }
     entry.data = data;
     entry.version = version;
   }
@@ -22,7 +27,8 @@ std::shared_ptr<const PackedWeight> PackedLinears::Packed(const torch::Tensor& w
 torch::Tensor PackedLinears::Apply(const torch::Tensor& x, const torch::Tensor& weight,
                                    const torch::Tensor& bias) const {
   const bool fits = x.device().is_cpu() && weight.device().is_cpu() && x.scalar_type() == torch::kFloat32 &&
-                    weight.scalar_type() == torch::kFloat32 && weight.dim() == 2 && x.size(-1) == weight.size(1) &&
+                    (weight.scalar_type() == torch::kFloat32 || weight.scalar_type() == torch::kBFloat16) &&
+                    weight.dim() == 2 && x.size(-1) == weight.size(1) &&
                     (!bias.defined() || (bias.scalar_type() == torch::kFloat32 && bias.is_contiguous()));
   if (!fits) return torch::nn::functional::linear(x, weight, bias);
   torch::NoGradGuard no_grad;

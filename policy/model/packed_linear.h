@@ -22,8 +22,9 @@ namespace steptree {
 
 class PackedLinears {
  public:
-  // x float [..., K] on the CPU, weight float [N, K], bias float [N] or undefined; no
-  // autograd. Other dtypes or devices fall back to torch's linear (not row-invariant).
+  // x float [..., K] on the CPU, weight float or bfloat16 [N, K] (packed as it is: a
+  // bfloat16 weight streams half the bytes), bias float [N] or undefined; no autograd; y
+  // float. Other dtypes or devices fall back to torch's linear (not row-invariant).
   torch::Tensor Apply(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) const;
 
  private:

@@ -1,5 +1,6 @@
 // Row-invariant y = x W^T + b (policy/model/row_invariant_gemm.h): panel packing, the AVX-512 and
-// AVX2 register-tile kernels, the scalar rule, and the row-block / panel-group driver.
+// AVX2 register-tile kernels (float or bfloat16 panels), the scalar rule, and the row-block /
+// panel-group driver.
 //
 // Invariant of every kernel here: element (m, n) is acc_K + b[n] with acc_0 = 0 and
 // acc_{k+1} = fma(x[m,k], W[n,k], acc_k) — nothing else touches it, so all paths agree bit
@@ -45,17 +46,47 @@ void ScalarTile(const float* x, int64_t rows, int64_t ldx, const PackedWeight& w
     const float* xr = x + r * ldx;
     for (int64_t c = 0; c < cols; ++c) {
       const int64_t n = n0 + c;
-      const float* p = w.panel(n / kPanel) + n % kPanel;
       float acc = 0.f;
-      for (int64_t kk = 0; kk < k; ++kk) acc = std::fma(xr[kk], p[kk * kPanel], acc);
+      for (int64_t kk = 0; kk < k; ++kk) acc = std::fma(xr[kk], w.At(n, kk), acc);
       y[r * ldy + n] = bias != nullptr ? acc + bias[n] : acc;
     }
   }
 }
 
+// 16 weights of row kk of a panel as floats: loaded, or widened from bfloat16 (a bfloat16
+// is the high half of a float: zero-extend to 32 bits, shift left 16).
+template <bool kBf16>
+__attribute__((target("avx512f"))) inline __m512 PanelRow512(const void* panel, int64_t kk) {
+  if constexpr (kBf16) {
+    const __m256i half = _mm256_load_si256(reinterpret_cast<const __m256i*>(static_cast<const uint16_t*>(panel) + kk * kPanel));
+    // The maskz forms with a full mask: GCC 12's unmasked ones start from an "undefined"
+    // register and warn -Wmaybe-uninitialized.
+    const __mmask16 all = 0xFFFF;
+    return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(all, _mm512_maskz_cvtepu16_epi32(all, half), 16));
+  } else {
+    return _mm512_load_ps(static_cast<const float*>(panel) + kk * kPanel);
+  }
+}
+
+// Columns 8 j .. 8 j + 7 (j = 0, 1) of row kk of a panel, as PanelRow512.
+template <bool kBf16>
+__attribute__((target("avx2,fma"))) inline __m256 PanelRow256(const void* panel, int64_t kk, int j) {
+  if constexpr (kBf16) {
+    const __m128i half =
+        _mm_load_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(panel) + kk * kPanel + 8 * j));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(half), 16));
+  } else {
+    return _mm256_load_ps(static_cast<const float*>(panel) + kk * kPanel + 8 * j);
+  }
+}
+
+inline const void* PanelData(const PackedWeight& w, int64_t p) {
+  return w.bf16() ? static_cast<const void*>(w.panel_bf16(p)) : static_cast<const void*>(w.panel(p));
+}
+
 // --- AVX-512: MR rows x NV panels (16 columns each) ---------------------------------------
 
-template <int MR, int NV>
+template <int MR, int NV, bool kBf16>
 __attribute__((target("avx512f"))) void Tile512(const float* x, int64_t ldx, const PackedWeight& w, int64_t p0,
                                                 const float* bias, float* y, int64_t ldy) {
   const int64_t k = w.k();
@@ -65,12 +96,12 @@ __attribute__((target("avx512f"))) void Tile512(const float* x, int64_t ldx, con
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
   }
-  const float* pw[NV];
-  for (int v = 0; v < NV; ++v) pw[v] = w.panel(p0 + v);
+  const void* pw[NV];
+  for (int v = 0; v < NV; ++v) pw[v] = PanelData(w, p0 + v);
   for (int64_t kk = 0; kk < k; ++kk) {
     __m512 wv[NV];
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; ++v) wv[v] = _mm512_load_ps(pw[v] + kk * kPanel);
+    for (int v = 0; v < NV; ++v) wv[v] = PanelRow512<kBf16>(pw[v], kk);
 #pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) {
       const __m512 xb = _mm512_set1_ps(x[r * ldx + kk]);
@@ -92,18 +123,23 @@ __attribute__((target("avx512f"))) void Tile512(const float* x, int64_t ldx, con
 
 using Tile512Fn = void (*)(const float*, int64_t, const PackedWeight&, int64_t, const float*, float*, int64_t);
 
-template <int NV>
+template <int NV, bool kBf16>
 Tile512Fn Pick512(int rows) {
   switch (rows) {
-    case 1: return &Tile512<1, NV>;
-    case 2: return &Tile512<2, NV>;
-    case 3: return &Tile512<3, NV>;
-    case 4: return &Tile512<4, NV>;
-    case 5: return &Tile512<5, NV>;
-    case 6: return &Tile512<6, NV>;
-    case 7: return &Tile512<7, NV>;
-    default: return &Tile512<8, NV>;
+    case 1: return &Tile512<1, NV, kBf16>;
+    case 2: return &Tile512<2, NV, kBf16>;
+    case 3: return &Tile512<3, NV, kBf16>;
+    case 4: return &Tile512<4, NV, kBf16>;
+    case 5: return &Tile512<5, NV, kBf16>;
+    case 6: return &Tile512<6, NV, kBf16>;
+    case 7: return &Tile512<7, NV, kBf16>;
+    default: return &Tile512<8, NV, kBf16>;
   }
+}
+
+Tile512Fn Pick512(int rows, bool pair, bool bf16) {
+  if (bf16) return pair ? Pick512<2, true>(rows) : Pick512<1, true>(rows);
+  return pair ? Pick512<2, false>(rows) : Pick512<1, false>(rows);
 }
 
 void Panels512(const float* x, int64_t rows, int64_t ldx, const PackedWeight& w, int64_t p_begin, int64_t p_end,
@@ -112,7 +148,7 @@ void Panels512(const float* x, int64_t rows, int64_t ldx, const PackedWeight& w,
     const bool pair = p + 1 < p_end;
     for (int64_t r = 0; r < rows; r += 8) {
       const int mr = static_cast<int>(std::min<int64_t>(8, rows - r));
-      Tile512Fn fn = pair ? Pick512<2>(mr) : Pick512<1>(mr);
+      Tile512Fn fn = Pick512(mr, pair, w.bf16());
       fn(x + r * ldx, ldx, w, p, bias, y + r * ldy, ldy);
     }
   }
@@ -120,17 +156,17 @@ void Panels512(const float* x, int64_t rows, int64_t ldx, const PackedWeight& w,
 
 // --- AVX2: MR rows x one panel (two 8-wide registers) --------------------------------------
 
-template <int MR>
+template <int MR, bool kBf16>
 __attribute__((target("avx2,fma"))) void Tile256(const float* x, int64_t ldx, const PackedWeight& w, int64_t p,
                                                  const float* bias, float* y, int64_t ldy) {
   const int64_t k = w.k();
   __m256 acc[MR][2];
 #pragma GCC unroll 6
   for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-  const float* pw = w.panel(p);
+  const void* pw = PanelData(w, p);
   for (int64_t kk = 0; kk < k; ++kk) {
-    const __m256 w0 = _mm256_load_ps(pw + kk * kPanel);
-    const __m256 w1 = _mm256_load_ps(pw + kk * kPanel + 8);
+    const __m256 w0 = PanelRow256<kBf16>(pw, kk, 0);
+    const __m256 w1 = PanelRow256<kBf16>(pw, kk, 1);
 #pragma GCC unroll 6
     for (int r = 0; r < MR; ++r) {
       const __m256 xb = _mm256_broadcast_ss(x + r * ldx + kk);
@@ -160,14 +196,15 @@ __attribute__((target("avx2,fma"))) void Tile256(const float* x, int64_t ldx, co
 
 using Tile256Fn = void (*)(const float*, int64_t, const PackedWeight&, int64_t, const float*, float*, int64_t);
 
+template <bool kBf16>
 Tile256Fn Pick256(int rows) {
   switch (rows) {
-    case 1: return &Tile256<1>;
-    case 2: return &Tile256<2>;
-    case 3: return &Tile256<3>;
-    case 4: return &Tile256<4>;
-    case 5: return &Tile256<5>;
-    default: return &Tile256<6>;
+    case 1: return &Tile256<1, kBf16>;
+    case 2: return &Tile256<2, kBf16>;
+    case 3: return &Tile256<3, kBf16>;
+    case 4: return &Tile256<4, kBf16>;
+    case 5: return &Tile256<5, kBf16>;
+    default: return &Tile256<6, kBf16>;
   }
 }
 
@@ -176,31 +213,49 @@ void Panels256(const float* x, int64_t rows, int64_t ldx, const PackedWeight& w,
   for (int64_t p = p_begin; p < p_end; ++p) {
     for (int64_t r = 0; r < rows; r += 6) {
       const int mr = static_cast<int>(std::min<int64_t>(6, rows - r));
-      Pick256(mr)(x + r * ldx, ldx, w, p, bias, y + r * ldy, ldy);
+      (w.bf16() ? Pick256<true>(mr) : Pick256<false>(mr))(x + r * ldx, ldx, w, p, bias, y + r * ldy, ldy);
     }
   }
 }
 
 }  // namespace
 
-void PackedWeight::Free::operator()(float* p) const { std::free(p); }
+void PackedWeight::Free::operator()(void* p) const { std::free(p); }
 
-PackedWeight::PackedWeight(const float* w, int64_t n, int64_t k) : n_(n), k_(k) {
-  if (n <= 0 || k <= 0) throw std::invalid_argument("PackedWeight: empty matrix");
-  const int64_t floats = panels() * kPanel * k;
-  const size_t bytes = ((static_cast<size_t>(floats) * sizeof(float) + 63) / 64) * 64;
-  float* data = static_cast<float*>(std::aligned_alloc(64, bytes));
+float WidenBf16(uint16_t bits) {
+  const uint32_t word = static_cast<uint32_t>(bits) << 16;
+  float f;
+  std::memcpy(&f, &word, sizeof f);
+  return f;
+}
+
+float PackedWeight::At(int64_t n, int64_t k) const {
+  const int64_t offset = (n % kPanel) + k * kPanel;
+  return bf16_ ? WidenBf16(panel_bf16(n / kPanel)[offset]) : panel(n / kPanel)[offset];
+}
+
+template <typename T>
+void PackedWeight::Pack(const T* w) {
+  if (n_ <= 0 || k_ <= 0) throw std::invalid_argument("PackedWeight: empty matrix");
+  const int64_t elements = panels() * kPanel * k_;
+  const size_t bytes = ((static_cast<size_t>(elements) * sizeof(T) + 63) / 64) * 64;
+  void* data = std::aligned_alloc(64, bytes);
   if (data == nullptr) throw std::bad_alloc();
   data_.reset(data);
   std::memset(data, 0, bytes);
+  T* packed = static_cast<T*>(data);
   for (int64_t p = 0; p < panels(); ++p) {
-    float* dst = data + p * kPanel * k;
-    for (int64_t c = 0; c < kPanel && p * kPanel + c < n; ++c) {
-      const float* row = w + (p * kPanel + c) * k;
-      for (int64_t kk = 0; kk < k; ++kk) dst[kk * kPanel + c] = row[kk];
+    T* dst = packed + p * kPanel * k_;
+    for (int64_t c = 0; c < kPanel && p * kPanel + c < n_; ++c) {
+      const T* row = w + (p * kPanel + c) * k_;
+      for (int64_t kk = 0; kk < k_; ++kk) dst[kk * kPanel + c] = row[kk];
     }
   }
 }
+
+PackedWeight::PackedWeight(const float* w, int64_t n, int64_t k) : n_(n), k_(k) { Pack(w); }
+
+PackedWeight::PackedWeight(const uint16_t* w_bf16, int64_t n, int64_t k) : n_(n), k_(k), bf16_(true) { Pack(w_bf16); }
 
 void RowInvariantGemmReference(const float* x, int64_t rows, int64_t ldx, const PackedWeight& w, const float* bias,
                                float* y, int64_t ldy) {

@@ -16,7 +16,11 @@
 // change no bit of any logit, value or sampled token (policy/engine/prefix_cache.h).
 //
 // Layout: W is packed once into panels of 16 output columns, each panel [K][16] (the
-// last panel zero-padded), so the kernel reads 16 consecutive weights per k. The AVX-512
+// last panel zero-padded), so the kernel reads 16 consecutive weights per k.
+//
+// bfloat16 weights (Hugging Face models computed in bf16) keep their 16 bits in the panels,
+// half the bytes to stream, and each is widened to float on load (exact: a bfloat16 is the
+// high half of a float), so the rule above holds unchanged with W[n,k] = widen(w_bf16). The AVX-512
 // kernel holds an 8-row x 32-column tile in 16 registers (two panels), broadcasting one x
 // per row and k; rows are split into blocks of 128 so a block of x stays in L2 while the
 // panels stream past it. Rows and panel pairs are spread over threads (at::parallel_for);
@@ -36,22 +40,35 @@ class PackedWeight {
  public:
   PackedWeight() = default;
   PackedWeight(const float* w, int64_t n, int64_t k);
+  // bfloat16 weights, as raw 16-bit patterns (torch::kBFloat16 storage).
+  PackedWeight(const uint16_t* w_bf16, int64_t n, int64_t k);
 
   int64_t n() const { return n_; }
   int64_t k() const { return k_; }
+  bool bf16() const { return bf16_; }
   int64_t panels() const { return (n_ + kPanel - 1) / kPanel; }
-  // Panel p: [k][16], columns 16 p .. 16 p + 15 (zeros past n).
-  const float* panel(int64_t p) const { return data_.get() + p * kPanel * k_; }
+  // Panel p: [k][16], columns 16 p .. 16 p + 15 (zeros past n); float panels ...
+  const float* panel(int64_t p) const { return static_cast<const float*>(data_.get()) + p * kPanel * k_; }
+  // ... or bfloat16 ones (bf16()).
+  const uint16_t* panel_bf16(int64_t p) const { return static_cast<const uint16_t*>(data_.get()) + p * kPanel * k_; }
+  // W[n, k] as the kernels read it (widened from bfloat16 when bf16()).
+  float At(int64_t n, int64_t k) const;
 
   static constexpr int64_t kPanel = 16;
 
  private:
   struct Free {
-    void operator()(float* p) const;
+    void operator()(void* p) const;
   };
+  template <typename T>
+  void Pack(const T* w);
   int64_t n_ = 0, k_ = 0;
-  std::unique_ptr<float, Free> data_;  // 64-byte aligned
+  bool bf16_ = false;
+  std::unique_ptr<void, Free> data_;  // 64-byte aligned
 };
+
+// The float a bfloat16 bit pattern stands for (exact).
+float WidenBf16(uint16_t bits);
 
 // y[m, :] = x[m, :] W^T + bias for m < rows, by the rule above. x has row stride ldx (>= k),
 // y row stride ldy (>= n); bias may be null (then acc alone). Uses the calling thread's
