@@ -160,8 +160,10 @@ std::optional<BenchSettings> ParseBenchFlags(int argc, char** argv) {
       "--hf-shapes qwen2.5-0.5b adds a Hugging Face section: a random-weight model with\n"
       "Qwen2.5-0.5B's shapes written to a temporary folder (BF16), loaded in fp32 and in bf16:\n"
       "raw decode tokens/s, GFLOP/s and fraction of the fp32 / bf16 matmul peak at each\n"
-      "--hf-batches size with a 150-token cache, and one MCTS expansion (B2 = 5, T = 0.6);\n"
-      "key \"hf\" in --json (a few minutes; --hf-only skips everything else).");
+      "--hf-batches size with a 150-token cache, one MCTS expansion (B2 = 5, T = 0.6), and\n"
+      "MCTS(40) and SBS(3,5) searches over --hf-problems problems with --hf-trees-per-worker\n"
+      "trees batched on one worker (random weights rarely end a step: small trees);\n"
+      "key \"hf\" in --json (minutes; --hf-only skips everything else).");
   options.add_options()
       ("problems", "held-out synthetic problems per search mode (default 40; 2 with --quick)", cxxopts::value<long>())
       ("quick", "tiny sizes (for tests): small GEMM, 4 decode tokens, 2 problems")
@@ -184,12 +186,18 @@ std::optional<BenchSettings> ParseBenchFlags(int argc, char** argv) {
       ("shards", "the speedup mode also as this many `search --shard` processes against one process, merged "
        "(problems/s and whether the merged trees are identical; 0: skip)", cxxopts::value<int>()->default_value("2"))
       ("json", "print the results as one JSON object")
-      ("hf-shapes", "add the Hugging Face section on a random model of these shapes: qwen2.5-0.5b (or tiny)",
+      ("hf-shapes", "add the Hugging Face section on a random model of these shapes: qwen2.5-0.5b (494M "
+       "parameters), qwen2-100m (width 512, 8 layers, Qwen3's 151936 vocabulary: 118M parameters, 78M of them "
+       "the tied embedding) or tiny (tests)",
        cxxopts::value<std::string>())
       ("hf-only", "with --hf-shapes: only the Hugging Face section and the fp32 matmul peak")
       ("hf-dtypes", "compute dtypes of the Hugging Face section", cxxopts::value<std::string>()->default_value("fp32,bf16"))
       ("hf-batches", "decode batch sizes of the Hugging Face section (default 1,8,32,64; 1,2 with --quick)",
        cxxopts::value<std::string>())
+      ("hf-problems", "held-out synthetic problems of the Hugging Face section's MCTS(40) and SBS(3,5) searches "
+       "(default 4; 2 with --quick; 0: no searches)", cxxopts::value<int>())
+      ("hf-trees-per-worker", "trees the Hugging Face section's searches batch together on their one worker "
+       "(cross-tree batching; 1 = off)", cxxopts::value<int>()->default_value("4"))
       ("hf-keep", "write the Hugging Face section's model directory here and keep it (default: a temporary "
        "folder, removed)", cxxopts::value<std::string>()->default_value(""))
       ("h,help", "show this help");
@@ -252,6 +260,16 @@ std::optional<BenchSettings> ParseBenchFlags(int argc, char** argv) {
     }
     if (hf.batches.empty()) throw UsageError("--hf-batches expects sizes like 1,8,32");
   }
+  hf.search_problems = args.count("hf-problems") ? args["hf-problems"].as<int>() : (settings.quick ? 2 : 4);
+  if (hf.search_problems < 0 || hf.search_problems > kMaxProblemCount) {
+    throw UsageError("--hf-problems must be between 0 and " + std::to_string(kMaxProblemCount));
+  }
+  hf.trees_per_worker = args["hf-trees-per-worker"].as<int>();
+  if (hf.trees_per_worker < 1 || hf.trees_per_worker > 256) {
+    throw UsageError("--hf-trees-per-worker must be between 1 and 256");
+  }
+  hf.problem_seed = settings.problem_seed;
+  hf.search_seed = settings.seed;
   hf.keep_dir = args["hf-keep"].as<std::string>();
   if (settings.hf) bench::HfBenchShapes(hf.shapes);  // UsageError on an unknown name, before any work
   return settings;

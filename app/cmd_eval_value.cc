@@ -26,9 +26,10 @@ int RunEvalValue(int argc, char** argv) {
       "(final Q > 0): AUC overall and by depth (1..7, 8+; Mann-Whitney, ties count 1/2), 10-bin\n"
       "calibration of p = (V + 1) / 2, expected calibration error, MSE against the Q targets, and\n"
       "the AUC within question (final values ranked among one question's paths, averaged over\n"
-      "questions with right and wrong paths: what search needs of a value head).\n"
+      "questions with right and wrong paths), and the depth-matched AUC (distinct states of one\n"
+      "question at one depth ranked against each other: what SBS and MCTS ask of a value head).\n"
       "--json prints {\"n_paths\", \"n_skipped_paths\", \"n_prefixes\", \"positive_share\", \"auc\",\n"
-      "\"auc_within_question\", \"questions_with_both\",\n"
+      "\"auc_within_question\", \"questions_with_both\", \"auc_depth_matched\", \"depth_matched_pairs\",\n"
       "\"auc_by_depth\": {\"1\": x, ...}, \"prefixes_by_depth\", \"ece\", \"mse\", \"calibration\":\n"
       "[{\"bin_low\", \"bin_high\", \"mean_predicted\", \"observed\", \"count\"}], \"model\", \"data\"}.");
   // clang-format off

@@ -1,7 +1,9 @@
-// Decode and one MCTS expansion on a random-weight Hugging Face model (bench/hf_bench.h).
+// Decode, one MCTS expansion and MCTS / SBS searches on a random-weight Hugging Face model
+// (bench/hf_bench.h).
 #include "bench/hf_bench.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -14,6 +16,7 @@
 
 #include "bench/matmul_peak.h"
 #include "bench/scratch_dir.h"
+#include "bench/search_bench.h"
 #include "bench/timing.h"
 #include "core/input_error.h"
 #include "policy/engine/policy_backend.h"
@@ -21,6 +24,7 @@
 #include "policy/model/hf_synthetic.h"
 #include "policy/model/kv_cache.h"
 #include "policy/policy.h"
+#include "search/runner.h"
 #include "search/seeds.h"
 
 namespace steptree::bench {
@@ -28,6 +32,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+// The bench tokenizer's word tokens end a step once in this many ids (bench/hf_bench.h).
+constexpr int kStepEndEvery = 16;
 
 
 // A GSM8K-style question: its root state is about as long as a real one in ChatML.
@@ -42,6 +49,114 @@ double DecodeRun(CausalLm& lm, const KvCache& prefilled, int steps, int64_t toke
   const Clock::time_point start = Clock::now();
   for (int t = 0; t < steps; ++t) lm.Decode(ids, &cache);
   return SecondsSince(start);
+}
+
+// Passes every call through to `inner` and counts the forward passes the model really runs:
+// the ExpandMany of a merged batch runs them once for all its trees, as many as the most any
+// of its trees counts (each tree's Budget counts its calls as if alone, search/backend.h);
+// an Expand, Rollout or Evaluate call runs its own. The member threads of a worker call it
+// at once (Evaluate beside a merged batch), hence the atomic counter.
+class BatchedCallCounter final : public SearchBackend {
+ public:
+  explicit BatchedCallCounter(const SearchBackend& inner) : inner_(inner) {}
+
+  std::vector<int> EncodeQuestion(const std::string& question) const override {
+    return inner_.EncodeQuestion(question);
+  }
+  int max_state_tokens() const override { return inner_.max_state_tokens(); }
+  bool has_value_head() const override { return inner_.has_value_head(); }
+  void PrepareWorkerThread() const override { inner_.PrepareWorkerThread(); }
+  TreeId OpenTree() const override { return inner_.OpenTree(); }
+  void CloseTree(TreeId tree) const override { inner_.CloseTree(tree); }
+  std::vector<std::vector<StepCandidate>> Expand(TreeId tree, const std::vector<ExpansionRequest>& requests,
+                                                 const StepSampling& sampling, Budget* budget) const override {
+    Budget work;
+    std::vector<std::vector<StepCandidate>> out = inner_.Expand(tree, requests, sampling, &work);
+    Count(work, budget);
+    return out;
+  }
+  std::vector<std::vector<StepCandidate>> Rollout(TreeId tree, const std::vector<int>& state,
+                                                  const std::vector<uint64_t>& seeds, const StepSampling& sampling,
+                                                  int max_steps, Budget* budget) const override {
+    Budget work;
+    std::vector<std::vector<StepCandidate>> out = inner_.Rollout(tree, state, seeds, sampling, max_steps, &work);
+    Count(work, budget);
+    return out;
+  }
+  std::vector<float> Evaluate(TreeId tree, const std::vector<std::vector<int>>& states,
+                              Budget* budget) const override {
+    Budget work;
+    std::vector<float> out = inner_.Evaluate(tree, states, &work);
+    Count(work, budget);
+    return out;
+  }
+  std::vector<std::vector<std::vector<StepCandidate>>> ExpandMany(const std::vector<ExpandJob>& jobs,
+                                                                  const StepSampling& sampling) const override {
+    std::vector<Budget> work(jobs.size());
+    std::vector<ExpandJob> counted = jobs;
+    for (size_t j = 0; j < jobs.size(); ++j) counted[j].budget = &work[j];
+    std::vector<std::vector<std::vector<StepCandidate>>> out = inner_.ExpandMany(counted, sampling);
+    long passes = 0;
+    for (size_t j = 0; j < jobs.size(); ++j) {
+      passes = std::max(passes, work[j].forward_calls);
+      if (jobs[j].budget != nullptr) *jobs[j].budget += work[j];
+    }
+    forward_calls_ += passes;
+    return out;
+  }
+
+  long forward_calls() const { return forward_calls_.load(); }
+
+ private:
+  void Count(const Budget& work, Budget* budget) const {
+    forward_calls_ += work.forward_calls;
+    if (budget != nullptr) *budget += work;
+  }
+
+  const SearchBackend& inner_;
+  mutable std::atomic<long> forward_calls_{0};
+};
+
+// The search `key` ("mcts", "sbs") over `problems`, as the header's "Searches" paragraph says.
+HfSearchRun MeasureHfSearch(const PolicyBackend& backend, const std::vector<Problem>& problems,
+                            const std::string& key, const HfBenchOptions& options) {
+  BenchSearchMode mode = BenchSearchModeByKey(key, options.search_seed);
+  SearchConfig& config = mode.config;
+  config.max_step_tokens = options.max_step_tokens;
+  HfSearchRun run;
+  run.key = key;
+  run.label = mode.label;
+  run.problems = static_cast<int>(problems.size());
+  if (config.mode == SearchMode::kMcts) {
+    run.simulations = config.mcts.iterations;
+    run.max_depth = config.mcts.max_depth;
+  }
+  if (config.mode == SearchMode::kSbs) {
+    run.beam = config.sbs.b1;
+    run.expand = config.sbs.b2;
+    run.max_depth = config.sbs.max_depth;
+  }
+  run.trees_per_worker = options.trees_per_worker;
+  run.max_step_tokens = config.max_step_tokens;
+  const BatchedCallCounter counter(backend);
+  RunOptions workers;
+  workers.threads = 1;
+  workers.trees_per_worker = options.trees_per_worker;
+  const Clock::time_point start = Clock::now();
+  RunSearch(problems, counter, config, workers,
+            [&run](size_t, const Problem&, SearchResult& result) { run.budget += result.budget; });
+  run.seconds = SecondsSince(start);
+  run.batched_forward_calls = counter.forward_calls();
+  return run;
+}
+
+void PrintSearchProgress(const std::string& dtype, const HfSearchRun& run) {
+  std::fprintf(stderr,
+               "bench: hf %s: %s search, %d problems, %d trees per worker: %.2f s, %ld tokens, %.2f tokens/s, "
+               "prefill per generated %.2f, %.1f rows per call (%.1f per batched call)\n",
+               dtype.c_str(), run.label.c_str(), run.problems, run.trees_per_worker, run.seconds,
+               run.budget.generated_tokens, run.tokens_s(), run.prefill_per_generated(), run.generated_per_call(),
+               run.generated_per_batched_call());
 }
 
 HfDtypeResult MeasureDtype(const std::string& dir, const std::string& dtype, const HfBenchOptions& options,
@@ -117,10 +232,53 @@ HfDtypeResult MeasureDtype(const std::string& dir, const std::string& dtype, con
                  dtype.c_str(), r.mcts.candidates, r.mcts.root_tokens, r.mcts.seconds, r.mcts.generated_tokens,
                  r.mcts.tokens_s);
   }
+
+  if (options.search_problems > 0) {
+    SyntheticOptions synthetic;
+    synthetic.seed = options.problem_seed;
+    synthetic.split = ProblemSplit::kHeldOut;
+    const std::vector<Problem> problems = MakeSyntheticProblems(synthetic, options.search_problems);
+    r.mcts_search = MeasureHfSearch(backend, problems, "mcts", options);
+    if (progress) PrintSearchProgress(dtype, r.mcts_search);
+    r.sbs_search = MeasureHfSearch(backend, problems, "sbs", options);
+    if (progress) PrintSearchProgress(dtype, r.sbs_search);
+  }
   return r;
 }
 
+json SearchRunToJson(const HfSearchRun& run) {
+  json out = {{"label", run.label}, {"problems", run.problems}};
+  if (run.simulations > 0) out["simulations"] = run.simulations;
+  if (run.beam > 0) out.update({{"beam", run.beam}, {"expand", run.expand}});
+  out.update({{"trees_per_worker", run.trees_per_worker},
+              {"max_depth", run.max_depth},
+              {"max_step_tokens", run.max_step_tokens},
+              {"seconds", run.seconds},
+              {"generated_tokens", run.budget.generated_tokens},
+              {"prefill_tokens", run.budget.prefill_tokens},
+              {"cached_tokens", run.budget.cached_tokens},
+              {"forward_calls", run.budget.forward_calls},
+              {"batched_forward_calls", run.batched_forward_calls},
+              {"nodes", run.budget.nodes},
+              {"prefill_per_generated", run.prefill_per_generated()},
+              {"generated_per_call", run.generated_per_call()},
+              {"generated_per_batched_call", run.generated_per_batched_call()},
+              {"tokens_s", run.tokens_s()}});
+  return out;
+}
+
 }  // namespace
+
+double HfSearchRun::prefill_per_generated() const {
+  return PrefillPerGenerated(budget.prefill_tokens, budget.generated_tokens);
+}
+double HfSearchRun::generated_per_call() const {
+  return budget.forward_calls > 0 ? static_cast<double>(budget.generated_tokens) / budget.forward_calls : 0.0;
+}
+double HfSearchRun::generated_per_batched_call() const {
+  return batched_forward_calls > 0 ? static_cast<double>(budget.generated_tokens) / batched_forward_calls : 0.0;
+}
+double HfSearchRun::tokens_s() const { return Rate(static_cast<double>(budget.generated_tokens), seconds); }
 
 json HfBenchShapes(const std::string& name) {
   if (name == "qwen2.5-0.5b") {
@@ -146,6 +304,20 @@ json HfBenchShapes(const std::string& name) {
             {"bos_token_id", 151643},
             {"eos_token_id", 151643}};
   }
+  if (name == "qwen2-100m") {
+    // Qwen2.5-0.5B narrowed to 8 layers of width 512 with Qwen3's vocabulary (151936, as
+    // Qwen2.5's) and a 4096-token context: 118M parameters, 78M of them the tied embedding.
+    json c = HfBenchShapes("qwen2.5-0.5b");
+    for (const char* key : {"max_window_layers", "sliding_window", "use_sliding_window"}) c.erase(key);
+    c.update({{"vocab_size", 151936},
+              {"hidden_size", 512},
+              {"intermediate_size", 2816},
+              {"num_hidden_layers", 8},
+              {"num_attention_heads", 8},
+              {"num_key_value_heads", 2},
+              {"max_position_embeddings", 4096}});
+    return c;
+  }
   if (name == "tiny") {
     // The same architecture at test sizes (no sliding-window fields: all layers full).
     json c = HfBenchShapes("qwen2.5-0.5b");
@@ -160,7 +332,7 @@ json HfBenchShapes(const std::string& name) {
               {"eos_token_id", 260}});
     return c;
   }
-  throw UsageError("--hf-shapes expects qwen2.5-0.5b or tiny, got \"" + name + "\"");
+  throw UsageError("--hf-shapes expects qwen2.5-0.5b, qwen2-100m or tiny, got \"" + name + "\"");
 }
 
 int64_t HfMatmulParameters(const HfModelConfig& c) {
@@ -175,8 +347,11 @@ double HfDecodeFlopsPerToken(const HfModelConfig& c, double attended_keys) {
 
 HfBenchResult RunHfBench(const HfBenchOptions& options, double fp32_peak_gflops, bool progress) {
   if (options.prompt_tokens < 1 || options.decode_tokens < 1 || options.min_runs < 1 ||
-      options.max_runs < options.min_runs || options.batches.empty() || options.mcts_candidates < 1) {
-    throw std::invalid_argument("RunHfBench: prompt/decode tokens, runs, batches and candidates must be >= 1");
+      options.max_runs < options.min_runs || options.batches.empty() || options.mcts_candidates < 1 ||
+      options.search_problems < 0 || options.trees_per_worker < 1) {
+    throw std::invalid_argument(
+        "RunHfBench: prompt/decode tokens, runs, batches, candidates and trees per worker must be >= 1, search "
+        "problems >= 0");
   }
   for (int b : options.batches) {
     if (b < 1) throw UsageError("--hf-batches must be >= 1");
@@ -220,7 +395,7 @@ HfBenchResult RunHfBench(const HfBenchOptions& options, double fp32_peak_gflops,
     weights.bf16 = true;
     weights.matrix_std = weights.embedding_std = weights.norm_std = weights.bias_std = 0.02;
     WriteHfCheckpoint(dir.path(), result.config, nullptr, HfRandomWeights(config, weights));
-    WriteHfByteTokenizer(dir.path(), "qwen");
+    WriteHfByteTokenizer(dir.path(), "qwen", static_cast<int>(config.vocab_size), kStepEndEvery);
   }
   result.write_seconds = SecondsSince(start);
   result.weight_bytes = static_cast<int64_t>(fs::file_size(fs::path(dir.path()) / "model.safetensors"));
@@ -266,6 +441,9 @@ json HfBenchToJson(const HfBenchResult& r) {
                       {"prefill_tokens", d.mcts.prefill_tokens},
                       {"forward_calls", d.mcts.forward_calls},
                       {"tokens_s", d.mcts.tokens_s}}}};
+    for (const HfSearchRun* run : {&d.mcts_search, &d.sbs_search}) {
+      if (run->problems > 0) out[d.dtype][run->key + "_search"] = SearchRunToJson(*run);
+    }
   }
   return out;
 }
@@ -298,6 +476,16 @@ std::string FormatHfBench(const HfBenchResult& r) {
                   d.dtype.c_str(), d.mcts.candidates, d.mcts.root_tokens, d.mcts.seconds, d.mcts.generated_tokens,
                   d.mcts.tokens_s, d.load_seconds, d.prefill_tokens_s);
     out << line;
+    for (const HfSearchRun* run : {&d.mcts_search, &d.sbs_search}) {
+      if (run->problems == 0) continue;
+      std::snprintf(line, sizeof line,
+                    "%s %s search (%d problems, %d trees per worker, depth <= %d): %.2f s, %ld tokens, %.2f tokens/s; "
+                    "prefill per generated %.2f, %.1f rows per call, %.1f per batched call\n",
+                    d.dtype.c_str(), run->label.c_str(), run->problems, run->trees_per_worker, run->max_depth,
+                    run->seconds, run->budget.generated_tokens, run->tokens_s(), run->prefill_per_generated(),
+                    run->generated_per_call(), run->generated_per_batched_call());
+      out << line;
+    }
   }
   return out.str();
 }

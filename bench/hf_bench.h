@@ -1,16 +1,21 @@
 // `steptree bench --hf-shapes NAME`: decode speed of a Hugging Face model with a real
 // model's shapes and random weights, computed in fp32 and in bf16, against the matching
-// matmul peak, and one MCTS expansion on it (issue 7). Only the shapes matter to speed.
+// matmul peak, one MCTS expansion on it (issue 7), and whole MCTS(40) and SBS(3,5) searches
+// over a few problems. Only the shapes matter to speed.
 //
 // Set-up: a temporary model directory is written with policy/model/hf_synthetic.h (config.json
 // of the named shapes, BF16 weights N(0, 0.02) as the real checkpoint stores them, a tiny
-// byte-level tokenizer in Qwen's layout), loaded once per compute dtype as a policy
+// byte-level tokenizer in Qwen's layout, its vocabulary filled with word tokens: see
+// "Steps that end" below), loaded once per compute dtype as a policy
 // (Policy::Load with --dtype f32 / bf16) and removed at the end.
 //
 // Shapes: "qwen2.5-0.5b" is Qwen2.5-0.5B's config (Qwen2ForCausalLM, hidden 896, 24 layers,
 // 14 heads over 2 KV heads, head_dim 64, intermediate 4864, vocab 151936, tied embeddings,
-// rope_theta 1e6, q/k/v biases: 494M parameters); "tiny" (hidden 64, 2 layers, vocab 512)
-// is for tests.
+// rope_theta 1e6, q/k/v biases: 494M parameters); "qwen2-100m" is the same architecture at
+// hidden 512, 8 layers, 8 heads over 2 KV heads (head_dim 64), intermediate 2816, Qwen3's
+// vocab 151936, context 4096, no sliding-window keys: 118M parameters, 78M of them the tied
+// embedding (40M in the layers), a small model with a real vocabulary; "tiny" (hidden 64,
+// 2 layers, vocab 512, context 1024) is for tests.
 //
 // Raw decode, per dtype and batch size B (as bench/raw_decode.h, one stream on the calling
 // thread's intra-op threads): one row of P prompt tokens is prefilled, its cache row
@@ -38,9 +43,44 @@
 // MCTS step: what `steptree search --mode mcts` does per expansion, once: the root state of
 // a question (the model's prompt format) expanded into B2 = 5 candidate steps at
 // temperature 0.6 by one PolicyBackend::Expand call (prefill, then batched sampling until
-// each step ends or reaches 96 tokens; random weights never emit the delimiter, so every
-// candidate runs the full 96 tokens). Seconds, tokens generated, tokens/s = generated /
+// each step ends or reaches 96 tokens; with the bench's tokenizer a step ends about once in
+// 16 tokens, see "Steps that end"). Seconds, tokens generated, tokens/s = generated /
 // seconds (prefill included in the time).
+//
+// Searches: MCTS(40) and SBS(3,5) (bench/search_bench.h's modes: `steptree search --mode
+// mcts` / `--mode sbs` defaults, max_depth 8 / 10, gold terminal rewards, seed --seed) over
+// the same N problems (--hf-problems, default 4; 2 with --quick; 0 skips the searches):
+// held-out synthetic arithmetic problems of --problem-seed, as `steptree search --problems`
+// makes them. Each search runs through RunSearch (search/runner.h) on one worker (one torch
+// thread) searching G trees at once (--hf-trees-per-worker, default 4: their expansions
+// merged into one model batch, search/expand_combiner.h), over a PolicyBackend with its
+// default prefix KV cache budget (256 MiB per tree; a model that is not row-invariant gets
+// no cache: cached_tokens 0).
+//
+// Steps that end: random weights give near-uniform next-token distributions, and over a
+// real vocabulary almost every id would lie beyond a byte-level tokenizer and decode to
+// nothing, so no step would ever end (a candidate that runs to max_step_tokens is cut, a
+// terminal with reward -1: search/terminal.h) and every tree would be its root's expansion.
+// So the bench's tokenizer fills the whole vocabulary with word tokens " w<id>", every 16th
+// of them followed by the delimiter "\n\n" (policy/model/hf_synthetic.h): a step ends about
+// once in 16 sampled tokens, a solution never ends with an answer, and the trees grow to
+// the modes' max depth as a real model's would, with each expansion's prompt the state it
+// extends. A problem costs at most 40 x 5 x 96 (MCTS) or 10 x 15 x 96 (SBS) generated
+// tokens, and a state at most the context (a longer one is terminal).
+//
+//   generated, prefill, cached, forward calls, nodes = the Budgets of every tree, summed
+//   seconds                = wall time of the RunSearch call
+//   tokens/s               = generated / seconds
+//   prefill per generated  = (prefill + generated) / generated  (bench/search_bench.h)
+//   generated per call     = generated / forward calls
+//   generated per batched call = generated / batched forward calls
+//
+// A tree's Budget counts its calls as if run alone (SearchBackend::ExpandMany), so forward
+// calls is the sum over trees and generated per call the mean rows of one tree's decode
+// pass; batched forward calls counts the passes the model really ran (per merged batch the
+// most any of its trees counted, plus the root evaluations), and generated per batched call
+// is the mean decode batch with G trees merged (up to G times the former: fewer while
+// some of the G trees wait for a problem or have finished).
 //
 // No torch in this header.
 #pragma once
@@ -51,11 +91,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/step.h"
+#include "datasets/synthetic.h"
 #include "policy/model/format/hf_config.h"
 
 namespace steptree::bench {
 
-// config.json of the named shapes ("qwen2.5-0.5b", "tiny"); UsageError for another name.
+// config.json of the named shapes ("qwen2.5-0.5b", "qwen2-100m", "tiny"); UsageError for
+// another name.
 nlohmann::json HfBenchShapes(const std::string& name);
 
 // W above: parameters that enter a matrix product per decoded token.
@@ -77,6 +120,10 @@ struct HfBenchOptions {
   int mcts_candidates = 5;   // B2
   double temperature = 0.6;
   int max_step_tokens = 96;
+  int search_problems = 4;   // N of the searches (0: no searches)
+  int trees_per_worker = 4;  // G
+  uint64_t problem_seed = kDefaultProblemSeed;
+  uint64_t search_seed = 1;
   std::string keep_dir;      // non-empty: write the model there and keep it
 };
 
@@ -100,6 +147,26 @@ struct HfMctsStep {
   double tokens_s = 0;
 };
 
+// One search mode over the N problems (the "Searches" paragraph above).
+struct HfSearchRun {
+  std::string key;    // "mcts" | "sbs" (the JSON key gets "_search" appended)
+  std::string label;  // "MCTS(40)" | "SBS(3,5)"
+  int problems = 0;
+  int simulations = 0;  // MCTS: iterations (0 for SBS)
+  int beam = 0, expand = 0;  // SBS: b1, b2 (0 for MCTS)
+  int trees_per_worker = 0;
+  int max_depth = 0;        // the mode's (8, 10)
+  int max_step_tokens = 0;
+  double seconds = 0;
+  Budget budget;  // every tree's, summed (budget.nodes: tree nodes)
+  long batched_forward_calls = 0;
+
+  double prefill_per_generated() const;
+  double generated_per_call() const;
+  double generated_per_batched_call() const;
+  double tokens_s() const;
+};
+
 struct HfDtypeResult {
   std::string dtype;          // "fp32" | "bf16"
   double peak_gflops = 0;     // the peak its fractions divide by
@@ -107,6 +174,7 @@ struct HfDtypeResult {
   std::vector<HfDecodePoint> decode;
   double prefill_tokens_s = 0;  // the P-token prefill of one row (timed once, after warm-up)
   HfMctsStep mcts;
+  HfSearchRun mcts_search, sbs_search;
 };
 
 struct HfBenchResult {
@@ -134,7 +202,12 @@ HfBenchResult RunHfBench(const HfBenchOptions& options, double fp32_peak_gflops,
 //  "decode": {"1": {"tokens_s", "gflops", "peak_fraction", "fp32_peak_fraction",
 //  "ms_per_step", "runs"}, ...}, "prefill_tokens_s", "mcts_step": {"candidates",
 //  "root_tokens", "seconds", "generated_tokens", "prefill_tokens", "forward_calls",
-//  "tokens_s"}}, "bf16": {...}}
+//  "tokens_s"}, "mcts_search": {"label", "problems", "simulations", "trees_per_worker",
+//  "max_depth", "max_step_tokens", "seconds", "generated_tokens", "prefill_tokens",
+//  "cached_tokens", "forward_calls", "batched_forward_calls", "nodes",
+//  "prefill_per_generated", "generated_per_call", "generated_per_batched_call",
+//  "tokens_s"}, "sbs_search": {the same with "beam" and "expand" for "simulations"}},
+//  "bf16": {...}}
 nlohmann::json HfBenchToJson(const HfBenchResult& result);
 // A text table for `steptree bench` without --json.
 std::string FormatHfBench(const HfBenchResult& result);

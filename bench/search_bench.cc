@@ -47,9 +47,12 @@ double SearchMeasurement::kv_hit_rate() const {
   return asked > 0 ? static_cast<double>(cached_tokens()) / asked : 0.0;
 }
 
+double PrefillPerGenerated(long prefill_tokens, long generated_tokens) {
+  return generated_tokens > 0 ? static_cast<double>(prefill_tokens + generated_tokens) / generated_tokens : 0.0;
+}
+
 double SearchMeasurement::prefill_per_generated() const {
-  const long generated = generated_tokens();
-  return generated > 0 ? static_cast<double>(prefill_tokens() + generated) / generated : 0.0;
+  return PrefillPerGenerated(prefill_tokens(), generated_tokens());
 }
 
 double SearchMeasurement::outside_model_fraction() const {

@@ -41,6 +41,10 @@ std::vector<BenchSearchMode> BenchSearchModes(uint64_t seed);
 // The mode called `key`; UsageError naming the choices otherwise.
 BenchSearchMode BenchSearchModeByKey(const std::string& key, uint64_t seed);
 
+// (prefill + generated) / generated, the "prefill per generated" above (0 without generated
+// tokens).
+double PrefillPerGenerated(long prefill_tokens, long generated_tokens);
+
 struct SearchMeasurement {
   std::string key, label;
   int threads = 1;

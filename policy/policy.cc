@@ -242,6 +242,8 @@ GptImpl& Policy::model() const {
   return *holder_->model;
 }
 
+bool Policy::row_invariant() const { return lm().row_invariant(); }
+
 ValueHeadImpl& Policy::value_head() const { return *holder_->value_head; }
 
 }  // namespace steptree

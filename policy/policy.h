@@ -77,6 +77,8 @@ class Policy {
   std::string Describe() const;
   // The network as generation and training use it (include policy/model/causal_lm.h).
   CausalLm& lm() const;
+  // lm().row_invariant(), for torch-free callers: a token's results do not depend on its batch.
+  bool row_invariant() const;
   // The built-in GPT (include policy/model/gpt.h); std::logic_error for a Hugging Face model.
   GptImpl& model() const;
   // The value head on the model's hidden states (include value/value_head.h to use it).

@@ -54,7 +54,7 @@ std::string WriteTinyQwen(const std::string& dir) {
 
 TEST_SUITE("hf") {
 
-TEST_CASE("hf bench: --hf-shapes tiny --quick reports decode and an MCTS step for fp32 and bf16") {
+TEST_CASE("hf bench: --hf-shapes tiny --quick reports decode, an MCTS step and searches for fp32 and bf16") {
   const test::CommandResult r =
       test::Run("OMP_NUM_THREADS=1 " + Steptree("bench --quick --hf-only --hf-shapes tiny --json"));
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
@@ -106,12 +106,48 @@ TEST_CASE("hf bench: --hf-shapes tiny --quick reports decode and an MCTS step fo
     CHECK(m["tokens_s"].get<double>() ==
           doctest::Approx(m["generated_tokens"].get<double>() / m["seconds"].get<double>()));
     CHECK(section["load_seconds"].get<double>() > 0);
+
+    // MCTS(40) and SBS(3,5) over --quick's 2 problems, 4 trees batched, steps of at most 4
+    // tokens: at most problems x 40 x 5 x 4 and problems x max_depth 10 x (3 x 5) x 4 tokens.
+    for (const char* key : {"mcts_search", "sbs_search"}) {
+      INFO(key);
+      REQUIRE_MESSAGE(section.contains(key), r.output);
+      const nlohmann::json& s = section[key];
+      CHECK(s["problems"] == 2);
+      CHECK(s["trees_per_worker"] == 4);
+      CHECK(s["max_step_tokens"] == 4);
+      const double generated = s["generated_tokens"], prefill = s["prefill_tokens"];
+      const double calls = s["forward_calls"], batched = s["batched_forward_calls"];
+      const double seconds = s["seconds"];
+      CHECK(generated > 0);
+      CHECK(generated <= (std::string(key) == "mcts_search" ? 2 * 40 * 5 * 4 : 2 * 10 * 15 * 4));
+      CHECK(prefill > 0);
+      CHECK(s["cached_tokens"].get<long>() >= 0);
+      CHECK(batched > 0);
+      CHECK(batched <= calls);  // a merged batch's passes count once, not once per tree
+      CHECK(s["nodes"].get<long>() > 2);
+      CHECK(seconds > 0);
+      CHECK(s["prefill_per_generated"].get<double>() >= 1);
+      CHECK(s["prefill_per_generated"].get<double>() == doctest::Approx((prefill + generated) / generated));
+      CHECK(s["generated_per_call"].get<double>() == doctest::Approx(generated / calls));
+      CHECK(s["generated_per_batched_call"].get<double>() == doctest::Approx(generated / batched));
+      CHECK(s["tokens_s"].get<double>() == doctest::Approx(generated / seconds));
+    }
+    CHECK(section["mcts_search"]["label"] == "MCTS(40)");
+    CHECK(section["mcts_search"]["simulations"] == 40);
+    CHECK(section["mcts_search"]["max_depth"] == 8);
+    CHECK(section["sbs_search"]["label"] == "SBS(3,5)");
+    CHECK(section["sbs_search"]["beam"] == 3);
+    CHECK(section["sbs_search"]["expand"] == 5);
+    CHECK(section["sbs_search"]["max_depth"] == 10);
   }
 
   // Usage errors: exit 2 before any work.
   CHECK(test::Run(Steptree("bench --quick --hf-only --hf-shapes llama-70b")).exit_code == 2);
   CHECK(test::Run(Steptree("bench --quick --hf-only")).exit_code == 2);
   CHECK(test::Run(Steptree("bench --quick --hf-only --hf-shapes tiny --hf-dtypes fp16")).exit_code == 2);
+  CHECK(test::Run(Steptree("bench --quick --hf-only --hf-shapes tiny --hf-problems -1")).exit_code == 2);
+  CHECK(test::Run(Steptree("bench --quick --hf-only --hf-shapes tiny --hf-trees-per-worker 0")).exit_code == 2);
 }
 
 TEST_CASE("hf inspect: a Hugging Face model directory is described, a broken one names the tensor") {

@@ -342,6 +342,27 @@ TEST_CASE("value metrics: the within-question AUC ignores what only tells questi
   CHECK(std::isnan(WithinQuestionAuc({"x"}, {0.3}, {true})));
 }
 
+TEST_CASE("value metrics: the depth-matched AUC pairs same-question, same-depth states, each state once") {
+  // Question q: paths A (right) and B (wrong) share step 1; C (wrong) differs at step 1.
+  // Depth 1: states "s" (right: A passes through it, V 0.2) and "t" (wrong, V 0.5): one
+  // pair, ordered wrong. Depth 2: "s,a" (right, V 0.9) vs "s,b" (wrong, 0.1) and "t,c"
+  // (wrong, 0.95): 2 pairs, one ordered right. Question r has right paths only.
+  const std::string q = "q", r = "r";
+  const std::vector<std::string> a = {"s", "a"}, b = {"s", "b"}, c = {"t", "c"}, d = {"x"};
+  const std::vector<float> va = {0.2f, 0.9f}, vb = {0.2f, 0.1f}, vc = {0.5f, 0.95f}, vd = {-0.9f};
+  const std::vector<ScoredPath> paths = {{&q, &a, &va, true}, {&q, &b, &vb, false}, {&q, &c, &vc, false},
+                                         {&r, &d, &vd, true}};
+  long pairs = 0;
+  CHECK(DepthMatchedAuc(paths, &pairs) == doctest::Approx(1.0 / 3));
+  CHECK(pairs == 3);
+  // With C's states valued low, every pair is ordered right.
+  const std::vector<float> vc_low = {0.1f, 0.05f};
+  const std::vector<ScoredPath> better = {{&q, &a, &va, true}, {&q, &b, &vb, false}, {&q, &c, &vc_low, false}};
+  CHECK(DepthMatchedAuc(better, &pairs) == doctest::Approx(1.0));
+  CHECK(std::isnan(DepthMatchedAuc({{&r, &d, &vd, true}}, &pairs)));
+  CHECK(pairs == 0);
+}
+
 TEST_CASE("value metrics: calibration bins, ECE, MSE and depths by hand") {
   // Binary-exact values, so no p sits on a bin edge by rounding.
   std::vector<PrefixValue> prefixes = {

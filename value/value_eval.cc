@@ -115,6 +115,40 @@ double WithinQuestionAuc(const std::vector<std::string>& questions, const std::v
   return mixed > 0 ? sum / mixed : std::nan("");
 }
 
+double DepthMatchedAuc(const std::vector<ScoredPath>& paths, long* pairs) {
+  // (question, depth) -> distinct state (its steps joined) -> (V, reaches a right answer).
+  std::map<std::pair<std::string, size_t>, std::map<std::string, std::pair<double, bool>>> groups;
+  for (const ScoredPath& path : paths) {
+    std::string state;
+    const size_t depths = std::min(path.steps->size(), path.values->size());
+    for (size_t k = 0; k < depths; ++k) {
+      // Steps joined with a separator no step holds (steps are text without NUL).
+      state += (*path.steps)[k];
+      state.push_back('\0');
+      auto [it, fresh] = groups[{*path.question, k + 1}].try_emplace(state, (*path.values)[k], path.correct);
+      if (!fresh) it->second.second = it->second.second || path.correct;
+    }
+  }
+  double ordered = 0;
+  long total_pairs = 0;
+  for (const auto& [group, states] : groups) {
+    std::vector<double> values;
+    std::vector<bool> right;
+    long positives = 0;
+    for (const auto& [state, scored] : states) {
+      values.push_back(scored.first);
+      right.push_back(scored.second);
+      positives += scored.second;
+    }
+    const long negatives = static_cast<long>(states.size()) - positives;
+    if (positives == 0 || negatives == 0) continue;
+    ordered += AreaUnderRoc(values, right) * static_cast<double>(positives * negatives);
+    total_pairs += positives * negatives;
+  }
+  if (pairs != nullptr) *pairs = total_pairs;
+  return total_pairs > 0 ? ordered / static_cast<double>(total_pairs) : std::nan("");
+}
+
 nlohmann::json ValueReportToJson(const ValueReport& report) {
   nlohmann::json auc_by_depth = nlohmann::json::object(), prefixes_by_depth = nlohmann::json::object();
   for (const DepthFigures& d : report.by_depth) {
@@ -136,6 +170,8 @@ nlohmann::json ValueReportToJson(const ValueReport& report) {
           {"auc", Figure(report.auc)},
           {"auc_within_question", Figure(report.auc_within_question)},
           {"questions_with_both", report.questions_with_both},
+          {"auc_depth_matched", Figure(report.auc_depth_matched)},
+          {"depth_matched_pairs", report.depth_matched_pairs},
           {"auc_by_depth", auc_by_depth},
           {"prefixes_by_depth", prefixes_by_depth},
           {"ece", Figure(report.ece)},
@@ -160,8 +196,11 @@ std::string FormatValueReport(const ValueReport& report) {
   std::snprintf(line, sizeof line, "AUC %s   ECE %s   MSE %s\n", figure(report.auc).c_str(),
                 figure(report.ece).c_str(), figure(report.mse).c_str());
   out += line;
-  std::snprintf(line, sizeof line, "AUC within question %s (%ld questions with right and wrong paths)\n\n",
+  std::snprintf(line, sizeof line, "AUC within question %s (%ld questions with right and wrong paths)\n",
                 figure(report.auc_within_question).c_str(), report.questions_with_both);
+  out += line;
+  std::snprintf(line, sizeof line, "AUC depth-matched %s (%ld same-question, same-depth pairs of states)\n\n",
+                figure(report.auc_depth_matched).c_str(), report.depth_matched_pairs);
   out += line;
   out += "depth  prefixes  AUC\n";
   for (const DepthFigures& d : report.by_depth) {

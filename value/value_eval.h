@@ -18,6 +18,17 @@
 // The pooled AUC rewards a head that only knows how hard a question is (hard questions get
 // low V on every path); ranking one question's answers, what best-of-N, SBS and MCTS ask of
 // the head, needs the within-question AUC to be well above 0.5.
+//
+//   AUC depth-matched = sum_g U_g / sum_g n+_g n-_g over groups g = (question, depth k),
+//         where the members of g are the distinct states question + steps 1..k at that depth
+//         (a state several paths share counts once, labelled right when any path through it
+//         ends right) and U_g counts the (right, wrong) pairs of g that V orders right (ties
+//         1/2): the pooled Mann-Whitney statistic of same-question, same-depth pairs.
+// Whole paths of one question may differ in ways that give the outcome away without judging
+// anything (length, a step cut at the token limit): on countdown's MCTS paths a fresh,
+// untrained head scores 0.98 within question. Same-depth states of one question are what
+// SBS ranks against each other and MCTS compares among siblings, so this figure asks the
+// head what search asks of it.
 #pragma once
 
 #include <cmath>
@@ -70,6 +81,8 @@ struct ValueReport {
   double mse = std::nan("");
   double auc_within_question = std::nan("");  // see above; NaN without a mixed question
   long questions_with_both = 0;               // questions whose paths end right and wrong
+  double auc_depth_matched = std::nan("");    // see above; NaN without a mixed group
+  long depth_matched_pairs = 0;               // sum_g n+_g n-_g
   std::vector<DepthFigures> by_depth;        // depths that occur, in order
   std::vector<CalibrationBin> calibration;  // always 10 bins
 };
@@ -82,7 +95,20 @@ ValueReport ScorePrefixValues(const std::vector<PrefixValue>& prefixes, long n_p
 double WithinQuestionAuc(const std::vector<std::string>& questions, const std::vector<double>& final_values,
                          const std::vector<bool>& correct, long* mixed_questions = nullptr);
 
+// One path's prefixes for DepthMatchedAuc: its question, its steps and V of each prefix
+// (values[k - 1] = V(question + steps 1..k); as many as steps, or fewer when cut), outcome.
+struct ScoredPath {
+  const std::string* question = nullptr;
+  const std::vector<std::string>* steps = nullptr;
+  const std::vector<float>* values = nullptr;
+  bool correct = false;
+};
+
+// The depth-matched AUC above; sets *pairs to sum_g n+_g n-_g when non-null.
+double DepthMatchedAuc(const std::vector<ScoredPath>& paths, long* pairs = nullptr);
+
 // {"n_paths", "n_skipped_paths", "n_prefixes", "positive_share", "auc",
+//  "auc_within_question", "questions_with_both", "auc_depth_matched", "depth_matched_pairs",
 //  "auc_by_depth": {"1": x, ...}, "prefixes_by_depth": {"1": n, ...}, "ece", "mse",
 //  "calibration": [{"bin_low", "bin_high", "mean_predicted", "observed", "count"}]}
 // (NaN figures become null.)

@@ -86,7 +86,7 @@ std::string WriteHfCheckpoint(const std::string& dir, const nlohmann::json& conf
   return dir;
 }
 
-void WriteHfByteTokenizer(const std::string& dir, const std::string& style) {
+void WriteHfByteTokenizer(const std::string& dir, const std::string& style, int fill_to_vocab, int step_end_every) {
   if (style != "qwen" && style != "llama3" && style != "plain") {
     throw std::invalid_argument("WriteHfByteTokenizer: style qwen, llama3 or plain, got " + style);
   }
@@ -108,6 +108,11 @@ void WriteHfByteTokenizer(const std::string& dir, const std::string& style) {
   for (size_t i = 0; i < specials.size(); ++i) {
     added.push_back({{"id", 260 + static_cast<int>(i)}, {"content", specials[i]}, {"single_word", false},
                      {"lstrip", false}, {"rstrip", false}, {"normalized", false}, {"special", true}});
+  }
+  for (int id = 260 + static_cast<int>(specials.size()); id < fill_to_vocab; ++id) {
+    std::string word = space + "w" + std::to_string(id);
+    if (step_end_every > 0 && id % step_end_every == 0) word += nl + nl;
+    vocab[word] = id;
   }
   const std::string regex =
       std::string("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|") +

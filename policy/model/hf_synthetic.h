@@ -53,6 +53,15 @@ std::string WriteHfCheckpoint(const std::string& dir, const nlohmann::json& conf
 // <|eot_id|>, <|start_header_id|>, <|end_header_id|>. Qwen and Llama-3 get chat templates
 // that render ChatML and Llama-3's layout (the prompt formats chatml and llama3 of
 // policy/text/hf_prompt.h), plain none.
-void WriteHfByteTokenizer(const std::string& dir, const std::string& style);
+//
+// fill_to_vocab > 0 (the bench's random models): ids from the last special token up to
+// fill_to_vocab - 1 become word tokens " w<id>", every step_end_every-th (id a multiple of
+// it, when > 0) written " w<id>\n\n", so that sampling from near-uniform random logits
+// writes visible text and ends a step (the default delimiter "\n\n") about once in
+// step_end_every tokens, as a real model's steps end; without them almost every id of a
+// 152k vocabulary decodes to nothing and no step ever ends. No merges reach these tokens:
+// encoding text is unchanged.
+void WriteHfByteTokenizer(const std::string& dir, const std::string& style, int fill_to_vocab = 0,
+                          int step_end_every = 0);
 
 }  // namespace steptree

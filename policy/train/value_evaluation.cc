@@ -43,6 +43,11 @@ ValueReport EvaluateValues(const Policy& policy, const std::vector<ValuePathReco
   ValueReport report = ScorePrefixValues(prefixes, static_cast<long>(scored.size()));
   report.n_skipped_paths = skipped;
   report.auc_within_question = WithinQuestionAuc(questions, final_values, correct, &report.questions_with_both);
+  std::vector<ScoredPath> scored_paths;
+  for (size_t i = 0; i < scored.size(); ++i) {
+    scored_paths.push_back({&scored[i]->question, &scored[i]->steps, &pass.values[i], scored[i]->correct()});
+  }
+  report.auc_depth_matched = DepthMatchedAuc(scored_paths, &report.depth_matched_pairs);
   return report;
 }
 
