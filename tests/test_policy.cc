@@ -4,16 +4,19 @@
 // `steptree bench`'s, not a test's).
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
+#include <random>
 
 #include "core/input_error.h"
 #include "policy/model/attention.h"
 #include "policy/model/gpt.h"
 #include "policy/policy.h"
 #include "policy/text/prompt.h"
+#include "policy/engine/exp_kernel.h"
 #include "policy/engine/sampling.h"
 #include "policy/engine/step_generator.h"
 #include "policy/model/tensor_io.h"
@@ -270,6 +273,42 @@ TEST_CASE("chunked prefill of many rows matches the right-padded training forwar
     worst = std::max(worst, MaxDiff(out.logits[i], full[i][static_cast<int64_t>(prefixes[i].size()) - 1]));
   }
   CHECK(worst < 1e-4);
+}
+
+TEST_CASE("sampling's exponentials: the vector paths equal the scalar path bit for bit, within 4 ulp of exp") {
+  // Logits spread over [-800, 0] relative to the shift (underflow to 0 below -708 included),
+  // a NaN, and every row length from 1 to 40 at several offsets (vector body and tail).
+  std::mt19937 gen(3);
+  std::uniform_real_distribution<float> spread(-60.f, 5.f);
+  std::vector<float> logits(300);
+  for (float& l : logits) l = spread(gen);
+  logits[7] = std::numeric_limits<float>::quiet_NaN();
+  logits[11] = -800.f;
+  logits[12] = 5.f;
+  for (double scale : {1.0, 1.0 / 0.6, 0.5}) {
+    std::vector<double> fast(300), slow(300);
+    for (int offset : {0, 1, 3}) {
+      for (int n = 1; n <= 40; ++n) {
+        const double a = ExpShiftedSum(logits.data() + offset, n, 5.0, scale, fast.data());
+        const double b = ExpShiftedSumScalar(logits.data() + offset, n, 5.0, scale, slow.data());
+        CHECK_MESSAGE(a == b, "n " << n << " offset " << offset);
+        CHECK(std::memcmp(fast.data(), slow.data(), n * sizeof(double)) == 0);
+      }
+    }
+    const double whole = ExpShiftedSum(logits.data(), 300, 5.0, scale, fast.data());
+    CHECK(whole == ExpShiftedSumScalar(logits.data(), 300, 5.0, scale, slow.data()));
+    for (int i = 0; i < 300; ++i) {
+      const double x = (static_cast<double>(logits[i]) - 5.0) * scale;
+      if (std::isnan(logits[i]) || x < -708) {
+        CHECK(fast[i] == 0.0);
+      } else {
+        const double expected = std::exp(x);
+        CHECK_MESSAGE(std::abs(fast[i] - expected) <= 4 * std::numeric_limits<double>::epsilon() * expected, "x " << x);
+      }
+    }
+  }
+  CHECK(KernelExp(0.0) == 1.0);
+  CHECK(KernelExp(-std::numeric_limits<double>::infinity()) == 0.0);
 }
 
 TEST_CASE("sampling transforms") {

@@ -1,6 +1,8 @@
 // Token sampling: see policy/engine/sampling.h for the transforms and the reproducibility contract.
 #include "policy/engine/sampling.h"
 
+#include "policy/engine/exp_kernel.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -28,10 +30,8 @@ void MaxAndLogSumExp(const float* logits, int vocab, int* argmax, double* lse) {
     }
   }
   if (best < 0) throw std::logic_error("SampleToken: no finite logit");
-  double sum = 0;
-  for (int i = 0; i < vocab; ++i) sum += std::exp(static_cast<double>(Logit(logits, i)) - m);
   *argmax = best;
-  *lse = m + std::log(sum);
+  *lse = m + std::log(ExpShiftedSum(logits, vocab, m, 1.0, nullptr));
 }
 
 }  // namespace
@@ -55,32 +55,40 @@ SampledToken SampleToken(const float* logits, int vocab, const StepSampling& par
     return out;
   }
 
-  // Candidates, most likely first when a truncation needs the order.
-  std::vector<int>& order = scratch->order;
-  order.resize(vocab);
-  for (int i = 0; i < vocab; ++i) order[i] = i;
-  auto more_likely = [logits](int a, int b) {
-    const float la = Logit(logits, a), lb = Logit(logits, b);
-    return la > lb || (la == lb && a < b);
-  };
-  int n = vocab;
-  if (params.top_k > 0 && params.top_k < vocab) {
-    n = params.top_k;
-    std::partial_sort(order.begin(), order.begin() + n, order.end(), more_likely);
-  } else if (params.top_p < 1.f) {
-    std::sort(order.begin(), order.end(), more_likely);
-  }
-
-  // Tempered weights relative to the maximum (order[0] is the argmax whenever sorted).
+  // Tempered weights relative to the maximum, w_i = exp((l_i - max) / T)
+  // (policy/engine/exp_kernel.h). Without a truncation they are the whole row in id order;
+  // with one, the candidates most likely first (order[0] is then the argmax).
   const double max_logit = Logit(logits, argmax);
   const double inv_t = 1.0 / params.temperature;
   std::vector<double>& w = scratch->weights;
-  w.resize(n);
+  std::vector<int>& order = scratch->order;
+  int n = vocab;
   double total = 0;
-  for (int i = 0; i < n; ++i) {
-    w[i] = std::exp((Logit(logits, order[i]) - max_logit) * inv_t);
-    total += w[i];
+  const bool truncated = (params.top_k > 0 && params.top_k < vocab) || params.top_p < 1.f;
+  if (!truncated) {
+    w.resize(vocab);
+    total = ExpShiftedSum(logits, vocab, max_logit, inv_t, w.data());
+  } else {
+    order.resize(vocab);
+    for (int i = 0; i < vocab; ++i) order[i] = i;
+    auto more_likely = [logits](int a, int b) {
+      const float la = Logit(logits, a), lb = Logit(logits, b);
+      return la > lb || (la == lb && a < b);
+    };
+    if (params.top_k > 0 && params.top_k < vocab) {
+      n = params.top_k;
+      std::partial_sort(order.begin(), order.begin() + n, order.end(), more_likely);
+    } else {
+      std::sort(order.begin(), order.end(), more_likely);
+    }
+    std::vector<float>& gathered = scratch->gathered;
+    gathered.resize(n);
+    for (int i = 0; i < n; ++i) gathered[i] = logits[order[i]];
+    w.resize(n);
+    total = ExpShiftedSum(gathered.data(), n, max_logit, inv_t, w.data());
   }
+  // Candidate i's token id.
+  auto token = [&](int i) { return truncated ? order[i] : i; };
   if (params.top_p < 1.f) {
     // Smallest prefix whose mass reaches top_p; the first token is always kept.
     const double target = static_cast<double>(params.top_p) * total;
@@ -96,18 +104,22 @@ SampledToken SampleToken(const float* logits, int vocab, const StepSampling& par
 
   const double u = rng->UniformReal() * total;
   double cumulative = 0;
-  int chosen = order[0];  // rounding fallback: the last candidate with positive weight
-  for (int i = n - 1; i >= 0; --i) {
-    if (w[i] > 0) {
-      chosen = order[i];
-      break;
-    }
-  }
+  int chosen = -1;
   for (int i = 0; i < n; ++i) {
     cumulative += w[i];
     if (u < cumulative && w[i] > 0) {
-      chosen = order[i];
+      chosen = token(i);
       break;
+    }
+  }
+  if (chosen < 0) {
+    // Rounding (the running sum never passed u): the last candidate with positive weight.
+    chosen = token(0);
+    for (int i = n - 1; i >= 0; --i) {
+      if (w[i] > 0) {
+        chosen = token(i);
+        break;
+      }
     }
   }
   out.id = chosen;

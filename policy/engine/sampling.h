@@ -11,6 +11,9 @@
 // log_softmax(logits)[id], whatever the sampling transform: it is what step priors and
 // the logprob_sum of StepCandidate are built from.
 //
+// The exponentials (the log-sum-exp and the tempered weights) come from
+// policy/engine/exp_kernel.h: vectorised, the same bits on every path and position.
+//
 // Reproducibility: a draw consumes exactly one uniform from the row's own Rng (none when
 // greedy), and the result depends only on the logits and that Rng: never on the batch, the
 // thread count or the order in which rows are sampled.
@@ -33,6 +36,7 @@ struct SampledToken {
 struct SamplingScratch {
   std::vector<int> order;
   std::vector<double> weights;
+  std::vector<float> gathered;  // the truncated candidates' logits, in order
 };
 
 // Samples one token from logits[0..vocab). NaN logits are treated as -inf; at least one
