@@ -363,7 +363,7 @@ TEST_CASE("hf: a model directory loads as a policy with its tokenizer and prompt
   const std::vector<std::string> steps = {"First, 2+3=5.", "Two\n\nparagraphs", "The answer is 5."};
   const std::vector<int> ids = policy->prompt().EncodeSolution("What is 2+3?", steps, &prompt_length);
   CHECK(ids.back() == 262);
-  CHECK(StepValuePositions(tokenizer, ids, prompt_length).size() == steps.size());
+  CHECK(StepValuePositions(tokenizer, ids, prompt_length, policy->prompt().step_delimiter()).size() == steps.size());
   CHECK(ids[prompt_length + tokenizer.Encode("First, 2+3=5").size()] == 257);
   const std::vector<int> prefix = policy->prompt().EncodePrefix("What is 2+3?", {steps[0], steps[1]});
   CHECK(std::equal(prefix.begin(), prefix.end(), ids.begin()));

@@ -199,10 +199,30 @@ TEST_CASE("value positions: the last content token of each step") {
   // BOS Q : ' ' a \n | x y \n z EOS
   std::vector<int> ids = EncodeSolution(tokenizer, "a", {"xy", "z"}, &prompt_length);
   CHECK(prompt_length == 6);
-  CHECK(StepValuePositions(tokenizer, ids, prompt_length) == std::vector<size_t>{7, 9});
+  CHECK(StepValuePositions(tokenizer, ids, prompt_length, "\n") == std::vector<size_t>{7, 9});
   // An empty step reads where the previous line ended.
   ids = EncodeSolution(tokenizer, "a", {"", "z"}, &prompt_length);
-  CHECK(StepValuePositions(tokenizer, ids, prompt_length) == std::vector<size_t>{5, 7});
+  CHECK(StepValuePositions(tokenizer, ids, prompt_length, "\n") == std::vector<size_t>{5, 7});
+}
+
+TEST_CASE("value positions: a delimiter that spans tokens counts once, at the token that completes it") {
+  // Byte tokens with the delimiter "\n\n" (as Llama-2's vocabulary writes it: two tokens).
+  ByteTokenizer tokenizer;
+  const std::string text = "x\ny\n\nz\n\n\nw";  // steps "x\ny", "z", then "\nw"
+  std::vector<int> ids = {ByteTokenizer::kBos, 'Q', '\n'};
+  for (unsigned char c : text) ids.push_back(c);
+  ids.push_back(ByteTokenizer::kEos);
+  // Tokens: 3 x, 4 \n, 5 y, 6 \n, 7 \n (completes), 8 z, 9 \n, 10 \n (completes),
+  // 11 \n, 12 w, 13 EOS. V is read just before each completing token and before EOS.
+  CHECK(StepValuePositions(tokenizer, ids, 3, "\n\n") == std::vector<size_t>{6, 9, 12});
+  // A state ends a step when its last token completes the delimiter.
+  CHECK(LastTokenEndsStep(tokenizer, std::vector<int>(ids.begin(), ids.begin() + 8), "\n\n"));
+  CHECK_FALSE(LastTokenEndsStep(tokenizer, std::vector<int>(ids.begin(), ids.begin() + 7), "\n\n"));
+  CHECK(LastTokenEndsStep(tokenizer, std::vector<int>(ids.begin(), ids.begin() + 11), "\n\n"));
+  CHECK_FALSE(LastTokenEndsStep(tokenizer, std::vector<int>(ids.begin(), ids.begin() + 9), "\n\n"));
+  // With the one-byte delimiter every newline ends a step, as Tokenizer::EndsStep says.
+  CHECK(LastTokenEndsStep(tokenizer, {ByteTokenizer::kBos, 'a', '\n'}, "\n"));
+  CHECK_FALSE(LastTokenEndsStep(tokenizer, {ByteTokenizer::kBos, 'a'}, "\n"));
 }
 
 TEST_CASE("value positions: training reads V where step generation reads it") {

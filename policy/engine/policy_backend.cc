@@ -153,7 +153,7 @@ std::vector<float> PolicyBackend::Evaluate(TreeId tree, const std::vector<std::v
   long tokens = 0;
   for (size_t i = 0; i < states.size(); ++i) {
     std::vector<int> ids = states[i];
-    if (ids.size() > 1 && tokenizer.EndsStep(ids.back())) ids.pop_back();
+    if (ids.size() > 1 && LastTokenEndsStep(tokenizer, ids, policy_.prompt().step_delimiter())) ids.pop_back();
     if (ids.empty() || static_cast<int>(ids.size()) > policy_.context()) continue;
     longest = std::max(longest, ids.size());
     tokens += static_cast<long>(ids.size());

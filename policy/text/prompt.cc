@@ -43,15 +43,57 @@ std::vector<int> EncodeSolution(const Tokenizer& tokenizer, const std::string& q
   return ids;
 }
 
+namespace {
+
+// Appends `piece` to `tail` (the decoded text since the last step end) and says whether a
+// delimiter occurrence ends inside `piece`; if so, `tail` keeps only the text after it.
+bool CompletesDelimiter(const std::string& piece, const std::string& delimiter, std::string* tail) {
+  const size_t before = tail->size();
+  *tail += piece;
+  const size_t from = before >= delimiter.size() ? before - delimiter.size() + 1 : 0;
+  const size_t at = tail->find(delimiter, from);
+  if (at == std::string::npos) {
+    // Only the last |delimiter| - 1 bytes can start an occurrence that a later piece ends.
+    if (tail->size() >= delimiter.size()) tail->erase(0, tail->size() - delimiter.size() + 1);
+    return false;
+  }
+  tail->erase(0, at + delimiter.size());
+  return true;
+}
+
+}  // namespace
+
 std::vector<size_t> StepValuePositions(const Tokenizer& tokenizer, const std::vector<int>& ids,
-                                       size_t prompt_length) {
+                                       size_t prompt_length, const std::string& delimiter) {
   // Invariant: prompt_length >= 1 (BOS and the question's "\n" precede every step), so the
   // position before a step end is never negative.
   std::vector<size_t> positions;
+  std::string tail;
   for (size_t i = prompt_length; i < ids.size(); ++i) {
-    if (tokenizer.EndsStep(ids[i]) || tokenizer.EndsSolution(ids[i])) positions.push_back(i - 1);
+    if (tokenizer.EndsSolution(ids[i])) {
+      positions.push_back(i - 1);
+      tail.clear();
+    } else if (!delimiter.empty() && CompletesDelimiter(tokenizer.Decode({ids[i]}), delimiter, &tail)) {
+      positions.push_back(i - 1);
+    }
   }
   return positions;
+}
+
+bool LastTokenEndsStep(const Tokenizer& tokenizer, const std::vector<int>& ids, const std::string& delimiter) {
+  if (ids.empty() || delimiter.empty()) return false;
+  // The text of the tokens before the last, back far enough to hold |delimiter| - 1 bytes
+  // (a special token decodes to nothing, so count bytes, not tokens).
+  std::string tail;
+  size_t first = ids.size() - 1;
+  while (first > 0 && tail.size() + 1 < delimiter.size()) {
+    --first;
+    tail = tokenizer.Decode({ids[first]}) + tail;
+  }
+  // An occurrence already complete before the last token belongs to an earlier step.
+  const size_t earlier = tail.rfind(delimiter);
+  if (earlier != std::string::npos) tail.erase(0, earlier + delimiter.size());
+  return CompletesDelimiter(tokenizer.Decode({ids.back()}), delimiter, &tail);
 }
 
 namespace {

@@ -27,13 +27,24 @@ std::vector<int> EncodeSolution(const Tokenizer& tokenizer, const std::string& q
                                 const std::vector<std::string>& steps, size_t* prompt_length);
 
 // Where the value of each partial solution is read in EncodeSolution's `ids`: entry k-1 is
-// the position of the last content token of step k, i.e. the position whose logits predict
-// step k's delimiter (or the final EOS). Step generation reads V(question + steps 1..k) at
-// exactly this hidden state (policy/engine/step_generator.h), and value training must too. One
-// entry per step: the delimiters (Tokenizer::EndsStep) and EOS after `prompt_length`. An
-// empty step k reads at the delimiter of step k-1 (or the question's "\n").
+// the position just before the token that completes step k's delimiter (or the final EOS),
+// i.e. the position whose logits predict that token. Step generation reads
+// V(question + steps 1..k) at exactly this hidden state (policy/engine/step_generator.h), and
+// value training must too. One entry per step after `prompt_length`: each EOS, and each token
+// whose text completes an occurrence of `delimiter` in the decoded text (found in text, as
+// generation finds it, so a delimiter that spans tokens, "\n" "\n" in Llama-2's vocabulary,
+// counts once, at its last token). For a one-token delimiter that is the last content
+// token. An empty step k reads at the delimiter of step k-1 (or the question's "\n").
 std::vector<size_t> StepValuePositions(const Tokenizer& tokenizer, const std::vector<int>& ids,
-                                       size_t prompt_length);
+                                       size_t prompt_length, const std::string& delimiter);
+
+// Whether the last token of `ids` completes an occurrence of `delimiter` in the decoded text
+// together with the |delimiter| - 1 bytes before it (an occurrence wholly before the last
+// token does not count): a state whose last step ended at its delimiter, whose last token
+// search never feeds. The state alone does not say where its last step began, so a run of
+// delimiters ("\n\n\n") counts at every token after the first occurrence.
+bool LastTokenEndsStep(const Tokenizer& tokenizer, const std::vector<int>& ids, const std::string& delimiter);
+bool LastTokenEndsStep(const Tokenizer& tokenizer, const std::vector<int>& ids, const std::string& delimiter);
 
 // How a policy turns a question and steps into ids: the built-in format above, or a Hugging
 // Face model's (policy/text/hf_prompt.h). EncodePrefix and EncodeSolution keep the contracts of

@@ -51,7 +51,7 @@ std::optional<TrainingExample> EncodeTrainingPath(const PromptFormat& format, co
   example.imitate = path.imitate;
   example.tool_written = ToolWrittenTokens(tokenizer, example.ids, example.prompt_length);
   if (has_values) {
-    const std::vector<size_t> positions = StepValuePositions(tokenizer, example.ids, example.prompt_length);
+    const std::vector<size_t> positions = StepValuePositions(tokenizer, example.ids, example.prompt_length, format.step_delimiter());
     // The prompt format removes delimiters inside steps, so each step ends exactly once.
     if (positions.size() != path.steps.size()) {
       throw std::logic_error("EncodeTrainingPath: " + std::to_string(positions.size()) + " step ends for " +
