@@ -42,19 +42,11 @@ struct BackendCallStats {
   double MeanDecodeBatch() const;
 };
 
-class CountingBackend final : public SearchBackend {
+class CountingBackend final : public ForwardingBackend {
  public:
   // `inner` must outlive this decorator.
-  explicit CountingBackend(const SearchBackend& inner) : inner_(inner) {}
+  explicit CountingBackend(const SearchBackend& inner) : ForwardingBackend(inner) {}
 
-  std::vector<int> EncodeQuestion(const std::string& question) const override {
-    return inner_.EncodeQuestion(question);
-  }
-  int max_state_tokens() const override { return inner_.max_state_tokens(); }
-  bool has_value_head() const override { return inner_.has_value_head(); }
-  void PrepareWorkerThread() const override { inner_.PrepareWorkerThread(); }
-  TreeId OpenTree() const override { return inner_.OpenTree(); }
-  void CloseTree(TreeId tree) const override { inner_.CloseTree(tree); }
   std::vector<std::vector<StepCandidate>> Expand(TreeId tree, const std::vector<ExpansionRequest>& requests,
                                                  const StepSampling& sampling, Budget* budget) const override;
   std::vector<std::vector<StepCandidate>> Rollout(TreeId tree, const std::vector<int>& state, const std::vector<uint64_t>& seeds,
@@ -76,7 +68,6 @@ class CountingBackend final : public SearchBackend {
     std::mutex mutex;
     BackendCallStats stats;  // guarded by mutex
   };
-  const SearchBackend& inner_;
   mutable Counters counters_;
 };
 

@@ -56,18 +56,10 @@ double DecodeRun(CausalLm& lm, const KvCache& prefilled, int steps, int64_t toke
 // of its trees counts (each tree's Budget counts its calls as if alone, search/backend.h);
 // an Expand, Rollout or Evaluate call runs its own. The member threads of a worker call it
 // at once (Evaluate beside a merged batch), hence the atomic counter.
-class BatchedCallCounter final : public SearchBackend {
+class BatchedCallCounter final : public ForwardingBackend {
  public:
-  explicit BatchedCallCounter(const SearchBackend& inner) : inner_(inner) {}
+  explicit BatchedCallCounter(const SearchBackend& inner) : ForwardingBackend(inner) {}
 
-  std::vector<int> EncodeQuestion(const std::string& question) const override {
-    return inner_.EncodeQuestion(question);
-  }
-  int max_state_tokens() const override { return inner_.max_state_tokens(); }
-  bool has_value_head() const override { return inner_.has_value_head(); }
-  void PrepareWorkerThread() const override { inner_.PrepareWorkerThread(); }
-  TreeId OpenTree() const override { return inner_.OpenTree(); }
-  void CloseTree(TreeId tree) const override { inner_.CloseTree(tree); }
   std::vector<std::vector<StepCandidate>> Expand(TreeId tree, const std::vector<ExpansionRequest>& requests,
                                                  const StepSampling& sampling, Budget* budget) const override {
     Budget work;
@@ -113,7 +105,6 @@ class BatchedCallCounter final : public SearchBackend {
     if (budget != nullptr) *budget += work;
   }
 
-  const SearchBackend& inner_;
   mutable std::atomic<long> forward_calls_{0};
 };
 

@@ -106,4 +106,39 @@ class SearchBackend {
                                                                           const StepSampling& sampling) const;
 };
 
+// A SearchBackend that passes every call to `inner` (which must outlive it): the base of
+// wrappers that change a few calls (search/expand_combiner.h CombiningBackend, the bench's
+// counters). Tree ids are inner's. ExpandMany keeps SearchBackend's default (this wrapper's
+// Expand once per job), so a wrapper that changes Expand sees every job; one that should
+// pass merged batches through overrides it.
+class ForwardingBackend : public SearchBackend {
+ public:
+  explicit ForwardingBackend(const SearchBackend& inner) : inner_(inner) {}
+
+  std::vector<int> EncodeQuestion(const std::string& question) const override {
+    return inner_.EncodeQuestion(question);
+  }
+  int max_state_tokens() const override { return inner_.max_state_tokens(); }
+  bool has_value_head() const override { return inner_.has_value_head(); }
+  TreeId OpenTree() const override { return inner_.OpenTree(); }
+  void CloseTree(TreeId tree) const override { inner_.CloseTree(tree); }
+  void PrepareWorkerThread() const override { inner_.PrepareWorkerThread(); }
+  std::vector<std::vector<StepCandidate>> Expand(TreeId tree, const std::vector<ExpansionRequest>& requests,
+                                                 const StepSampling& sampling, Budget* budget) const override {
+    return inner_.Expand(tree, requests, sampling, budget);
+  }
+  std::vector<std::vector<StepCandidate>> Rollout(TreeId tree, const std::vector<int>& state,
+                                                  const std::vector<uint64_t>& seeds, const StepSampling& sampling,
+                                                  int max_steps, Budget* budget) const override {
+    return inner_.Rollout(tree, state, seeds, sampling, max_steps, budget);
+  }
+  std::vector<float> Evaluate(TreeId tree, const std::vector<std::vector<int>>& states,
+                              Budget* budget) const override {
+    return inner_.Evaluate(tree, states, budget);
+  }
+
+ protected:
+  const SearchBackend& inner_;
+};
+
 }  // namespace steptree

@@ -55,34 +55,16 @@ class ExpandCombiner {
 
 // The shared backend as one member thread sees it: Expand goes through the combiner;
 // everything else goes straight to the shared backend. Tree ids are the shared backend's.
-class CombiningBackend final : public SearchBackend {
+class CombiningBackend final : public ForwardingBackend {
  public:
-  CombiningBackend(const SearchBackend& shared, ExpandCombiner& combiner) : shared_(shared), combiner_(combiner) {}
+  CombiningBackend(const SearchBackend& shared, ExpandCombiner& combiner) : ForwardingBackend(shared), combiner_(combiner) {}
 
-  std::vector<int> EncodeQuestion(const std::string& question) const override {
-    return shared_.EncodeQuestion(question);
-  }
-  int max_state_tokens() const override { return shared_.max_state_tokens(); }
-  bool has_value_head() const override { return shared_.has_value_head(); }
-  void PrepareWorkerThread() const override { shared_.PrepareWorkerThread(); }
-  TreeId OpenTree() const override { return shared_.OpenTree(); }
-  void CloseTree(TreeId tree) const override { shared_.CloseTree(tree); }
   std::vector<std::vector<StepCandidate>> Expand(TreeId tree, const std::vector<ExpansionRequest>& requests,
                                                  const StepSampling& sampling, Budget* budget) const override {
     return combiner_.Expand(tree, requests, sampling, budget);
   }
-  std::vector<std::vector<StepCandidate>> Rollout(TreeId tree, const std::vector<int>& state,
-                                                  const std::vector<uint64_t>& seeds, const StepSampling& sampling,
-                                                  int max_steps, Budget* budget) const override {
-    return shared_.Rollout(tree, state, seeds, sampling, max_steps, budget);
-  }
-  std::vector<float> Evaluate(TreeId tree, const std::vector<std::vector<int>>& states,
-                              Budget* budget) const override {
-    return shared_.Evaluate(tree, states, budget);
-  }
 
  private:
-  const SearchBackend& shared_;
   ExpandCombiner& combiner_;
 };
 
