@@ -302,3 +302,35 @@ TEST_CASE("tool calls: the trigger is found in text with any tokenizer, the repl
     }
   }
 }
+
+TEST_CASE("value positions on Llama-2's vocabulary: the delimiter \"\\n\\n\" is two tokens and ends each step once" *
+          doctest::test_suite("needs-npm")) {
+  const std::string models = ToolTestReferenceDir();
+  if (!std::filesystem::exists(models + "tokenizer-llama2/models/tokenizer.json")) {
+    STEPTREE_SKIP_TEST(models + " is absent (run scripts/setup_hf_reference.sh)");
+  }
+  const HfText text = LoadHfText(models + "tokenizer-llama2/models", HfPromptSettings{});
+  const Tokenizer& tokenizer = *text.tokenizer;
+  REQUIRE(text.prompt->step_delimiter() == "\n\n");
+  // No single token holds "\n\n": a token-based rule found no step end at all.
+  const std::vector<int> blank = tokenizer.EncodeContinuation("a\n\nb");
+  for (int id : blank) CHECK_FALSE(tokenizer.EndsStep(id));
+  // Value training on three steps: one value position per step (it threw "0 step ends").
+  TrainingPath path;
+  path.question = "What is 2+3?";
+  path.steps = {"First, 2+3=5.", "So the sum is 5.", "The answer is 5"};
+  path.value_targets = {0.5, 0.7, 1.0};
+  const std::optional<TrainingExample> example = EncodeTrainingPath(*text.prompt, path, 4096);
+  REQUIRE(example.has_value());
+  REQUIRE(example->value_positions.size() == 3);
+  // Each of the first two positions is just before the token that completes a "\n\n".
+  for (int k = 0; k < 2; ++k) {
+    const size_t at = static_cast<size_t>(example->value_positions[k]);
+    const std::vector<int> through(example->ids.begin(), example->ids.begin() + static_cast<long>(at) + 2);
+    CHECK(LastTokenEndsStep(tokenizer, through, "\n\n"));
+    CHECK_FALSE(LastTokenEndsStep(tokenizer, std::vector<int>(through.begin(), through.end() - 1), "\n\n"));
+  }
+  // A search state ending with the delimiter: its last token is not fed.
+  const std::vector<int> state = text.prompt->EncodePrefix(path.question, {path.steps[0]});
+  CHECK(LastTokenEndsStep(tokenizer, state, "\n\n"));
+}
