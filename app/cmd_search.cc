@@ -204,7 +204,7 @@ int RunSearchCommand(int argc, char** argv) {
   run.trees_per_worker = TreesPerWorkerFrom(args);
   if (run.trees_per_worker > 1 && !policy->row_invariant()) {
     throw UsageError("--trees-per-worker needs row-invariant inference (the built-in model, or a Hugging Face model on "
-                     "the CPU): on " + model_dir + " a row's results would depend on which trees share its batch");
+                     "the CPU with --kernels invariant): on " + model_dir + " a row's results would depend on which trees share its batch");
   }
   run.max_batch_rows = MaxBatchFrom(args);
   if (args.count("value-targets")) run.value_targets = output_path("value-targets");

@@ -8,7 +8,7 @@ namespace {
 
 // Flags a built-in checkpoint refuses when given (--dtype f32 and --device cpu are what it
 // computes with anyway, so they pass).
-const char* const kPromptFlags[] = {"prompt-format", "step-delimiter", "system-prompt"};
+const char* const kHfOnlyFlags[] = {"prompt-format", "step-delimiter", "system-prompt", "kernels"};
 
 }  // namespace
 
@@ -17,6 +17,10 @@ void AddModelLoadFlags(cxxopts::Options& options) {
       ("dtype", "f32 | bf16: compute dtype (bf16: matrix products in bfloat16)",
        cxxopts::value<std::string>()->default_value("f32"))
       ("device", "cpu | cuda (needs a CUDA LibTorch)", cxxopts::value<std::string>()->default_value("cpu"))
+      ("kernels", "invariant | torch: CPU inference kernels (invariant: row-invariant on weights packed once, so the "
+                  "prefix KV cache and --trees-per-worker apply, at the cost of a second copy of the weights in "
+                  "memory; torch: torch's kernels, no copy, no reuse)",
+       cxxopts::value<std::string>()->default_value("invariant"))
       ("prompt-format", "auto | template | alphamath | chatml | llama3 (overrides steptree.json)", cxxopts::value<std::string>())
       ("step-delimiter", "text that ends a reasoning step (overrides steptree.json; default \"\\n\\n\")",
        cxxopts::value<std::string>())
@@ -42,6 +46,7 @@ PolicyLoadOptions ModelLoadFlagsFrom(const cxxopts::ParseResult& args) {
   PolicyLoadOptions load;
   load.dtype = args["dtype"].as<std::string>();
   load.device = args["device"].as<std::string>();
+  load.kernels = args["kernels"].as<std::string>();
   if (args.count("prompt-format")) load.prompt_format = args["prompt-format"].as<std::string>();
   if (args.count("step-delimiter")) load.step_delimiter = args["step-delimiter"].as<std::string>();
   if (args.count("system-prompt")) load.system_prompt = args["system-prompt"].as<std::string>();
@@ -56,7 +61,7 @@ std::unique_ptr<Policy> LoadPolicyWithFlags(const std::string& dir, const cxxopt
   std::string refused;
   if (dtype != "f32" && dtype != "fp32") refused = "--dtype " + dtype;
   if (args["device"].as<std::string>() != "cpu") refused = "--device " + args["device"].as<std::string>();
-  for (const char* flag : kPromptFlags) {
+  for (const char* flag : kHfOnlyFlags) {
     if (args.count(flag)) refused = std::string("--") + flag;
   }
   if (!refused.empty()) {

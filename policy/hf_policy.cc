@@ -89,7 +89,11 @@ HfPolicyParts LoadHfPolicyParts(const std::string& dir, const HfLoadOptions& opt
   }
   // The tokenizer first: it is cheap, and a directory without one fails before the weights load.
   parts.text = LoadHfText(dir, settings);
+  if (options.kernels != "invariant" && options.kernels != "torch") {
+    throw UsageError("--kernels expects invariant or torch, got \"" + options.kernels + "\"");
+  }
   parts.model = LoadHfLlama(dir, dtype, options.device);
+  parts.model->set_torch_kernels(options.kernels == "torch");
   parts.source.config = parts.model->config();
   parts.source.weight_files = WeightFileNames(dir);
   if (parts.text.tokenizer->vocab_size() > parts.model->config().vocab_size) {

@@ -27,6 +27,10 @@ namespace steptree {
 struct HfLoadOptions {
   std::string dtype = "f32";  // compute dtype: "f32" or "bf16"
   std::string device = "cpu";  // "cpu" or "cuda" (refused unless LibTorch has CUDA)
+  // CPU inference kernels: "invariant" (row-invariant, weights packed once: the prefix KV
+  // cache and cross-tree batching apply; the packed copy takes the weights' size again in
+  // memory) or "torch" (torch's kernels, no packed copy, no reuse). CUDA always uses torch.
+  std::string kernels = "invariant";
   // Override DIR/steptree.json (policy/text/hf_prompt.h).
   std::optional<std::string> prompt_format, step_delimiter, system_prompt;
 };

@@ -166,6 +166,7 @@ std::unique_ptr<Policy> Policy::LoadHf(const std::string& dir, const PolicyLoadO
   HfLoadOptions hf_options;
   hf_options.dtype = options.dtype;
   hf_options.device = options.device;
+  hf_options.kernels = options.kernels;
   hf_options.prompt_format = options.prompt_format;
   hf_options.step_delimiter = options.step_delimiter;
   hf_options.system_prompt = options.system_prompt;

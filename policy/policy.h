@@ -44,6 +44,7 @@ struct HfSource;      // policy/hf_policy.h
 struct PolicyLoadOptions {
   std::string dtype = "f32";   // compute dtype: "f32" or "bf16" (matrix products in bf16)
   std::string device = "cpu";  // "cpu", or "cuda" when LibTorch has CUDA
+  std::string kernels = "invariant";  // CPU inference kernels (policy/hf_policy.h HfLoadOptions)
   // Override DIR/steptree.json (policy/text/hf_prompt.h): auto | template | alphamath | chatml | llama3.
   std::optional<std::string> prompt_format, step_delimiter, system_prompt;
 };

@@ -461,6 +461,17 @@ TEST_CASE("Hugging Face model on the CPU: the prefix cache and cross-tree batchi
     CHECK(SumBudget(dir.path() + "/" + dtype + "-off.jsonl", "cached_tokens") == 0);
     CHECK(hits > 2 * computed);
   }
+  // --kernels torch: torch's kernels, not row-invariant, so no reuse and no cross-tree batching.
+  const std::string torch_run = test::Binary() + " search --model " + model +
+                                " --kernels torch --problems 3 --mode mcts --iterations 6 --max-step-tokens 40 --threads 1 "
+                                "--stop '[\"a\",\"e\",\"i\",\"o\",\"n\",\"t\",\"s\",\"r\",\" \",\"0\",\"1\",\"2\",\"3\"]' "
+                                "--allow-untrained-value --output " + dir.path() + "/torch";
+  REQUIRE(test::Run(torch_run + ".jsonl").exit_code == 0);
+  CHECK(SumBudget(dir.path() + "/torch.jsonl", "cached_tokens") == 0);
+  CHECK(SumBudget(dir.path() + "/torch.jsonl", "prefill_tokens") > SumBudget(dir.path() + "/f32-on.jsonl", "prefill_tokens"));
+  const test::CommandResult batched = test::Run(torch_run + "-batched.jsonl --trees-per-worker 2");
+  CHECK(batched.exit_code == 2);
+  CHECK(batched.output.find("--kernels invariant") != std::string::npos);
 }
 
 TEST_CASE("cross-tree batching: trees and budgets are byte-identical with several trees per worker and any --max-batch") {
