@@ -271,6 +271,18 @@ double HfSearchRun::generated_per_batched_call() const {
 }
 double HfSearchRun::tokens_s() const { return Rate(static_cast<double>(budget.generated_tokens), seconds); }
 
+namespace {
+
+// Qwen2.5-0.5B's config without the sliding-window fields (every layer full attention): the
+// base of the smaller shapes.
+json FullAttentionQwen() {
+  json c = HfBenchShapes("qwen2.5-0.5b");
+  for (const char* key : {"max_window_layers", "sliding_window", "use_sliding_window"}) c.erase(key);
+  return c;
+}
+
+}  // namespace
+
 json HfBenchShapes(const std::string& name) {
   if (name == "qwen2.5-0.5b") {
     // Qwen/Qwen2.5-0.5B's config.json (the fields steptree reads).
@@ -298,8 +310,7 @@ json HfBenchShapes(const std::string& name) {
   if (name == "qwen2-100m") {
     // Qwen2.5-0.5B narrowed to 8 layers of width 512 with Qwen3's vocabulary (151936, as
     // Qwen2.5's) and a 4096-token context: 118M parameters, 78M of them the tied embedding.
-    json c = HfBenchShapes("qwen2.5-0.5b");
-    for (const char* key : {"max_window_layers", "sliding_window", "use_sliding_window"}) c.erase(key);
+    json c = FullAttentionQwen();
     c.update({{"vocab_size", 151936},
               {"hidden_size", 512},
               {"intermediate_size", 2816},
@@ -311,8 +322,7 @@ json HfBenchShapes(const std::string& name) {
   }
   if (name == "tiny") {
     // The same architecture at test sizes (no sliding-window fields: all layers full).
-    json c = HfBenchShapes("qwen2.5-0.5b");
-    for (const char* key : {"max_window_layers", "sliding_window", "use_sliding_window"}) c.erase(key);
+    json c = FullAttentionQwen();
     c.update({{"vocab_size", 512},
               {"hidden_size", 64},
               {"intermediate_size", 160},

@@ -2,10 +2,11 @@
 // function, its AVX-512 and AVX2 twins, and the lane sums.
 #include "policy/engine/exp_kernel.h"
 
+#include "policy/model/row_invariant_gemm.h"
+
 #include <immintrin.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -151,16 +152,6 @@ __attribute__((target("avx2,fma"))) double Sum256(const float* logits, int64_t n
   return ScalarTail(logits, i, n, shift, scale, weights, lanes);
 }
 
-enum class Path { kAvx512, kAvx2, kScalar };
-
-Path PickPath() {
-  if (std::getenv("STEPTREE_GEMM_SCALAR") != nullptr) return Path::kScalar;
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) return Path::kAvx512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Path::kAvx2;
-  return Path::kScalar;
-}
-
 }  // namespace
 
 double KernelExp(double x) {
@@ -181,11 +172,10 @@ double ExpShiftedSumScalar(const float* logits, int64_t n, double shift, double 
 }
 
 double ExpShiftedSum(const float* logits, int64_t n, double shift, double scale, double* weights) {
-  static const Path path = PickPath();
-  switch (path) {
-    case Path::kAvx512: return Sum512(logits, n, shift, scale, weights);
-    case Path::kAvx2: return Sum256(logits, n, shift, scale, weights);
-    case Path::kScalar: break;
+  switch (DetectedVectorIsa()) {
+    case VectorIsa::kAvx512: return Sum512(logits, n, shift, scale, weights);
+    case VectorIsa::kAvx2: return Sum256(logits, n, shift, scale, weights);
+    case VectorIsa::kScalar: break;
   }
   return ExpShiftedSumScalar(logits, n, shift, scale, weights);
 }

@@ -24,6 +24,7 @@
 #include <torch/torch.h>
 
 #include "policy/model/kv_cache.h"
+#include "policy/model/prefill_order.h"
 
 namespace steptree {
 
@@ -83,6 +84,20 @@ class CausalLm {
   virtual LmOutput PrefillCached(const std::vector<std::vector<int>>& prefixes, const std::vector<int64_t>& cached,
                                  int64_t capacity, const std::function<void(KvCache*)>& fill, KvCache* cache) {
     throw std::logic_error("PrefillCached: this model is not row-invariant");
+  }
+
+ protected:
+  // Prefill of a row-invariant model: PrefillCached with nothing cached, rows run longest
+  // first (policy/model/prefill_order.h) and put back in the prefixes' order.
+  LmOutput PrefillLongestFirst(const std::vector<std::vector<int>>& prefixes, int64_t capacity, KvCache* cache) {
+    torch::NoGradGuard no_grad;
+    TORCH_CHECK(!prefixes.empty(), "Prefill: no prefixes");
+    const std::vector<int64_t> order = LongestFirstOrder(prefixes);
+    std::vector<std::vector<int>> sorted(prefixes.size());
+    for (size_t i = 0; i < prefixes.size(); ++i) sorted[i] = prefixes[order[i]];
+    LmOutput out = PrefillCached(sorted, std::vector<int64_t>(prefixes.size(), 0), capacity, nullptr, cache);
+    RestoreRowOrder(order, cache, &out);
+    return out;
   }
 };
 

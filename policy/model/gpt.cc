@@ -218,15 +218,7 @@ torch::Tensor GptImpl::RunCached(const torch::Tensor& ids, const torch::Tensor& 
 
 GptOutput GptImpl::Prefill(const std::vector<std::vector<int>>& prefixes, int64_t capacity,
                            KvCache* cache) {
-  torch::NoGradGuard no_grad;
-  const int64_t rows = static_cast<int64_t>(prefixes.size());
-  TORCH_CHECK(rows > 0, "Prefill: no prefixes");
-  const std::vector<int64_t> order = LongestFirstOrder(prefixes);
-  std::vector<std::vector<int>> sorted_prefixes(rows);
-  for (int64_t i = 0; i < rows; ++i) sorted_prefixes[i] = prefixes[order[i]];
-  GptOutput out = PrefillCached(sorted_prefixes, std::vector<int64_t>(rows, 0), capacity, nullptr, cache);
-  RestoreRowOrder(order, cache, &out);
-  return out;
+  return PrefillLongestFirst(prefixes, capacity, cache);
 }
 
 GptOutput GptImpl::PrefillCached(const std::vector<std::vector<int>>& prefixes, const std::vector<int64_t>& cached,

@@ -339,15 +339,7 @@ torch::Tensor HfLlamaImpl::RunCached(const torch::Tensor& ids, KvCache* cache, i
 }
 
 LmOutput HfLlamaImpl::Prefill(const std::vector<std::vector<int>>& prefixes, int64_t capacity, KvCache* cache) {
-  if (!row_invariant()) return PrefillTorch(prefixes, capacity, cache);
-  torch::NoGradGuard no_grad;
-  TORCH_CHECK(!prefixes.empty(), "Prefill: no prefixes");
-  const std::vector<int64_t> order = LongestFirstOrder(prefixes);
-  std::vector<std::vector<int>> sorted(prefixes.size());
-  for (size_t i = 0; i < prefixes.size(); ++i) sorted[i] = prefixes[order[i]];
-  LmOutput out = PrefillCached(sorted, std::vector<int64_t>(prefixes.size(), 0), capacity, nullptr, cache);
-  RestoreRowOrder(order, cache, &out);
-  return out;
+  return row_invariant() ? PrefillLongestFirst(prefixes, capacity, cache) : PrefillTorch(prefixes, capacity, cache);
 }
 
 LmOutput HfLlamaImpl::PrefillCached(const std::vector<std::vector<int>>& prefixes, const std::vector<int64_t>& cached,

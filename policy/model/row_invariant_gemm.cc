@@ -23,7 +23,7 @@ constexpr int64_t kPanel = PackedWeight::kPanel;
 constexpr int64_t kRowBlock = 128;    // rows of x kept hot while the panels stream past
 constexpr int64_t kPanelGroup = 16;   // panels per task (256 output columns)
 
-enum class Isa { kAvx512, kAvx2, kScalar };
+using Isa = VectorIsa;
 
 Isa DetectIsa() {
   if (std::getenv("STEPTREE_GEMM_SCALAR") != nullptr) return Isa::kScalar;
@@ -31,11 +31,6 @@ Isa DetectIsa() {
   if (__builtin_cpu_supports("avx512f")) return Isa::kAvx512;
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::kAvx2;
   return Isa::kScalar;
-}
-
-Isa CurrentIsa() {
-  static const Isa isa = DetectIsa();
-  return isa;
 }
 
 // Columns [n0, n0 + cols) of rows [0, rows) by the scalar rule, reading panels.
@@ -265,7 +260,7 @@ void RowInvariantGemmReference(const float* x, int64_t rows, int64_t ldx, const 
 void RowInvariantGemm(const float* x, int64_t rows, int64_t ldx, const PackedWeight& w, const float* bias, float* y,
                       int64_t ldy) {
   if (rows <= 0) return;
-  const Isa isa = CurrentIsa();
+  const Isa isa = DetectedVectorIsa();
   const int64_t panels = w.panels();
   const int64_t groups = (panels + kPanelGroup - 1) / kPanelGroup;
   const int64_t blocks = (rows + kRowBlock - 1) / kRowBlock;
@@ -290,8 +285,13 @@ void RowInvariantGemm(const float* x, int64_t rows, int64_t ldx, const PackedWei
   });
 }
 
+VectorIsa DetectedVectorIsa() {
+  static const VectorIsa isa = DetectIsa();
+  return isa;
+}
+
 const char* RowInvariantGemmIsa() {
-  switch (CurrentIsa()) {
+  switch (DetectedVectorIsa()) {
     case Isa::kAvx512: return "avx512";
     case Isa::kAvx2: return "avx2";
     case Isa::kScalar: return "scalar";

@@ -81,6 +81,12 @@ void RowInvariantGemm(const float* x, int64_t rows, int64_t ldx, const PackedWei
 void RowInvariantGemmReference(const float* x, int64_t rows, int64_t ldx, const PackedWeight& w, const float* bias,
                                float* y, int64_t ldy);
 
+// The vector instructions the fixed-rule kernels use on this CPU (this product, and the
+// exponentials of sampling, policy/engine/exp_kernel.h): AVX-512F, else AVX2 with FMA, else
+// scalar code; scalar whenever STEPTREE_GEMM_SCALAR is set. Detected once.
+enum class VectorIsa { kAvx512, kAvx2, kScalar };
+VectorIsa DetectedVectorIsa();
+
 // Which kernel RowInvariantGemm runs on this CPU: "avx512", "avx2" or "scalar".
 const char* RowInvariantGemmIsa();
 
