@@ -7,7 +7,9 @@
 //            round k-1 policy and value head -> export value paths (Q targets, final +-1)
 //            and SFT paths -> joint training from round k-1 (CE on correct paths +
 //            alpha * MSE(V, Q), `train --values`; with --anchor-sft N also CE on N
-//            tool-computed reference solutions) -> evaluate greedy, SBS(3,5) and
+//            tool-computed reference solutions; with --pair-weight W also W * the sibling-step
+//            preference loss on the trees' pairs, `export --format pairs` then `train
+//            --pairs`, policy/train/step_preference.h) -> evaluate greedy, SBS(3,5) and
 //            MCTS(40) on held-out problems, answers scored by the value head (inference).
 //
 // Run directory:
@@ -15,7 +17,7 @@
 //   evolve.config.json          the resolved flags of the last finished run
 //   anchor-sft.jsonl            with --anchor-sft: the reference solutions mixed in
 //   round-K/problems.jsonl      training problems of round K (K >= 1)
-//   round-K/trees.jsonl         its MCTS trees; value.jsonl, sft.jsonl: the exports
+//   round-K/trees.jsonl         its MCTS trees; value.jsonl, sft.jsonl (pairs.jsonl): the exports
 //   round-K/model/              the checkpoint after round K (round-0: the start, no head)
 //   round-K/eval/{greedy,sbs,mcts}.jsonl   held-out trees
 //   round-K/metrics.json        written last: the round is done
@@ -25,6 +27,7 @@
 // problem granularity (search --resume), training from its last checkpoint (train
 // --resume), and a round with metrics.json is never redone.
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -64,6 +67,7 @@ struct EvolveOptions {
   double lr = 3e-4;
   double alpha = 1.0;
   long anchor_sft = 0;         // reference-solution problems mixed into training (0: none)
+  double pair_weight = 0;      // weight of the sibling-step preference loss (0: no pairs)
   std::string difficulty;      // levels of the training problems, "LO-HI" (empty: the family's ladder)
   ProblemFamily family = ProblemFamily::kArithmetic;  // the synthetic problems trained and evaluated on
   uint64_t seed = 1;           // search seed
@@ -86,6 +90,7 @@ nlohmann::ordered_json OptionsJson(const EvolveOptions& o) {
   // Only when set, so run directories made before the flag existed still resume.
   if (!o.difficulty.empty()) json["difficulty"] = o.difficulty;
   if (o.family != ProblemFamily::kArithmetic) json["family"] = ProblemFamilyName(o.family);
+  if (o.pair_weight > 0) json["pair_weight"] = o.pair_weight;
   return json;
 }
 
@@ -187,6 +192,7 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
     const std::string previous = (dir / ("round-" + std::to_string(round - 1)) / "model").string();
     const std::string problems = (rd / "problems.jsonl").string(), trees = (rd / "trees.jsonl").string();
     const std::string values = (rd / "value.jsonl").string(), sft = (rd / "sft.jsonl").string();
+    const std::string pairs = (rd / "pairs.jsonl").string();
     std::vector<std::string> generate = {"gen-problems", "--family", ProblemFamilyName(o.family), "--problems",
                                          std::to_string(o.problems), "--split", "train", "--seed",
                                          std::to_string(1000 + round), "-o", problems};
@@ -209,6 +215,7 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
     }
     Run({"export", "--trees", trees, "--format", "value", "-o", values});
     Run({"export", "--trees", trees, "--format", "sft", "-o", sft});
+    if (o.pair_weight > 0) Run({"export", "--trees", trees, "--format", "pairs", "-o", pairs});
     if (CountLines(values) == 0) {
       throw UsageError("evolve: round " + std::to_string(round) + "'s search reached no graded final answer in " +
                        std::to_string(o.problems) + " problems (" + trees +
@@ -225,10 +232,15 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
            "train", "--seed", "12", "-o", anchor});
       train.insert(train.end(), {"--sft", anchor});
     }
+    // A round whose trees hold no sibling pair trains without them.
+    if (o.pair_weight > 0 && CountLines(pairs) > 0) {
+      train.insert(train.end(), {"--pairs", pairs, "--pair-weight", std::to_string(o.pair_weight)});
+    }
     Run(train);
     metrics["data_problems"] = o.problems;
     metrics["value_paths"] = CountLines(values);
     metrics["sft_paths"] = CountLines(sft);
+    if (o.pair_weight > 0) metrics["pairs"] = CountLines(pairs);
     metrics["data_solved_share"] = [&] {
       JsonlReader reader(trees);
       nlohmann::json record;
@@ -278,7 +290,7 @@ int RunEvolve(int argc, char** argv) {
       "command again resumes (rounds, problems, training steps). --json prints {\"rounds\":\n"
       "[{\"round\", \"greedy\", \"sbs\", \"mcts\", \"greedy_tokens_per_problem\",\n"
       "\"sbs_tokens_per_problem\", \"mcts_tokens_per_problem\", \"data_problems\", \"value_paths\",\n"
-      "\"sft_paths\", \"data_solved_share\", \"model\"}], \"run_dir\"}.");
+      "\"sft_paths\", (with --pair-weight \"pairs\",) \"data_solved_share\", \"model\"}], \"run_dir\"}.");
   options.add_options()
       ("rounds", "training rounds after round 0", cxxopts::value<int>()->default_value(std::to_string(o.rounds)))
       ("run-dir", "directory for every round's artefacts", cxxopts::value<std::string>())
@@ -292,6 +304,8 @@ int RunEvolve(int argc, char** argv) {
       ("alpha", "weight of the value MSE", cxxopts::value<double>()->default_value("1.0"))
       ("anchor-sft", "mix this many synthetic reference solutions into each round's training (0: none, pure self-training)",
        cxxopts::value<long>()->default_value("0"))
+      ("pair-weight", "weight of the sibling-step preference loss on each round's tree pairs (0: none; train --pairs)",
+       cxxopts::value<double>()->default_value("0"))
       ("difficulty", "levels of the training problems, LO-HI (default: the whole ladder, 1-8)",
        cxxopts::value<std::string>())
       ("family", "arithmetic | countdown: the synthetic problems of every round (and the default model)",
@@ -323,13 +337,16 @@ int RunEvolve(int argc, char** argv) {
   o.alpha = args["alpha"].as<double>();
   o.seed = args["seed"].as<uint64_t>();
   o.anchor_sft = args["anchor-sft"].as<long>();
+  o.pair_weight = args["pair-weight"].as<double>();
   o.family = ParseFamily(args["family"].as<std::string>());
   if (args.count("difficulty")) {
     o.difficulty = args["difficulty"].as<std::string>();
     ParseDifficultyRange(o.difficulty);  // a bad range stops here, before round 0
   }
-  if (o.rounds < 0 || o.problems < 1 || o.eval_problems < 1 || o.steps < 1 || o.data_iterations < 1 || !(o.lr > 0) || o.anchor_sft < 0) {
-    throw UsageError("--rounds >= 0, --problems, --eval-problems, --steps, --data-iterations >= 1 and --lr > 0 are required");
+  if (o.rounds < 0 || o.problems < 1 || o.eval_problems < 1 || o.steps < 1 || o.data_iterations < 1 || !(o.lr > 0) || o.anchor_sft < 0 ||
+      !std::isfinite(o.pair_weight) || o.pair_weight < 0) {
+    throw UsageError("--rounds >= 0, --problems, --eval-problems, --steps, --data-iterations >= 1, --lr > 0 and "
+                     "--pair-weight >= 0 are required");
   }
   if (args.count("launcher")) {
     o.launch.launcher = args["launcher"].as<std::string>();

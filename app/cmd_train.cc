@@ -2,6 +2,7 @@
 // paths (value-target JSONL) and/or reference solutions, from an existing checkpoint.
 #include <cmath>
 #include <iostream>
+#include <optional>
 
 #include <cxxopts.hpp>
 
@@ -13,6 +14,7 @@
 #include "core/input_error.h"
 #include "datasets/loaders.h"
 #include "core/rng.h"
+#include "policy/train/step_preference.h"
 #include "policy/train/trainer.h"
 #include "mcts/value_records.h"
 
@@ -57,11 +59,14 @@ int RunTrain(int argc, char** argv) {
       "CE: token cross-entropy on the steps of correct value paths (final Q = +1) and of --sft\n"
       "reference solutions; MSE: (V(question + steps 1..k) - Q_k)^2 over every step of every value\n"
       "path. --freeze-backbone trains the value head alone (loss = MSE; the backbone is unchanged).\n"
+      "--pairs adds sibling-step preferences (export --format pairs): + pair-weight * mean\n"
+      "softplus(-beta * (log p(chosen step) - log p(rejected step))) over --pair-batch pairs a step.\n"
       "5% of the questions (by hash) are held out: held-out CE, value MSE and AUC are reported.\n"
       "Value paths: JSONL {\"id\", \"question\", \"steps\": [{\"step\", \"Q\"}, ...]} (docs/formats.md).\n"
       "--json prints {\"steps\", \"train_loss\", \"value_loss\", \"heldout_loss\", \"heldout_value_mse\",\n"
       "\"heldout_value_auc\", \"heldout_paths\", \"train_paths\", \"tokens\", \"value_targets\", \"seconds\",\n"
-      "\"skipped_too_long\", \"out\"}.");
+      "\"skipped_too_long\", \"out\"}; with --pairs also \"pair_loss\", \"train_pairs\", \"heldout_pairs\",\n"
+      "\"skipped_pairs\", \"heldout_pair_accuracy_start\", \"heldout_pair_accuracy\".");
   const TrainOptions d = ValueTrainingDefaults();
   // clang-format off
   options.add_options()
@@ -71,6 +76,12 @@ int RunTrain(int argc, char** argv) {
       ("values", "value-target JSONL (repeat the flag for several files)", cxxopts::value<std::vector<std::string>>())
       ("sft", "problems with reference solutions (any format the loaders read)", cxxopts::value<std::string>())
       ("alpha", "weight of the value MSE in the loss", cxxopts::value<double>()->default_value(std::to_string(d.value_alpha)))
+      ("pairs", "step-preference pairs JSONL, export --format pairs (repeat the flag for several files)",
+       cxxopts::value<std::vector<std::string>>())
+      ("pair-weight", "weight of the pair loss", cxxopts::value<double>()->default_value(std::to_string(d.preference_weight)))
+      ("pair-beta", "beta of the pair loss", cxxopts::value<double>()->default_value(std::to_string(d.preference_beta)))
+      ("pair-batch", "preference pairs in each training step",
+       cxxopts::value<int>()->default_value(std::to_string(d.preference_pairs_per_step)))
       ("freeze-backbone", "train only the value head (no CE; the backbone stays bit-identical)")
       ("json", "print the summary as one JSON object")
       ("h,help", "show this help");
@@ -83,6 +94,7 @@ int RunTrain(int argc, char** argv) {
   const cxxopts::ParseResult& args = parsed->args;
   if (!args.count("values") && !args.count("sft")) throw UsageError("--values F.jsonl and/or --sft F.jsonl is required");
   const bool freeze = args.count("freeze-backbone") > 0;
+  if (freeze && args.count("pairs")) throw UsageError("--freeze-backbone trains the value head only: --pairs train the policy");
   if (freeze && args.count("sft")) throw UsageError("--freeze-backbone trains the value head only: --sft has nothing to teach it");
   if (freeze && !args.count("values")) throw UsageError("--freeze-backbone needs --values");
 
@@ -96,6 +108,13 @@ int RunTrain(int argc, char** argv) {
   train.freeze_backbone = freeze;
   train.train_value_head = args.count("values") > 0;
   if (!std::isfinite(train.value_alpha) || train.value_alpha < 0) throw UsageError("--alpha must be a number >= 0");
+  train.preference_weight = args["pair-weight"].as<double>();
+  train.preference_beta = args["pair-beta"].as<double>();
+  train.preference_pairs_per_step = args["pair-batch"].as<int>();
+  if (!std::isfinite(train.preference_weight) || train.preference_weight < 0 || !std::isfinite(train.preference_beta) ||
+      !(train.preference_beta > 0) || train.preference_pairs_per_step < 1) {
+    throw UsageError("--pair-weight >= 0, --pair-beta > 0 and --pair-batch >= 1 are required");
+  }
 
   std::vector<TrainingPath> train_paths, heldout_paths;
   nlohmann::json description = {{"source", "files"}};
@@ -118,6 +137,17 @@ int RunTrain(int argc, char** argv) {
     description["sft"] = {{"path", file}, {"format", data.format}, {"problems", data.problems.size()}};
     SplitHeldOut(SftTrainingPaths(data.problems), &train_paths, &heldout_paths);
   }
+  std::optional<PreferenceData> preferences;
+  if (args.count("pairs")) {
+    preferences.emplace();
+    const std::vector<std::string> files = args["pairs"].as<std::vector<std::string>>();
+    for (const std::string& file : files) {
+      for (StepPreference& pair : LoadStepPreferences(file)) {
+        (IsHeldOut(pair.question) ? preferences->heldout : preferences->train).push_back(std::move(pair));
+      }
+    }
+    description["pairs"] = files;
+  }
   description["value_paths"] = value_path_count;
   if (train_paths.empty()) {
     throw UsageError("no training path left after holding out 5% of the questions: give more data");
@@ -125,9 +155,9 @@ int RunTrain(int argc, char** argv) {
   const long train_path_count = static_cast<long>(train_paths.size());
   const auto stream = MakeFileStream(std::move(train_paths), train.seed, description);
 
-  const TrainResult result = Train(train, *stream, heldout_paths);
+  const TrainResult result = Train(train, *stream, heldout_paths, preferences ? &*preferences : nullptr);
   parsed->WriteConfigInDir(train.out_dir);
-  const nlohmann::json summary = {{"steps", result.steps_done},
+  nlohmann::json summary = {{"steps", result.steps_done},
                                   {"train_loss", result.train_loss},
                                   {"value_loss", result.value_loss},
                                   {"heldout_loss", result.heldout_loss},
@@ -140,6 +170,14 @@ int RunTrain(int argc, char** argv) {
                                   {"seconds", result.seconds},
                                   {"skipped_too_long", result.skipped_too_long},
                                   {"out", train.out_dir}};
+  if (preferences) {
+    summary["pair_loss"] = result.preference_loss;
+    summary["train_pairs"] = result.train_pairs;
+    summary["heldout_pairs"] = result.heldout_pairs;
+    summary["skipped_pairs"] = result.skipped_pairs;
+    summary["heldout_pair_accuracy_start"] = result.heldout_pair_accuracy_start;
+    summary["heldout_pair_accuracy"] = result.heldout_pair_accuracy;
+  }
   if (args.count("json")) {
     std::cout << summary.dump() << std::endl;
   } else {

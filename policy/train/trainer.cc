@@ -22,6 +22,7 @@
 #include "policy/model/causal_lm.h"
 #include "policy/policy.h"
 #include "policy/text/prompt.h"
+#include "policy/train/preference_loss.h"
 #include "policy/train/teacher_forcing.h"
 #include "policy/model/tensor_io.h"
 #include "value/value_eval.h"
@@ -156,6 +157,62 @@ class BatchPlanner {
   std::vector<std::vector<const TrainingExample*>> batches_;
 };
 
+// The preference batch of every step: the encoded pairs reshuffled (seeded) each epoch, a
+// step taking the next pairs_per_step of the stream. Depends on the step only, so a resumed
+// run takes the same pairs.
+class PreferenceSchedule {
+ public:
+  PreferenceSchedule(std::vector<PreferenceExample> pairs, uint64_t seed, int pairs_per_step)
+      : pairs_(std::move(pairs)),
+        seed_(seed),
+        per_step_(std::min<long>(pairs_per_step, static_cast<long>(pairs_.size()))) {}
+
+  bool empty() const { return pairs_.empty(); }
+  std::vector<const PreferenceExample*> Batch(long step) {
+    std::vector<const PreferenceExample*> batch;
+    const long n = static_cast<long>(pairs_.size());
+    for (long i = step * per_step_; i < (step + 1) * per_step_; ++i) {
+      const long epoch = i / n;
+      if (epoch != epoch_) {
+        order_.resize(n);
+        std::iota(order_.begin(), order_.end(), 0);
+        Rng rng(DeriveSeed(seed_, 0x9A150000ull + static_cast<uint64_t>(epoch)));
+        for (long j = n - 1; j > 0; --j) std::swap(order_[j], order_[rng.Uniform(0, j)]);
+        epoch_ = epoch;
+      }
+      batch.push_back(&pairs_[order_[i % n]]);
+    }
+    return batch;
+  }
+
+ private:
+  std::vector<PreferenceExample> pairs_;
+  uint64_t seed_;
+  long per_step_;
+  long epoch_ = -1;
+  std::vector<long> order_;
+};
+
+// Encodes `pairs` for `policy`, counting those left out.
+std::vector<PreferenceExample> EncodePreferences(const Policy& policy, const std::vector<StepPreference>& pairs,
+                                                 long* skipped) {
+  std::vector<PreferenceExample> encoded;
+  for (const StepPreference& pair : pairs) {
+    if (auto e = EncodeStepPreference(policy.prompt(), pair, policy.context())) {
+      encoded.push_back(std::move(*e));
+    } else {
+      ++*skipped;
+    }
+  }
+  return encoded;
+}
+
+double PairAccuracy(const std::vector<double>& margins) {
+  if (margins.empty()) return std::nan("");
+  const auto right = std::count_if(margins.begin(), margins.end(), [](double m) { return m > 0; });
+  return static_cast<double>(right) / static_cast<double>(margins.size());
+}
+
 double LearningRate(const TrainOptions& o, long step) {
   if (step < o.warmup_steps) return o.lr * static_cast<double>(step + 1) / o.warmup_steps;
   const double progress = std::min(
@@ -220,7 +277,7 @@ void AppendNamedParameters(torch::nn::Module& module, std::vector<std::pair<std:
   for (const auto& item : module.named_parameters()) named->emplace_back(item.key(), item.value());
 }
 
-nlohmann::json Recipe(const TrainOptions& options, const TrainingStream& train) {
+nlohmann::json Recipe(const TrainOptions& options, const TrainingStream& train, bool with_preferences) {
   nlohmann::json recipe = {{"seed", options.seed},
                            {"steps", options.steps},
                            {"batch_tokens", options.batch_tokens},
@@ -236,13 +293,22 @@ nlohmann::json Recipe(const TrainOptions& options, const TrainingStream& train) 
   if (options.train_value_head) {
     recipe["value_head"] = {{"alpha", options.value_alpha}, {"freeze_backbone", options.freeze_backbone}};
   }
+  if (with_preferences) {
+    recipe["step_preferences"] = {{"weight", options.preference_weight},
+                                  {"beta", options.preference_beta},
+                                  {"pairs_per_step", options.preference_pairs_per_step}};
+  }
   return recipe;
 }
 
 // Running means of the losses over an eval interval.
 struct IntervalLosses {
-  double token_sum = 0, value_sum = 0;
-  long token_batches = 0, value_batches = 0;
+  double token_sum = 0, value_sum = 0, preference_sum = 0;
+  long token_batches = 0, value_batches = 0, preference_batches = 0;
+  void AddPreference(const PreferenceForward& forward) {
+    preference_sum += forward.loss.item<double>();
+    ++preference_batches;
+  }
   void Add(const BatchForward& forward) {
     if (forward.token_loss.defined()) {
       token_sum += forward.token_loss.item<double>();
@@ -255,6 +321,7 @@ struct IntervalLosses {
   }
   double token_mean() const { return token_batches ? token_sum / token_batches : std::nan(""); }
   double value_mean() const { return value_batches ? value_sum / value_batches : std::nan(""); }
+  double preference_mean() const { return preference_batches ? preference_sum / preference_batches : std::nan(""); }
 };
 
 }  // namespace
@@ -281,9 +348,12 @@ std::unique_ptr<TrainingStream> MakeFileStream(std::vector<TrainingPath> paths, 
 }
 
 TrainResult Train(const TrainOptions& options, const TrainingStream& train,
-                  const std::vector<TrainingPath>& heldout) {
+                  const std::vector<TrainingPath>& heldout, const PreferenceData* preferences) {
   if (options.freeze_backbone && !options.train_value_head) {
     throw std::invalid_argument("Train: freeze_backbone needs train_value_head");
+  }
+  if (preferences != nullptr && options.freeze_backbone) {
+    throw std::invalid_argument("Train: step preferences train the policy, which a frozen backbone cannot");
   }
   ConfigureTorchThreads(options.threads);
   WarnIfReferenceBlas();
@@ -340,7 +410,23 @@ TrainResult Train(const TrainOptions& options, const TrainingStream& train,
     optimizer.LoadState(tensors, std::stol(metadata.count("step") ? metadata["step"] : "0"));
   }
 
-  const nlohmann::json recipe = Recipe(options, train);
+  TrainResult result;
+  std::optional<PreferenceSchedule> pair_schedule;
+  std::vector<PreferenceExample> heldout_pairs;
+  if (preferences != nullptr) {
+    std::vector<PreferenceExample> train_pairs = EncodePreferences(*policy, preferences->train, &result.skipped_pairs);
+    heldout_pairs = EncodePreferences(*policy, preferences->heldout, &result.skipped_pairs);
+    result.train_pairs = static_cast<long>(train_pairs.size());
+    result.heldout_pairs = static_cast<long>(heldout_pairs.size());
+    if (train_pairs.empty()) {
+      std::cerr << label << ": no usable preference pair (each is too long or scores nothing); training without them\n";
+    } else {
+      pair_schedule.emplace(std::move(train_pairs), options.seed, options.preference_pairs_per_step);
+      result.heldout_pair_accuracy_start = PairAccuracy(PreferenceMargins(
+          policy->lm(), heldout_pairs, policy->tokenizer().pad_id(), options.preference_pairs_per_step));
+    }
+  }
+  const nlohmann::json recipe = Recipe(options, train, pair_schedule.has_value());
   const int context = policy->context();
   BatchPlanner planner(train, policy->prompt(), options, context);
   if (resuming && state.pool >= 0) planner.Seek(state.pool, state.batch_in_pool);
@@ -359,7 +445,6 @@ TrainResult Train(const TrainOptions& options, const TrainingStream& train,
     std::cerr << label << ": --resume: no " << state_path << ", starting a new run\n";
   }
 
-  TrainResult result;
   Progress progress(label);
   IntervalLosses interval;
   HeldoutFigures last_heldout;
@@ -371,7 +456,13 @@ TrainResult Train(const TrainOptions& options, const TrainingStream& train,
     torch::manual_seed(DeriveSeed(options.seed, kDropoutStreamKey + static_cast<uint64_t>(step)));
     optimizer.ZeroGrad();
     const BatchForward forward = ForwardBatch(policy->lm(), value_head, batch, !options.freeze_backbone);
-    const torch::Tensor loss = TrainingLoss(forward, options.value_alpha, options.freeze_backbone);
+    torch::Tensor loss = TrainingLoss(forward, options.value_alpha, options.freeze_backbone);
+    if (pair_schedule) {
+      const PreferenceForward pairs = ForwardPreferences(policy->lm(), pair_schedule->Batch(step),
+                                                         options.preference_beta, policy->tokenizer().pad_id());
+      loss = loss + options.preference_weight * pairs.loss;
+      interval.AddPreference(pairs);
+    }
     loss.backward();
     ClipGradNorm(parameters, options.grad_clip);
     optimizer.Step(LearningRate(options, step));
@@ -389,11 +480,18 @@ TrainResult Train(const TrainOptions& options, const TrainingStream& train,
       last_heldout = EvaluateHeldout(*policy, value_head, heldout_examples, options.batch_tokens);
       result.train_loss = interval.token_mean();
       result.value_loss = interval.value_mean();
+      result.preference_loss = interval.preference_mean();
       std::fprintf(stderr, "%sstep %ld  train loss %.4f  held-out loss %.4f", isatty(2) ? "\n" : "", step + 1,
                    result.train_loss, last_heldout.token_loss);
       if (value_head != nullptr) {
         std::fprintf(stderr, "  value mse %.4f  held-out value mse %.4f  auc %.3f", result.value_loss,
                      last_heldout.values.mse, last_heldout.values.auc);
+      }
+      if (pair_schedule) {
+        result.heldout_pair_accuracy = PairAccuracy(PreferenceMargins(
+            policy->lm(), heldout_pairs, policy->tokenizer().pad_id(), options.preference_pairs_per_step));
+        std::fprintf(stderr, "  pair loss %.4f  held-out pair accuracy %.3f", result.preference_loss,
+                     result.heldout_pair_accuracy);
       }
       std::fprintf(stderr, "  %.0f tokens/s\n", result.tokens / std::max(1e-9, elapsed));
       interval = IntervalLosses();

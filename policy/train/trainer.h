@@ -8,6 +8,8 @@
 //         correct search paths); the question is context, not a target
 //   MSE = mean over the batch's step ends k of (V(question + steps 1..k) - Q_k)^2, over every
 //         path with value targets, correct or not (policy/train/teacher_forcing.h)
+// With step-preference pairs (policy/train/step_preference.h) the loss gains
+//   + preference_weight * L_pairs  over preference_pairs_per_step pairs a step.
 // Without value-head training L = CE and the head is left alone (train-policy). With
 // freeze_backbone L = MSE and only the head's parameters change (the backbone runs without
 // gradients and in eval mode, so the head learns the features inference will give it).
@@ -35,6 +37,7 @@
 #include "datasets/problem.h"
 #include "datasets/synthetic.h"
 #include "policy/model/format/gpt_config.h"
+#include "policy/train/step_preference.h"
 #include "policy/train/training_path.h"
 
 namespace steptree {
@@ -76,6 +79,9 @@ struct TrainOptions {
   bool train_value_head = false;  // also fit the value head to the paths' value targets
   double value_alpha = 0.01;      // weight of the value MSE in the joint loss
   bool freeze_backbone = false;   // only the value head learns, L = MSE (needs train_value_head)
+  double preference_weight = 1.0;    // weight of L_pairs when preference pairs are given
+  double preference_beta = 1.0;      // beta of L_pairs
+  int preference_pairs_per_step = 16;  // pairs in each step's preference batch
   std::string log_label = "train-policy";  // prefix of progress and warning lines
 };
 
@@ -92,12 +98,24 @@ struct TrainResult {
   double seconds = 0;
   double tokens_per_second = 0;
   long skipped_too_long = 0;           // paths over the context or with nothing to learn, left out
+  double preference_loss = std::nan("");        // L_pairs, mean over the last eval interval
+  double heldout_pair_accuracy = std::nan("");  // share of held-out pairs with l(chosen) > l(rejected)
+  double heldout_pair_accuracy_start = std::nan("");  // the same before this run's first step
+  long train_pairs = 0, heldout_pairs = 0;      // pairs encoded (each fits the context)
+  long skipped_pairs = 0;                       // pairs left out (too long, or nothing to score)
+};
+
+// Step-preference pairs, split into trained and held-out (by question, as the paths are).
+struct PreferenceData {
+  std::vector<StepPreference> train, heldout;
 };
 
 // Trains on `train` and reports held-out figures on `heldout` (CE on imitated paths; value
 // MSE and AUC on paths with value targets when the value head trains).
+// With `preferences` (non-null, some train pairs) each step also takes
+// preference_pairs_per_step pairs, reshuffled (seeded) every epoch, into L_pairs.
 TrainResult Train(const TrainOptions& options, const TrainingStream& train,
-                  const std::vector<TrainingPath>& heldout);
+                  const std::vector<TrainingPath>& heldout, const PreferenceData* preferences = nullptr);
 
 // Supervised fine-tuning: Train with the problems' reference solutions held out.
 TrainResult TrainPolicy(const TrainOptions& options, const TrainingStream& train,
