@@ -58,7 +58,7 @@ TEST_CASE("evolve command: round 0 and one round write every artefact, a rerun r
   CHECK(other.output.find("problems") != std::string::npos);
 }
 
-TEST_CASE("evolve command: --difficulty sets the training levels, a binary deleted mid-run still runs every step") {
+TEST_CASE("evolve command: --difficulty sets the training levels, --pair-weight exports pairs, a binary deleted mid-run still runs every step") {
   test::TempDir dir;
   // A copy of the binary that is deleted while evolve runs (a rebuild or upgrade during a
   // long run): every step still runs, as the same code (/proc/self/exe).
@@ -68,7 +68,7 @@ TEST_CASE("evolve command: --difficulty sets the training levels, a binary delet
   const std::string run_dir = dir.path() + "/evolve";
   const std::string command = binary + " evolve --run-dir " + run_dir +
                               " --problems 4 --eval-problems 2 --steps 1 --data-iterations 20 --threads 1"
-                              " --rounds 1 --difficulty 3-4";
+                              " --rounds 1 --difficulty 3-4 --pair-weight 0.5";
   // The copy is deleted once evolve has started (its config.json is written) and while it
   // still runs, which the shell confirms; waiting on the file, not a fixed sleep, so a loaded
   // machine cannot delete it before the process has started.
@@ -89,7 +89,13 @@ TEST_CASE("evolve command: --difficulty sets the training levels, a binary delet
   }
   CHECK(lines == 4);
   std::ifstream config(run_dir + "/config.json");
-  CHECK(nlohmann::json::parse(config)["difficulty"] == "3-4");
+  const nlohmann::json resolved = nlohmann::json::parse(config);
+  CHECK(resolved["difficulty"] == "3-4");
+  CHECK(resolved["pair_weight"] == 0.5);
+  // The round's sibling pairs (possibly none in so small a search) are exported and counted.
+  CHECK(std::filesystem::exists(run_dir + "/round-1/pairs.jsonl"));
+  std::ifstream metrics(run_dir + "/round-1/metrics.json");
+  CHECK(nlohmann::json::parse(metrics).contains("pairs"));
 
   // Too little search to finish any solution: a clear refusal instead of training on nothing.
   const test::CommandResult empty = test::Run(test::Binary() + " evolve --run-dir " + dir.path() +
