@@ -16,6 +16,7 @@
 #include "policy/train/step_preference.h"
 #include "policy/train/trainer.h"
 #include "tests/test_util.h"
+#include "tests/training_fixtures.h"
 
 // c10 defines its own CHECK; doctest's must win, so doctest comes after every torch header.
 #undef CHECK
@@ -25,29 +26,10 @@ using namespace steptree;
 
 namespace {
 
-GptConfig TinyConfig() {
-  GptConfig c;
-  c.n_layer = 1;
-  c.n_head = 2;
-  c.d_model = 32;
-  c.d_ff = 64;
-  c.context = 160;
-  return c;
-}
+GptConfig TinyConfig() { return test::TinyTrainingConfig(); }
 
 TrainOptions TinyRun(const std::string& out, long steps) {
-  TrainOptions o;
-  o.out_dir = out;
-  o.config = TinyConfig();
-  o.steps = steps;
-  o.batch_tokens = 1024;
-  o.pool_size = 64;
-  o.lr = 3e-3;
-  o.warmup_steps = 2;
-  o.eval_every = 0;
-  o.save_every = 0;
-  o.threads = 1;
-  o.seed = 5;
+  TrainOptions o = test::TinyTrainingRun(out, steps);
   o.preference_pairs_per_step = 4;
   return o;
 }

@@ -15,6 +15,7 @@
 #include "policy/train/trainer.h"
 #include "value/value_head.h"
 #include "tests/test_util.h"
+#include "tests/training_fixtures.h"
 
 // c10 defines its own CHECK; doctest's must win, so doctest comes after every torch header.
 #undef CHECK
@@ -24,25 +25,7 @@ using namespace steptree;
 
 namespace {
 
-TrainOptions TinyRun(const std::string& out, long steps) {
-  TrainOptions o;
-  o.out_dir = out;
-  o.config.n_layer = 1;
-  o.config.n_head = 2;
-  o.config.d_model = 32;
-  o.config.d_ff = 64;
-  o.config.context = 160;
-  o.steps = steps;
-  o.batch_tokens = 1024;
-  o.pool_size = 64;
-  o.lr = 3e-3;
-  o.warmup_steps = 2;
-  o.eval_every = 0;
-  o.save_every = 0;
-  o.threads = 1;
-  o.seed = 5;
-  return o;
-}
+TrainOptions TinyRun(const std::string& out, long steps) { return test::TinyTrainingRun(out, steps); }
 
 SyntheticOptions EasyData() {
   SyntheticOptions data;
