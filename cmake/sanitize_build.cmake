@@ -31,7 +31,7 @@ endif()
 if(STEPTREE_SANITIZE_PHASE STREQUAL "torch_tests")
   # The torch-side files; TSan runs those whose cases use threads (the search runner over
   # the policy backend, with the prefix cache and cross-tree batching).
-  set(STEPTREE_ENGINE_TEST_FILES test_prefix_cache test_policy_backend test_tool_calls test_policy test_sampling test_trainer
+  set(STEPTREE_ENGINE_TEST_FILES test_prefix_cache test_policy_backend test_tool_calls test_policy test_sampling test_trainer test_step_preference
                                  test_value test_hf_model test_safetensors)
   set(STEPTREE_ENGINE_TSAN_TESTS test_prefix_cache test_policy_backend test_tool_calls)
   set(ENGINE_TEST_SOURCES "${CMAKE_SOURCE_DIR}/tests/test_main.cc")
