@@ -59,12 +59,12 @@ struct EvolveOptions {
   int rounds = 2;
   std::string run_dir;
   std::string init;            // starting checkpoint (default: the embedded default)
-  long problems = 1000;        // training problems per round
+  long problems = 1000;        // training problems per round (countdown: 5000, FamilyDefaults)
   int data_iterations = 40;    // MCTS iterations when generating data
   long eval_problems = 200;    // held-out problems
   uint64_t eval_seed = kDefaultProblemSeed;  // their seed (the demo's)
-  long steps = 1000;           // training steps per round
-  double lr = 3e-4;
+  long steps = 1000;           // training steps per round (countdown: 2000)
+  double lr = 3e-4;            // (countdown: 1e-3)
   double alpha = 1.0;
   long anchor_sft = 0;         // reference-solution problems mixed into training (0: none)
   double pair_weight = 0;      // weight of the sibling-step preference loss (0: no pairs)
@@ -74,6 +74,20 @@ struct EvolveOptions {
   int threads = 1;
   ShardLaunch launch;          // with a launcher: each round's data search as shards on a cluster
 };
+
+// The per-round data and training budget of a family, where its flags are not given.
+// Countdown's: a round's greedy gain is bounded by how many distinct problems it solves (one
+// round of 1000 problems and 1000 steps at 3e-4 lifts greedy 2 points; 5000 problems and
+// 2000 steps at 1e-3 lift it 7, docs/user-guide.md "Self-evolution from this default").
+struct RoundBudget {
+  long problems;
+  long steps;
+  double lr;
+};
+RoundBudget FamilyDefaults(ProblemFamily family) {
+  if (family == ProblemFamily::kCountdown) return {5000, 2000, 1e-3};
+  return {1000, 1000, 3e-4};
+}
 
 // --difficulty, else the countdown default's training levels, else "" (the whole ladder).
 std::string TrainingLevels(const EvolveOptions& o) {
@@ -295,12 +309,12 @@ int RunEvolve(int argc, char** argv) {
       ("rounds", "training rounds after round 0", cxxopts::value<int>()->default_value(std::to_string(o.rounds)))
       ("run-dir", "directory for every round's artefacts", cxxopts::value<std::string>())
       ("init", "starting checkpoint (default: the embedded default)", cxxopts::value<std::string>())
-      ("problems", "training problems per round", cxxopts::value<long>()->default_value(std::to_string(o.problems)))
+      ("problems", "training problems per round (default: 1000; countdown 5000)", cxxopts::value<long>())
       ("data-iterations", "MCTS iterations per training problem", cxxopts::value<int>()->default_value(std::to_string(o.data_iterations)))
       ("eval-problems", "held-out problems", cxxopts::value<long>()->default_value(std::to_string(o.eval_problems)))
       ("eval-seed", "seed of the held-out problems", cxxopts::value<uint64_t>()->default_value(std::to_string(o.eval_seed)))
-      ("steps", "training steps per round", cxxopts::value<long>()->default_value(std::to_string(o.steps)))
-      ("lr", "peak learning rate of each round's training", cxxopts::value<double>()->default_value("3e-4"))
+      ("steps", "training steps per round (default: 1000; countdown 2000)", cxxopts::value<long>())
+      ("lr", "peak learning rate of each round's training (default: 3e-4; countdown 1e-3)", cxxopts::value<double>())
       ("alpha", "weight of the value MSE", cxxopts::value<double>()->default_value("1.0"))
       ("anchor-sft", "mix this many synthetic reference solutions into each round's training (0: none, pure self-training)",
        cxxopts::value<long>()->default_value("0"))
@@ -328,17 +342,18 @@ int RunEvolve(int argc, char** argv) {
   o.run_dir = args["run-dir"].as<std::string>();
   o.rounds = args["rounds"].as<int>();
   if (args.count("init")) o.init = args["init"].as<std::string>();
-  o.problems = CheckProblemCount(args["problems"].as<long>(), "--problems");
+  o.family = ParseFamily(args["family"].as<std::string>());
+  const RoundBudget budget = FamilyDefaults(o.family);
+  o.problems = CheckProblemCount(args.count("problems") ? args["problems"].as<long>() : budget.problems, "--problems");
   o.data_iterations = args["data-iterations"].as<int>();
   o.eval_problems = CheckProblemCount(args["eval-problems"].as<long>(), "--eval-problems");
   o.eval_seed = args["eval-seed"].as<uint64_t>();
-  o.steps = args["steps"].as<long>();
-  o.lr = args["lr"].as<double>();
+  o.steps = args.count("steps") ? args["steps"].as<long>() : budget.steps;
+  o.lr = args.count("lr") ? args["lr"].as<double>() : budget.lr;
   o.alpha = args["alpha"].as<double>();
   o.seed = args["seed"].as<uint64_t>();
   o.anchor_sft = args["anchor-sft"].as<long>();
   o.pair_weight = args["pair-weight"].as<double>();
-  o.family = ParseFamily(args["family"].as<std::string>());
   if (args.count("difficulty")) {
     o.difficulty = args["difficulty"].as<std::string>();
     ParseDifficultyRange(o.difficulty);  // a bad range stops here, before round 0
