@@ -5,7 +5,8 @@
 //   round k: MCTS with gold terminal rewards on new synthetic training problems (levels
 //            --difficulty, default the whole ladder), with the
 //            round k-1 policy and value head -> export value paths (Q targets, final +-1)
-//            and SFT paths -> joint training from round k-1 (CE on correct paths +
+//            and SFT paths -> joint training from round k-1 (with --accumulate on the value
+//            paths of rounds 1..k; CE on correct paths +
 //            alpha * MSE(V, Q), `train --values`; with --anchor-sft N also CE on N
 //            tool-computed reference solutions; with --pair-weight W also W * the sibling-step
 //            preference loss on the trees' pairs, `export --format pairs` then `train
@@ -68,6 +69,7 @@ struct EvolveOptions {
   double alpha = 1.0;
   long anchor_sft = 0;         // reference-solution problems mixed into training (0: none)
   double pair_weight = 0;      // weight of the sibling-step preference loss (0: no pairs)
+  bool accumulate = false;     // train round k on the value paths of rounds 1..k, not k alone
   std::string difficulty;      // levels of the training problems, "LO-HI" (empty: the family's ladder)
   ProblemFamily family = ProblemFamily::kArithmetic;  // the synthetic problems trained and evaluated on
   uint64_t seed = 1;           // search seed
@@ -105,6 +107,7 @@ nlohmann::ordered_json OptionsJson(const EvolveOptions& o) {
   if (!o.difficulty.empty()) json["difficulty"] = o.difficulty;
   if (o.family != ProblemFamily::kArithmetic) json["family"] = ProblemFamilyName(o.family);
   if (o.pair_weight > 0) json["pair_weight"] = o.pair_weight;
+  if (o.accumulate) json["accumulate"] = true;
   return json;
 }
 
@@ -235,9 +238,14 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
                        std::to_string(o.problems) + " problems (" + trees +
                        "), so there is nothing to train on: raise --data-iterations or --problems");
     }
-    std::vector<std::string> train = {"train", "--init", previous, "--values", values, "--alpha",
-                                      std::to_string(o.alpha), "--lr", std::to_string(o.lr), "--steps",
-                                      std::to_string(o.steps), "--threads", t, "--resume", "--run-dir", model};
+    std::vector<std::string> train = {"train", "--init", previous, "--alpha", std::to_string(o.alpha), "--lr",
+                                      std::to_string(o.lr), "--steps", std::to_string(o.steps), "--threads", t,
+                                      "--resume", "--run-dir", model};
+    // With --accumulate every earlier round's paths too (rStar-Math keeps its earlier rounds'
+    // verified trajectories): the policy keeps imitating the wider samples of earlier rounds.
+    for (int k = o.accumulate ? 1 : round; k <= round; ++k) {
+      train.insert(train.end(), {"--values", (dir / ("round-" + std::to_string(k)) / "value.jsonl").string()});
+    }
     if (o.anchor_sft > 0) {
       // Tool-computed reference solutions (the synthetic generator's steps), the same set
       // every round: they keep the policy near what it was trained on.
@@ -318,6 +326,7 @@ int RunEvolve(int argc, char** argv) {
       ("alpha", "weight of the value MSE", cxxopts::value<double>()->default_value("1.0"))
       ("anchor-sft", "mix this many synthetic reference solutions into each round's training (0: none, pure self-training)",
        cxxopts::value<long>()->default_value("0"))
+      ("accumulate", "train each round on the value paths of every round so far, not its own alone")
       ("pair-weight", "weight of the sibling-step preference loss on each round's tree pairs (0: none; train --pairs)",
        cxxopts::value<double>()->default_value("0"))
       ("difficulty", "levels of the training problems, LO-HI (default: the whole ladder, 1-8)",
@@ -354,6 +363,7 @@ int RunEvolve(int argc, char** argv) {
   o.seed = args["seed"].as<uint64_t>();
   o.anchor_sft = args["anchor-sft"].as<long>();
   o.pair_weight = args["pair-weight"].as<double>();
+  o.accumulate = args.count("accumulate") > 0;
   if (args.count("difficulty")) {
     o.difficulty = args["difficulty"].as<std::string>();
     ParseDifficultyRange(o.difficulty);  // a bad range stops here, before round 0

@@ -155,3 +155,20 @@ TEST_CASE("evolve --launcher: the data search as shards through a launcher, a lo
   CHECK(stuck.output.find("shards 0,1") != std::string::npos);
   CHECK(stuck.output.find("after 2 submissions") != std::string::npos);
 }
+
+TEST_CASE("evolve --accumulate: round 2 trains on the value paths of rounds 1 and 2") {
+  test::TempDir dir;
+  const std::string run_dir = dir.path() + "/evolve";
+  const test::CommandResult run =
+      test::Run(test::Binary() + " evolve --run-dir " + run_dir +
+                " --problems 6 --eval-problems 1 --steps 1 --data-iterations 10 --difficulty 1-2 --threads 1 --rounds 2"
+                " --accumulate");
+  REQUIRE_MESSAGE(run.exit_code == 0, run.output);
+  const std::string round1 = " --values " + run_dir + "/round-1/value.jsonl";
+  const std::string round2 = " --values " + run_dir + "/round-2/value.jsonl";
+  // Round 1's training reads its own paths; round 2's reads both rounds'.
+  CHECK(run.output.find(" --run-dir " + run_dir + "/round-1/model" + round1 + "\n") != std::string::npos);
+  CHECK(run.output.find(" --run-dir " + run_dir + "/round-2/model" + round1 + round2 + "\n") != std::string::npos);
+  std::ifstream config(run_dir + "/config.json");
+  CHECK(nlohmann::json::parse(config)["accumulate"] == true);
+}
