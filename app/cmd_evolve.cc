@@ -80,7 +80,8 @@ struct EvolveOptions {
 // The per-round data and training budget of a family, where its flags are not given.
 // Countdown's: a round's greedy gain is bounded by how many distinct problems it solves (one
 // round of 1000 problems and 1000 steps at 3e-4 lifts greedy 2 points; 5000 problems and
-// 2000 steps at 1e-3 lift it 7, docs/user-guide.md "Self-evolution from this default").
+// 2000 steps at 1e-3 lift it 7, docs/user-guide.md "Self-evolution from this default";
+// --accumulate then keeps round 2 from losing it).
 struct RoundBudget {
   long problems;
   long steps;
