@@ -234,6 +234,7 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
     Run({"export", "--trees", trees, "--format", "value", "-o", values});
     Run({"export", "--trees", trees, "--format", "sft", "-o", sft});
     if (o.pair_weight > 0) Run({"export", "--trees", trees, "--format", "pairs", "-o", pairs});
+    const long pair_count = o.pair_weight > 0 ? CountLines(pairs) : 0;
     if (CountLines(values) == 0) {
       throw UsageError("evolve: round " + std::to_string(round) + "'s search reached no graded final answer in " +
                        std::to_string(o.problems) + " problems (" + trees +
@@ -256,14 +257,14 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
       train.insert(train.end(), {"--sft", anchor});
     }
     // A round whose trees hold no sibling pair trains without them.
-    if (o.pair_weight > 0 && CountLines(pairs) > 0) {
+    if (pair_count > 0) {
       train.insert(train.end(), {"--pairs", pairs, "--pair-weight", std::to_string(o.pair_weight)});
     }
     Run(train);
     metrics["data_problems"] = o.problems;
     metrics["value_paths"] = CountLines(values);
     metrics["sft_paths"] = CountLines(sft);
-    if (o.pair_weight > 0) metrics["pairs"] = CountLines(pairs);
+    if (o.pair_weight > 0) metrics["pairs"] = pair_count;
     metrics["data_solved_share"] = [&] {
       JsonlReader reader(trees);
       nlohmann::json record;

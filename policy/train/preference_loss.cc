@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "policy/model/causal_lm.h"
+#include "policy/train/teacher_forcing.h"
 
 namespace steptree {
 namespace {
@@ -72,9 +73,7 @@ PreferenceForward ForwardPreferences(CausalLm& model, const std::vector<const Pr
 std::vector<double> PreferenceMargins(CausalLm& model, const std::vector<PreferenceExample>& pairs, int pad_id,
                                       int batch_pairs) {
   torch::NoGradGuard no_grad;
-  torch::nn::Module& module = model.module();
-  const bool was_training = module.is_training();
-  module.eval();
+  EvalModeScope eval_mode(&model.module());
   std::vector<double> margins;
   margins.reserve(pairs.size());
   for (size_t first = 0; first < pairs.size(); first += static_cast<size_t>(batch_pairs)) {
@@ -86,7 +85,6 @@ std::vector<double> PreferenceMargins(CausalLm& model, const std::vector<Prefere
     const float* v = m.data_ptr<float>();
     margins.insert(margins.end(), v, v + m.numel());
   }
-  if (was_training) module.train();
   return margins;
 }
 

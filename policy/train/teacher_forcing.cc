@@ -14,23 +14,6 @@ constexpr long kIgnoreIndex = -100;
 // Evaluation batches need no row cap beyond the token budget.
 constexpr int kMaxEvalRows = 1 << 20;
 
-// Puts a module in eval mode for a scope and restores its previous mode.
-class EvalModeScope {
- public:
-  explicit EvalModeScope(torch::nn::Module* module) : module_(module), was_training_(module && module->is_training()) {
-    if (module_) module_->eval();
-  }
-  ~EvalModeScope() {
-    if (was_training_) module_->train();
-  }
-  EvalModeScope(const EvalModeScope&) = delete;
-  EvalModeScope& operator=(const EvalModeScope&) = delete;
-
- private:
-  torch::nn::Module* module_;
-  bool was_training_;
-};
-
 }  // namespace
 
 TokenBatch CollateBatch(const std::vector<const TrainingExample*>& rows, int pad_id) {

@@ -26,6 +26,23 @@ namespace steptree {
 class CausalLm;  // policy/model/causal_lm.h
 class ValueHeadImpl;
 
+// Puts a module in eval mode for a scope and restores its previous mode.
+class EvalModeScope {
+ public:
+  explicit EvalModeScope(torch::nn::Module* module) : module_(module), was_training_(module && module->is_training()) {
+    if (module_) module_->eval();
+  }
+  ~EvalModeScope() {
+    if (was_training_) module_->train();
+  }
+  EvalModeScope(const EvalModeScope&) = delete;
+  EvalModeScope& operator=(const EvalModeScope&) = delete;
+
+ private:
+  torch::nn::Module* module_;
+  bool was_training_;
+};
+
 struct TokenBatch {
   torch::Tensor inputs;           // int64 [B, T]: ids[:-1], right-padded with PAD
   torch::Tensor targets;          // int64 [B, T]: ids[1:] on imitated solution tokens, else ignored

@@ -34,6 +34,15 @@ namespace {
 // Key of the dropout stream of step s: DeriveSeed(seed, kDropoutStreamKey + s).
 constexpr uint64_t kDropoutStreamKey = 0xD80F0000ull;
 
+// 0..n-1 in a seeded random order (Fisher-Yates): one epoch's order of a data set.
+std::vector<long> ShuffledOrder(long n, uint64_t seed) {
+  std::vector<long> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  Rng rng(seed);
+  for (long i = n - 1; i > 0; --i) std::swap(order[i], order[rng.Uniform(0, i)]);
+  return order;
+}
+
 class SyntheticStream final : public TrainingStream {
  public:
   explicit SyntheticStream(SyntheticOptions options) : options_(options) {
@@ -66,10 +75,7 @@ class FileStream final : public TrainingStream {
     const long n = static_cast<long>(paths_.size());
     const long epoch = index / n;
     if (epoch != cached_epoch_) {
-      order_.resize(n);
-      std::iota(order_.begin(), order_.end(), 0);
-      Rng rng(DeriveSeed(seed_, static_cast<uint64_t>(epoch)));
-      for (long i = n - 1; i > 0; --i) std::swap(order_[i], order_[rng.Uniform(0, i)]);
+      order_ = ShuffledOrder(n, DeriveSeed(seed_, static_cast<uint64_t>(epoch)));
       cached_epoch_ = epoch;
     }
     return paths_[order_[index % n]];
@@ -167,17 +173,13 @@ class PreferenceSchedule {
         seed_(seed),
         per_step_(std::min<long>(pairs_per_step, static_cast<long>(pairs_.size()))) {}
 
-  bool empty() const { return pairs_.empty(); }
   std::vector<const PreferenceExample*> Batch(long step) {
     std::vector<const PreferenceExample*> batch;
     const long n = static_cast<long>(pairs_.size());
     for (long i = step * per_step_; i < (step + 1) * per_step_; ++i) {
       const long epoch = i / n;
       if (epoch != epoch_) {
-        order_.resize(n);
-        std::iota(order_.begin(), order_.end(), 0);
-        Rng rng(DeriveSeed(seed_, 0x9A150000ull + static_cast<uint64_t>(epoch)));
-        for (long j = n - 1; j > 0; --j) std::swap(order_[j], order_[rng.Uniform(0, j)]);
+        order_ = ShuffledOrder(n, DeriveSeed(seed_, 0x9A150000ull + static_cast<uint64_t>(epoch)));
         epoch_ = epoch;
       }
       batch.push_back(&pairs_[order_[i % n]]);
