@@ -5,8 +5,8 @@
 //   round k: MCTS with gold terminal rewards on new synthetic training problems (levels
 //            --difficulty, default the whole ladder), with the
 //            round k-1 policy and value head -> export value paths (Q targets, final +-1)
-//            and SFT paths -> joint training from round k-1 (with --accumulate on the value
-//            paths of rounds 1..k; CE on correct paths +
+//            and SFT paths -> joint training from round k-1 on the value paths of the last
+//            --history-rounds rounds (countdown: of rounds 1..k); CE on correct paths +
 //            alpha * MSE(V, Q), `train --values`; with --anchor-sft N also CE on N
 //            tool-computed reference solutions; with --pair-weight W also W * the sibling-step
 //            preference loss on the trees' pairs, `export --format pairs` then `train
@@ -60,7 +60,7 @@ struct EvolveOptions {
   int rounds = 2;
   std::string run_dir;
   std::string init;            // starting checkpoint (default: the embedded default)
-  long problems = 1000;        // training problems per round (countdown: 5000, FamilyDefaults)
+  long problems = 1000;        // training problems per round (countdown: 10000, FamilyDefaults)
   int data_iterations = 40;    // MCTS iterations when generating data
   long eval_problems = 200;    // held-out problems
   uint64_t eval_seed = kDefaultProblemSeed;  // their seed (the demo's)
@@ -69,7 +69,7 @@ struct EvolveOptions {
   double alpha = 1.0;
   long anchor_sft = 0;         // reference-solution problems mixed into training (0: none)
   double pair_weight = 0;      // weight of the sibling-step preference loss (0: no pairs)
-  bool accumulate = false;     // train round k on the value paths of rounds 1..k, not k alone
+  int history_rounds = 1;      // round k trains on the value paths of rounds max(1, k-N+1)..k (0: 1..k)
   std::string difficulty;      // levels of the training problems, "LO-HI" (empty: the family's ladder)
   ProblemFamily family = ProblemFamily::kArithmetic;  // the synthetic problems trained and evaluated on
   uint64_t seed = 1;           // search seed
@@ -80,16 +80,18 @@ struct EvolveOptions {
 // The per-round data and training budget of a family, where its flags are not given.
 // Countdown's: a round's greedy gain is bounded by how many distinct problems it solves (one
 // round of 1000 problems and 1000 steps at 3e-4 lifts greedy 2 points; 5000 problems and
-// 2000 steps at 1e-3 lift it 7, docs/user-guide.md "Self-evolution from this default";
-// --accumulate then keeps round 2 from losing it).
+// 2000 steps at 1e-3 lift it 7, docs/user-guide.md "Self-evolution from this default"),
+// and round 2 trained on its own paths alone loses target-checked MCTS (−7.5 points), so
+// every round trains on the paths of every round so far (history 0).
 struct RoundBudget {
   long problems;
   long steps;
   double lr;
+  int history_rounds;
 };
 RoundBudget FamilyDefaults(ProblemFamily family) {
-  if (family == ProblemFamily::kCountdown) return {5000, 2000, 1e-3};
-  return {1000, 1000, 3e-4};
+  if (family == ProblemFamily::kCountdown) return {10000, 2000, 1e-3, 0};
+  return {1000, 1000, 3e-4, 1};
 }
 
 // --difficulty, else the countdown default's training levels, else "" (the whole ladder).
@@ -108,7 +110,7 @@ nlohmann::ordered_json OptionsJson(const EvolveOptions& o) {
   if (!o.difficulty.empty()) json["difficulty"] = o.difficulty;
   if (o.family != ProblemFamily::kArithmetic) json["family"] = ProblemFamilyName(o.family);
   if (o.pair_weight > 0) json["pair_weight"] = o.pair_weight;
-  if (o.accumulate) json["accumulate"] = true;
+  if (o.history_rounds != 1) json["history_rounds"] = o.history_rounds;
   return json;
 }
 
@@ -243,9 +245,11 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
     std::vector<std::string> train = {"train", "--init", previous, "--alpha", std::to_string(o.alpha), "--lr",
                                       std::to_string(o.lr), "--steps", std::to_string(o.steps), "--threads", t,
                                       "--resume", "--run-dir", model};
-    // With --accumulate every earlier round's paths too (rStar-Math keeps its earlier rounds'
-    // verified trajectories): the policy keeps imitating the wider samples of earlier rounds.
-    for (int k = o.accumulate ? 1 : round; k <= round; ++k) {
+    // With a history of N rounds also the N-1 rounds before (0: every round so far; rStar-Math
+    // keeps its earlier rounds' verified trajectories): the policy keeps imitating the wider
+    // samples of earlier rounds.
+    const int first = o.history_rounds == 0 ? 1 : std::max(1, round - o.history_rounds + 1);
+    for (int k = first; k <= round; ++k) {
       train.insert(train.end(), {"--values", (dir / ("round-" + std::to_string(k)) / "value.jsonl").string()});
     }
     if (o.anchor_sft > 0) {
@@ -319,7 +323,7 @@ int RunEvolve(int argc, char** argv) {
       ("rounds", "training rounds after round 0", cxxopts::value<int>()->default_value(std::to_string(o.rounds)))
       ("run-dir", "directory for every round's artefacts", cxxopts::value<std::string>())
       ("init", "starting checkpoint (default: the embedded default)", cxxopts::value<std::string>())
-      ("problems", "training problems per round (default: 1000; countdown 5000)", cxxopts::value<long>())
+      ("problems", "training problems per round (default: 1000; countdown 10000)", cxxopts::value<long>())
       ("data-iterations", "MCTS iterations per training problem", cxxopts::value<int>()->default_value(std::to_string(o.data_iterations)))
       ("eval-problems", "held-out problems", cxxopts::value<long>()->default_value(std::to_string(o.eval_problems)))
       ("eval-seed", "seed of the held-out problems", cxxopts::value<uint64_t>()->default_value(std::to_string(o.eval_seed)))
@@ -328,7 +332,8 @@ int RunEvolve(int argc, char** argv) {
       ("alpha", "weight of the value MSE", cxxopts::value<double>()->default_value("1.0"))
       ("anchor-sft", "mix this many synthetic reference solutions into each round's training (0: none, pure self-training)",
        cxxopts::value<long>()->default_value("0"))
-      ("accumulate", "train each round on the value paths of every round so far, not its own alone")
+      ("history-rounds", "train each round on the value paths of its last N rounds (0: every round so far; "
+       "default: 1, countdown 0)", cxxopts::value<int>())
       ("pair-weight", "weight of the sibling-step preference loss on each round's tree pairs (0: none; train --pairs)",
        cxxopts::value<double>()->default_value("0"))
       ("difficulty", "levels of the training problems, LO-HI (default: the whole ladder, 1-8)",
@@ -365,15 +370,15 @@ int RunEvolve(int argc, char** argv) {
   o.seed = args["seed"].as<uint64_t>();
   o.anchor_sft = args["anchor-sft"].as<long>();
   o.pair_weight = args["pair-weight"].as<double>();
-  o.accumulate = args.count("accumulate") > 0;
+  o.history_rounds = args.count("history-rounds") ? args["history-rounds"].as<int>() : budget.history_rounds;
   if (args.count("difficulty")) {
     o.difficulty = args["difficulty"].as<std::string>();
     ParseDifficultyRange(o.difficulty);  // a bad range stops here, before round 0
   }
   if (o.rounds < 0 || o.problems < 1 || o.eval_problems < 1 || o.steps < 1 || o.data_iterations < 1 || !(o.lr > 0) || o.anchor_sft < 0 ||
-      !std::isfinite(o.pair_weight) || o.pair_weight < 0) {
-    throw UsageError("--rounds >= 0, --problems, --eval-problems, --steps, --data-iterations >= 1, --lr > 0 and "
-                     "--pair-weight >= 0 are required");
+      !std::isfinite(o.pair_weight) || o.pair_weight < 0 || o.history_rounds < 0) {
+    throw UsageError("--rounds >= 0, --problems, --eval-problems, --steps, --data-iterations >= 1, --lr > 0, "
+                     "--pair-weight >= 0 and --history-rounds >= 0 are required");
   }
   if (args.count("launcher")) {
     o.launch.launcher = args["launcher"].as<std::string>();

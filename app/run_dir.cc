@@ -16,13 +16,20 @@ void CheckOrWriteRunConfig(const std::string& dir, const nlohmann::ordered_json&
     std::ifstream in(path);
     const nlohmann::ordered_json saved = nlohmann::ordered_json::parse(in, nullptr, /*allow_exceptions=*/false);
     if (!saved.is_object()) throw InputError(path.string(), 0, "the resolved config of a run (a JSON object)");
+    // Both ways: a key only one side holds is an option at its default on the other side
+    // (options at their default may be left out, so older run directories still resume).
+    const auto refuse = [&](const std::string& key, const std::string& then, const std::string& now) {
+      throw UsageError(path.string() + " holds a run with another \"" + key + "\" (" + then + ", now " + now +
+                       "): use another --run-dir");
+    };
     for (const auto& [key, value] : resolved.items()) {
       if (key == may_change) continue;
       if (!saved.contains(key) || saved[key] != value) {
-        throw UsageError(path.string() + " holds a run with another \"" + key + "\" (" +
-                         (saved.contains(key) ? saved[key].dump() : "absent") + ", now " + value.dump() +
-                         "): use another --run-dir");
+        refuse(key, saved.contains(key) ? saved[key].dump() : "absent", value.dump());
       }
+    }
+    for (const auto& [key, value] : saved.items()) {
+      if (key != may_change && !resolved.contains(key)) refuse(key, value.dump(), "absent");
     }
   }
   WriteFileAtomically(path.string(), resolved.dump(2) + "\n");

@@ -156,19 +156,47 @@ TEST_CASE("evolve --launcher: the data search as shards through a launcher, a lo
   CHECK(stuck.output.find("after 2 submissions") != std::string::npos);
 }
 
-TEST_CASE("evolve --accumulate: round 2 trains on the value paths of rounds 1 and 2") {
+TEST_CASE("evolve --history-rounds: which rounds' value paths each round trains on") {
   test::TempDir dir;
-  const std::string run_dir = dir.path() + "/evolve";
-  const test::CommandResult run =
-      test::Run(test::Binary() + " evolve --run-dir " + run_dir +
-                " --problems 6 --eval-problems 1 --steps 1 --data-iterations 10 --difficulty 1-2 --threads 1 --rounds 2"
-                " --accumulate");
+  const std::string common =
+      " --problems 6 --eval-problems 1 --steps 1 --data-iterations 10 --difficulty 1-2 --threads 1 --rounds 3";
+  const auto values = [](const std::string& run_dir, std::initializer_list<int> rounds) {
+    std::string flags;
+    for (int k : rounds) flags += " --values " + run_dir + "/round-" + std::to_string(k) + "/value.jsonl";
+    return flags;
+  };
+  const auto trains = [](const test::CommandResult& run, const std::string& run_dir, int round,
+                         const std::string& values) {
+    return run.output.find(" --run-dir " + run_dir + "/round-" + std::to_string(round) + "/model" + values + "\n") !=
+           std::string::npos;
+  };
+  // History 2: round 3 reads rounds 2 and 3, not round 1.
+  const std::string two = dir.path() + "/two";
+  const test::CommandResult run = test::Run(test::Binary() + " evolve --run-dir " + two + common + " --history-rounds 2");
   REQUIRE_MESSAGE(run.exit_code == 0, run.output);
-  const std::string round1 = " --values " + run_dir + "/round-1/value.jsonl";
-  const std::string round2 = " --values " + run_dir + "/round-2/value.jsonl";
-  // Round 1's training reads its own paths; round 2's reads both rounds'.
-  CHECK(run.output.find(" --run-dir " + run_dir + "/round-1/model" + round1 + "\n") != std::string::npos);
-  CHECK(run.output.find(" --run-dir " + run_dir + "/round-2/model" + round1 + round2 + "\n") != std::string::npos);
-  std::ifstream config(run_dir + "/config.json");
-  CHECK(nlohmann::json::parse(config)["accumulate"] == true);
+  CHECK(trains(run, two, 1, values(two, {1})));
+  CHECK(trains(run, two, 2, values(two, {1, 2})));
+  CHECK(trains(run, two, 3, values(two, {2, 3})));
+  std::ifstream config(two + "/config.json");
+  CHECK(nlohmann::json::parse(config)["history_rounds"] == 2);
+  CHECK(run.output.find(values(two, {1, 2, 3})) == std::string::npos);
+
+  // A run directory remembers its history both ways: arithmetic's default (1, the key left
+  // out) is refused in a history-2 directory, and a bad history before any work.
+  const test::CommandResult other = test::Run(test::Binary() + " evolve --run-dir " + two + common);
+  CHECK(other.exit_code == 2);
+  CHECK(other.output.find("\"history_rounds\" (2, now absent)") != std::string::npos);
+  CHECK(test::Run(test::Binary() + " evolve --run-dir " + dir.path() + "/bad" + common + " --history-rounds -1")
+            .exit_code == 2);
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/bad"));
+
+  // Countdown's default is every round so far.
+  const std::string countdown = dir.path() + "/countdown";
+  const test::CommandResult by_default =
+      test::Run(test::Binary() + " evolve --family countdown --run-dir " + countdown +
+                " --problems 6 --eval-problems 1 --steps 1 --data-iterations 10 --threads 1 --rounds 2");
+  REQUIRE_MESSAGE(by_default.exit_code == 0, by_default.output);
+  CHECK(trains(by_default, countdown, 2, values(countdown, {1, 2})));
+  std::ifstream countdown_config(countdown + "/config.json");
+  CHECK(nlohmann::json::parse(countdown_config)["history_rounds"] == 0);
 }
