@@ -3,7 +3,7 @@
 //
 //   round 0: the starting policy (the embedded default) with a FRESH value head, evaluated;
 //   round k: MCTS with gold terminal rewards on new synthetic training problems (levels
-//            --difficulty, default the whole ladder), with the
+//            --difficulty, default the whole ladder; sampling at --data-temperature), with the
 //            round k-1 policy and value head -> export value paths (Q targets, final +-1)
 //            and SFT paths -> joint training from round k-1 on the value paths of the last
 //            --history-rounds rounds (countdown: of rounds 1..k); CE on correct paths +
@@ -32,6 +32,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include <cxxopts.hpp>
 
@@ -62,6 +63,7 @@ struct EvolveOptions {
   std::string init;            // starting checkpoint (default: the embedded default)
   long problems = 1000;        // training problems per round (countdown: 5000, FamilyDefaults)
   int data_iterations = 40;    // MCTS iterations when generating data
+  std::optional<double> data_temperature;  // the data search's sampling temperature (unset: MCTS's own)
   long eval_problems = 200;    // held-out problems
   uint64_t eval_seed = kDefaultProblemSeed;  // their seed (the demo's)
   long steps = 1000;           // training steps per round (countdown: 2000)
@@ -113,6 +115,7 @@ nlohmann::ordered_json OptionsJson(const EvolveOptions& o) {
   if (o.family != ProblemFamily::kArithmetic) json["family"] = ProblemFamilyName(o.family);
   if (o.pair_weight > 0) json["pair_weight"] = o.pair_weight;
   if (o.history_rounds != 1) json["history_rounds"] = o.history_rounds;
+  if (o.data_temperature) json["data_temperature"] = *o.data_temperature;
   return json;
 }
 
@@ -224,6 +227,7 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
                                        "--iterations", std::to_string(o.data_iterations), "--terminal-reward", "gold",
                                        "--seed", std::to_string(o.seed + static_cast<uint64_t>(round)), "--threads", t};
     if (round == 1) search.push_back("--allow-untrained-value");  // round 0's head is fresh
+    if (o.data_temperature) search.insert(search.end(), {"--temperature", std::to_string(*o.data_temperature)});
     if (o.launch.launcher.empty()) {
       search.insert(search.begin(), "search");
       search.insert(search.end(), {"--output", trees, "--resume"});
@@ -327,6 +331,8 @@ int RunEvolve(int argc, char** argv) {
       ("init", "starting checkpoint (default: the embedded default)", cxxopts::value<std::string>())
       ("problems", "training problems per round (default: 1000; countdown 5000)", cxxopts::value<long>())
       ("data-iterations", "MCTS iterations per training problem", cxxopts::value<int>()->default_value(std::to_string(o.data_iterations)))
+      ("data-temperature", "sampling temperature of each round's data search (default: MCTS's, 0.6)",
+       cxxopts::value<double>())
       ("eval-problems", "held-out problems", cxxopts::value<long>()->default_value(std::to_string(o.eval_problems)))
       ("eval-seed", "seed of the held-out problems", cxxopts::value<uint64_t>()->default_value(std::to_string(o.eval_seed)))
       ("steps", "training steps per round (default: 1000; countdown 2000)", cxxopts::value<long>())
@@ -364,6 +370,7 @@ int RunEvolve(int argc, char** argv) {
   const RoundBudget budget = FamilyDefaults(o.family);
   o.problems = CheckProblemCount(args.count("problems") ? args["problems"].as<long>() : budget.problems, "--problems");
   o.data_iterations = args["data-iterations"].as<int>();
+  if (args.count("data-temperature")) o.data_temperature = args["data-temperature"].as<double>();
   o.eval_problems = CheckProblemCount(args["eval-problems"].as<long>(), "--eval-problems");
   o.eval_seed = args["eval-seed"].as<uint64_t>();
   o.steps = args.count("steps") ? args["steps"].as<long>() : budget.steps;
@@ -378,9 +385,10 @@ int RunEvolve(int argc, char** argv) {
     ParseDifficultyRange(o.difficulty);  // a bad range stops here, before round 0
   }
   if (o.rounds < 0 || o.problems < 1 || o.eval_problems < 1 || o.steps < 1 || o.data_iterations < 1 || !(o.lr > 0) || o.anchor_sft < 0 ||
-      !std::isfinite(o.pair_weight) || o.pair_weight < 0 || o.history_rounds < 0) {
+      !std::isfinite(o.pair_weight) || o.pair_weight < 0 || o.history_rounds < 0 ||
+      (o.data_temperature && !(std::isfinite(*o.data_temperature) && *o.data_temperature > 0))) {
     throw UsageError("--rounds >= 0, --problems, --eval-problems, --steps, --data-iterations >= 1, --lr > 0, "
-                     "--pair-weight >= 0 and --history-rounds >= 0 are required");
+                     "--pair-weight >= 0, --history-rounds >= 0 and --data-temperature > 0 are required");
   }
   if (args.count("launcher")) {
     o.launch.launcher = args["launcher"].as<std::string>();

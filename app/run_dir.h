@@ -11,7 +11,8 @@ namespace steptree::app {
 
 // Compares `resolved` with DIR/config.json when it exists: every key but `may_change` (the
 // one a later run may extend, e.g. sweep methods or evolve rounds) must hold the same
-// value, else UsageError naming the key (exit 2); a config.json that is not a JSON object
+// value, and a key only one side holds (an option left at its default there) is a
+// difference too, else UsageError naming the key (exit 2); a config.json that is not a JSON object
 // is an InputError. Then writes `resolved` as DIR/config.json (atomically).
 void CheckOrWriteRunConfig(const std::string& dir, const nlohmann::ordered_json& resolved,
                            const std::string& may_change);

@@ -200,3 +200,24 @@ TEST_CASE("evolve --history-rounds: which rounds' value paths each round trains 
   std::ifstream countdown_config(countdown + "/config.json");
   CHECK(nlohmann::json::parse(countdown_config)["history_rounds"] == 0);
 }
+
+TEST_CASE("evolve --data-temperature: each round's data search samples at it, recorded in config.json") {
+  test::TempDir dir;
+  const std::string run_dir = dir.path() + "/hot";
+  const test::CommandResult run =
+      test::Run(test::Binary() + " evolve --run-dir " + run_dir +
+                " --problems 4 --eval-problems 1 --steps 1 --data-iterations 10 --difficulty 1-2 --threads 1 --rounds 1"
+                " --data-temperature 1.5");
+  REQUIRE_MESSAGE(run.exit_code == 0, run.output);
+  CHECK(run.output.find("--terminal-reward gold") != std::string::npos);
+  CHECK(run.output.find("--allow-untrained-value --temperature 1.500000 --output " + run_dir + "/round-1/trees.jsonl") !=
+        std::string::npos);
+  std::ifstream config(run_dir + "/config.json");
+  CHECK(nlohmann::json::parse(config)["data_temperature"] == 1.5);
+  // The trees record the temperature they were sampled at.
+  std::ifstream trees(run_dir + "/round-1/trees.jsonl");
+  std::string first;
+  REQUIRE(std::getline(trees, first));
+  CHECK(nlohmann::json::parse(first)["config"]["temperature"] == 1.5);
+  CHECK(test::Run(test::Binary() + " evolve --run-dir " + dir.path() + "/cold --data-temperature 0").exit_code == 2);
+}
