@@ -98,6 +98,9 @@ RoundBudget FamilyDefaults(ProblemFamily family) {
   return {1000, 1000, 3e-4, 1};
 }
 
+// DIR/round-K: every artefact of round K.
+fs::path RoundDir(const fs::path& dir, int round) { return dir / ("round-" + std::to_string(round)); }
+
 // --difficulty, else the countdown default's training levels, else "" (the whole ladder).
 std::string TrainingLevels(const EvolveOptions& o) {
   if (!o.difficulty.empty()) return o.difficulty;
@@ -201,7 +204,7 @@ nlohmann::ordered_json Evaluate(const EvolveOptions& o, const std::string& model
 }
 
 nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::path& dir) {
-  const fs::path rd = dir / ("round-" + std::to_string(round));
+  const fs::path rd = RoundDir(dir, round);
   fs::create_directories(rd / "eval");
   const std::string model = (rd / "model").string();
   const std::string t = std::to_string(o.threads);
@@ -214,7 +217,7 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
     metrics["data_problems"] = 0;
     metrics["value_paths"] = 0;
   } else {
-    const std::string previous = (dir / ("round-" + std::to_string(round - 1)) / "model").string();
+    const std::string previous = (RoundDir(dir, round - 1) / "model").string();
     const std::string problems = (rd / "problems.jsonl").string(), trees = (rd / "trees.jsonl").string();
     const std::string values = (rd / "value.jsonl").string(), sft = (rd / "sft.jsonl").string();
     const std::string pairs = (rd / "pairs.jsonl").string();
@@ -243,7 +246,8 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
     Run({"export", "--trees", trees, "--format", "sft", "-o", sft});
     if (o.pair_weight > 0) Run({"export", "--trees", trees, "--format", "pairs", "-o", pairs});
     const long pair_count = o.pair_weight > 0 ? CountLines(pairs) : 0;
-    if (CountLines(values) == 0) {
+    const long value_count = CountLines(values);
+    if (value_count == 0) {
       throw UsageError("evolve: round " + std::to_string(round) + "'s search reached no graded final answer in " +
                        std::to_string(o.problems) + " problems (" + trees +
                        "), so there is nothing to train on: raise --data-iterations or --problems");
@@ -256,7 +260,7 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
     // samples of earlier rounds.
     const int first = o.history_rounds == 0 ? 1 : std::max(1, round - o.history_rounds + 1);
     for (int k = first; k <= round; ++k) {
-      train.insert(train.end(), {"--values", (dir / ("round-" + std::to_string(k)) / "value.jsonl").string()});
+      train.insert(train.end(), {"--values", (RoundDir(dir, k) / "value.jsonl").string()});
     }
     if (o.anchor_sft > 0) {
       // Tool-computed reference solutions (the synthetic generator's steps), the same set
@@ -272,7 +276,7 @@ nlohmann::ordered_json RunRound(const EvolveOptions& o, int round, const fs::pat
     }
     Run(train);
     metrics["data_problems"] = o.problems;
-    metrics["value_paths"] = CountLines(values);
+    metrics["value_paths"] = value_count;
     metrics["sft_paths"] = CountLines(sft);
     if (o.pair_weight > 0) metrics["pairs"] = pair_count;
     metrics["data_solved_share"] = [&] {
@@ -409,7 +413,7 @@ int RunEvolve(int argc, char** argv) {
 
   nlohmann::ordered_json rounds = nlohmann::ordered_json::array();
   for (int round = 0; round <= o.rounds; ++round) {
-    const fs::path metrics = dir / ("round-" + std::to_string(round)) / "metrics.json";
+    const fs::path metrics = RoundDir(dir, round) / "metrics.json";
     if (fs::exists(metrics)) {
       std::ifstream in(metrics);
       const nlohmann::ordered_json done = nlohmann::ordered_json::parse(in, nullptr, false);
